@@ -1,0 +1,54 @@
+"""PoseScope core: offline MediaPipe pose detection, results, drawing and angles.
+
+Streamlit-free on purpose: the app's pages, the CLI and the benchmarks all call this.
+"""
+
+from .angles import JOINT_ANGLES, JointAngle, joint_angles
+from .detector import DEFAULT_MAX_INFERENCE_PIXELS, ImageDetector, StreamDetector
+from .drawing import DrawingStyle, draw_poses
+from .imageio import (
+    EmptyImageError,
+    ImageDecodeError,
+    ImageTooLargeError,
+    ImageTooSmallError,
+    NotAnImageError,
+    TruncatedImageError,
+    bgr_to_rgb,
+    decode_image,
+    rgb_to_bgr,
+)
+from .landmarks import LANDMARK_NAMES, NUM_LANDMARKS, POSE_CONNECTIONS
+from .models import ModelFileError, model_path, verified_model_path
+from .results import PersonPose, PoseResult
+from .settings import MODEL_VARIANTS, DetectorSettings, ModelVariant
+
+__all__ = [
+    "DEFAULT_MAX_INFERENCE_PIXELS",
+    "JOINT_ANGLES",
+    "LANDMARK_NAMES",
+    "MODEL_VARIANTS",
+    "NUM_LANDMARKS",
+    "POSE_CONNECTIONS",
+    "DetectorSettings",
+    "DrawingStyle",
+    "EmptyImageError",
+    "ImageDecodeError",
+    "ImageDetector",
+    "ImageTooLargeError",
+    "ImageTooSmallError",
+    "JointAngle",
+    "ModelFileError",
+    "ModelVariant",
+    "NotAnImageError",
+    "PersonPose",
+    "PoseResult",
+    "StreamDetector",
+    "TruncatedImageError",
+    "bgr_to_rgb",
+    "decode_image",
+    "draw_poses",
+    "joint_angles",
+    "model_path",
+    "rgb_to_bgr",
+    "verified_model_path",
+]

@@ -1,0 +1,205 @@
+"""MediaPipe PoseLandmarker wrappers for still images and video streams."""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import time
+import weakref
+
+import mediapipe as mp
+import numpy as np
+from mediapipe.tasks.python import BaseOptions
+from mediapipe.tasks.python import vision
+
+from .imageio import fit_within_pixels
+from .models import verified_model_path
+from .results import PoseResult
+from .settings import DetectorSettings
+
+# Inference runs on at most this many pixels; MediaPipe itself looks at 224x224 and
+# 256x256 crops, so a 12-megapixel photo only costs conversion time above this.
+DEFAULT_MAX_INFERENCE_PIXELS = 4_000_000
+
+# Every landmarker still open at interpreter exit prints a TypeError traceback from its
+# __del__ (mediapipe 1.2.2). Close them all first.
+_OPEN: weakref.WeakSet[_Detector] = weakref.WeakSet()
+
+
+def _close_all() -> None:
+    for detector in list(_OPEN):
+        detector.close()
+
+
+# A landmarker makes its C calls on a ThreadPoolExecutor thread, and executors refuse
+# work once the threading module shuts down, which happens before plain atexit
+# handlers run. threading's own exit hooks run last-registered first, so this one runs
+# while the executors still accept the close call.
+_register_exit_hook = getattr(threading, "_register_atexit", atexit.register)
+_register_exit_hook(_close_all)
+
+
+def _create_landmarker(settings: DetectorSettings, running_mode: vision.RunningMode):
+    options = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(verified_model_path(settings.model_variant))),
+        running_mode=running_mode,
+        num_poses=settings.num_poses,
+        min_pose_detection_confidence=settings.min_pose_detection_confidence,
+        min_pose_presence_confidence=settings.min_pose_presence_confidence,
+        min_tracking_confidence=settings.min_tracking_confidence,
+        output_segmentation_masks=settings.output_segmentation_masks,
+    )
+    return vision.PoseLandmarker.create_from_options(options)
+
+
+def _as_mp_image(rgb_image: np.ndarray) -> mp.Image:
+    if rgb_image.ndim != 3 or rgb_image.shape[2] != 3 or rgb_image.dtype != np.uint8:
+        raise ValueError(
+            f"expected an H x W x 3 uint8 RGB image, got {rgb_image.dtype} {rgb_image.shape}"
+        )
+    return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb_image))
+
+
+class _Detector:
+    _running_mode: vision.RunningMode
+
+    def __init__(
+        self, settings: DetectorSettings | None = None, *,
+        max_inference_pixels: int = DEFAULT_MAX_INFERENCE_PIXELS,
+    ) -> None:
+        self.settings = settings or DetectorSettings()
+        self.max_inference_pixels = max_inference_pixels
+        # A landmarker is not thread-safe: one call at a time.
+        self._lock = threading.Lock()
+        self._landmarker = _create_landmarker(self.settings, self._running_mode)
+        _OPEN.add(self)
+
+    @property
+    def closed(self) -> bool:
+        return self._landmarker is None
+
+    def close(self) -> None:
+        """Release the MediaPipe graph. Safe to call twice."""
+        with self._lock:
+            if self._landmarker is not None:
+                self._landmarker.close()
+                self._landmarker = None
+        _OPEN.discard(self)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _run(self, rgb_image: np.ndarray, timestamp_ms: int | None) -> PoseResult:
+        height, width = rgb_image.shape[:2]
+        inference_image, _scale = fit_within_pixels(rgb_image, self.max_inference_pixels)
+        mp_image = _as_mp_image(inference_image)
+        if self._landmarker is None:
+            raise RuntimeError("this detector is closed")
+        start = time.perf_counter()
+        if timestamp_ms is None:
+            mp_result = self._landmarker.detect(mp_image)
+        else:
+            mp_result = self._landmarker.detect_for_video(mp_image, timestamp_ms)
+        inference_ms = (time.perf_counter() - start) * 1000.0
+        # Normalised coordinates are scale-free, so the original size maps them to pixels.
+        return PoseResult.from_mediapipe(
+            mp_result, width, height, inference_ms=inference_ms, timestamp_ms=timestamp_ms
+        )
+
+
+class ImageDetector(_Detector):
+    """Pose detection on independent still images (MediaPipe IMAGE mode).
+
+    Thread-safe: calls are serialised, so one instance can be shared (for example
+    through ``st.cache_resource``) by every session that uses the same settings.
+
+    Example:
+        >>> with ImageDetector(DetectorSettings(model_variant="lite")) as detector:
+        ...     result = detector.detect(rgb_image)
+    """
+
+    _running_mode = vision.RunningMode.IMAGE
+
+    def detect(self, rgb_image: np.ndarray) -> PoseResult:
+        """Detect people in an RGB image (H x W x 3 uint8).
+
+        Images above ``max_inference_pixels`` are downscaled for inference only;
+        pixel coordinates in the result refer to the original image.
+        """
+        with self._lock:
+            return self._run(rgb_image, None)
+
+
+class StreamDetector(_Detector):
+    """Pose detection on the frames of one video stream (MediaPipe VIDEO mode).
+
+    MediaPipe tracks the person from frame to frame, which is faster and steadier than
+    IMAGE mode, but needs strictly increasing timestamps and one landmarker per stream:
+    create one instance per stream (per browser session, per video file), never share
+    it, and :meth:`reset` it when the stream restarts.
+    """
+
+    _running_mode = vision.RunningMode.VIDEO
+
+    def __init__(
+        self, settings: DetectorSettings | None = None, *,
+        max_inference_pixels: int = DEFAULT_MAX_INFERENCE_PIXELS,
+    ) -> None:
+        super().__init__(settings, max_inference_pixels=max_inference_pixels)
+        self._last_timestamp_ms: int | None = None
+        self._clock_origin = time.monotonic()
+
+    def detect(self, rgb_frame: np.ndarray, timestamp_ms: int | None = None) -> PoseResult:
+        """Detect people in the next frame of the stream.
+
+        Args:
+            rgb_frame: H x W x 3 uint8 RGB frame.
+            timestamp_ms: The frame's time in milliseconds. Defaults to a monotonic
+                clock. A timestamp not after the previous one (repeated or reordered
+                frames) is moved to one millisecond after it, as MediaPipe requires.
+        """
+        with self._lock:
+            if timestamp_ms is None:
+                timestamp_ms = int((time.monotonic() - self._clock_origin) * 1000)
+            timestamp_ms = int(timestamp_ms)
+            if self._last_timestamp_ms is not None and timestamp_ms <= self._last_timestamp_ms:
+                timestamp_ms = self._last_timestamp_ms + 1
+            self._last_timestamp_ms = timestamp_ms
+            return self._run(rgb_frame, timestamp_ms)
+
+    def reset(self, settings: DetectorSettings | None = None) -> None:
+        """Start a new stream: drop tracking state and timestamps; optionally new settings.
+
+        The new landmarker is created before the old one is closed, so a failure to load
+        leaves the detector working with its previous settings.
+        """
+        settings = settings or self.settings
+        landmarker = _create_landmarker(settings, self._running_mode)
+        with self._lock:
+            old, self._landmarker = self._landmarker, landmarker
+            self.settings = settings
+            self._last_timestamp_ms = None
+            self._clock_origin = time.monotonic()
+        _OPEN.add(self)
+        if old is not None:
+            old.close()
+
+    def update_settings(self, settings: DetectorSettings) -> bool:
+        """Switch to ``settings`` if they differ; returns whether the landmarker changed.
+
+        MediaPipe fixes options at creation, so new settings mean a new landmarker; the
+        stream's clock keeps running so timestamps stay increasing.
+        """
+        if settings == self.settings and not self.closed:
+            return False
+        landmarker = _create_landmarker(settings, self._running_mode)
+        with self._lock:
+            old, self._landmarker = self._landmarker, landmarker
+            self.settings = settings
+        _OPEN.add(self)
+        if old is not None:
+            old.close()
+        return True

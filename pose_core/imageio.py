@@ -1,0 +1,191 @@
+"""Image decoding and colour conversion: the one place channel order changes.
+
+Everything inside ``pose_core`` works on ``rgb_image`` arrays (H x W x 3, uint8, RGB).
+OpenCV frames are BGR; :func:`bgr_to_rgb` and :func:`rgb_to_bgr` are the only
+conversions, so a colour-order bug has one place to live.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import warnings
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+# Formats we decode. Pillow can open more (EPS would run Ghostscript, for example);
+# anything else is refused before a decoder for it ever runs.
+ALLOWED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF", "MPO")
+# Decoded size limit: a 50-megapixel photo passes, a 30000x30000 "bomb" does not.
+DEFAULT_MAX_IMAGE_PIXELS = 64_000_000
+# Input bytes limit for a single image file.
+DEFAULT_MAX_IMAGE_BYTES = 100 * 1024 * 1024
+MIN_IMAGE_SIDE = 2
+
+
+class ImageDecodeError(ValueError):
+    """The input could not be turned into an RGB image. ``str(error)`` is for users."""
+
+
+class EmptyImageError(ImageDecodeError):
+    """The input has no bytes."""
+
+
+class NotAnImageError(ImageDecodeError):
+    """The bytes are not an image in a supported format."""
+
+
+class TruncatedImageError(ImageDecodeError):
+    """The image header is valid but the pixel data is cut short or corrupt."""
+
+
+class ImageTooLargeError(ImageDecodeError):
+    """The image declares more pixels (or bytes) than the configured budget."""
+
+
+class ImageTooSmallError(ImageDecodeError):
+    """The image is too small to contain anything to detect."""
+
+
+def bgr_to_rgb(bgr_frame: np.ndarray) -> np.ndarray:
+    """Convert an OpenCV BGR frame to an RGB image (a new array)."""
+    return cv2.cvtColor(bgr_frame, cv2.COLOR_BGR2RGB)
+
+
+def rgb_to_bgr(rgb_image: np.ndarray) -> np.ndarray:
+    """Convert an RGB image to an OpenCV BGR frame (a new array)."""
+    return cv2.cvtColor(rgb_image, cv2.COLOR_RGB2BGR)
+
+
+def _to_rgb_array(image: Image.Image) -> np.ndarray:
+    """Convert any Pillow mode to H x W x 3 uint8 RGB."""
+    mode = image.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        # 16-bit and 32-bit greyscale: Pillow's own convert("L") clips at 255, which
+        # turns most 16-bit photographs white. Scale the real range down instead.
+        values = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if mode.startswith("I;16") else max(float(values.max()), 1.0)
+        grey = np.clip(values * (255.0 / top), 0, 255).astype(np.uint8)
+        return np.ascontiguousarray(np.stack([grey] * 3, axis=-1))
+    if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in image.info):
+        # Transparent pixels carry arbitrary colours: show them over white, as viewers do.
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, rgba)
+    if image.mode != "RGB":
+        image = image.convert("RGB")  # L, P, CMYK, YCbCr, 1 ...
+    return np.ascontiguousarray(np.asarray(image, dtype=np.uint8))
+
+
+def decode_image(
+    source: bytes | bytearray | memoryview | str | Path,
+    *,
+    max_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
+    max_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+) -> np.ndarray:
+    """Decode image bytes or a file into an upright RGB array.
+
+    JPEG, PNG, WebP, BMP, TIFF and GIF (first frame) are read; EXIF orientation is
+    applied; greyscale, palette, alpha (composited on white), 16-bit and CMYK images are
+    converted to 8-bit RGB.
+
+    Args:
+        source: The encoded bytes, or a path to a file.
+        max_pixels: Largest width x height accepted; checked from the header, before
+            any pixel is decoded, so a decompression bomb costs nothing.
+        max_bytes: Largest encoded size accepted.
+
+    Returns:
+        An H x W x 3 ``uint8`` RGB array.
+
+    Raises:
+        ImageDecodeError: a subclass naming what is wrong (empty, not an image,
+            truncated, too large, too small); its message is meant for users.
+    """
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        try:
+            size = path.stat().st_size
+            if size > max_bytes:
+                raise ImageTooLargeError(_too_many_bytes(size, max_bytes))
+            data = path.read_bytes()
+        except IsADirectoryError as exc:
+            raise NotAnImageError(f"{path} is a folder, not an image file.") from exc
+        except OSError as exc:
+            raise NotAnImageError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    else:
+        data = bytes(source)
+    if not data:
+        raise EmptyImageError("The file is empty (0 bytes). Choose a JPEG, PNG or WebP photo.")
+    if len(data) > max_bytes:
+        raise ImageTooLargeError(_too_many_bytes(len(data), max_bytes))
+
+    try:
+        with warnings.catch_warnings():
+            # Our own pixel budget replaces Pillow's bomb warning/error.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+    except (UnidentifiedImageError, Image.DecompressionBombError, SyntaxError, ValueError) as exc:
+        raise NotAnImageError(
+            "This file is not an image we can read. Supported formats: JPEG, PNG, WebP, "
+            "BMP, TIFF and GIF."
+        ) from exc
+
+    with image:
+        width, height = image.size
+        if width * height > max_pixels:
+            raise ImageTooLargeError(
+                f"The image is {width} x {height} pixels ({width * height / 1e6:.0f} "
+                f"megapixels), more than the limit of {max_pixels / 1e6:.0f} megapixels. "
+                "Resize it and try again."
+            )
+        if min(width, height) < MIN_IMAGE_SIDE:
+            raise ImageTooSmallError(
+                f"The image is only {width} x {height} pixels: too small to find a person in."
+            )
+        try:
+            # Animated GIF/WebP/TIFF: the first frame is the image.
+            image.seek(0)
+            previous = ImageFile.LOAD_TRUNCATED_IMAGES
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
+            try:
+                image.load()
+            finally:
+                ImageFile.LOAD_TRUNCATED_IMAGES = previous
+            upright = ImageOps.exif_transpose(image)
+            rgb_image = _to_rgb_array(upright)
+        except Image.DecompressionBombError as exc:
+            raise ImageTooLargeError(f"The image is too large to decode safely: {exc}") from exc
+        except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
+            raise TruncatedImageError(
+                f"The {image.format or 'image'} file is damaged or incomplete "
+                f"(decoding stopped: {exc}). Re-export or re-download it."
+            ) from exc
+    return rgb_image
+
+
+def _too_many_bytes(size: int, limit: int) -> str:
+    return (
+        f"The file is {size / 1e6:.1f} MB, more than the limit of {limit / 1e6:.0f} MB. "
+        "Use a smaller image."
+    )
+
+
+def fit_within_pixels(rgb_image: np.ndarray, max_pixels: int) -> tuple[np.ndarray, float]:
+    """Downscale ``rgb_image`` (keeping its aspect) so it has at most ``max_pixels``.
+
+    Returns:
+        The image to run inference on (the input itself when it already fits) and the
+        scale factor applied (1.0 when unchanged). Normalised landmarks are unaffected by
+        a uniform scale, so they still map onto the original pixels.
+    """
+    height, width = rgb_image.shape[:2]
+    if width * height <= max_pixels:
+        return rgb_image, 1.0
+    scale = (max_pixels / (width * height)) ** 0.5
+    size = (max(1, int(width * scale)), max(1, int(height * scale)))
+    # INTER_AREA averages source pixels: no aliasing when shrinking a lot.
+    return cv2.resize(rgb_image, size, interpolation=cv2.INTER_AREA), scale

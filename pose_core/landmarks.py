@@ -1,0 +1,75 @@
+"""The 33 BlazePose landmarks: names, skeleton edges and body sides."""
+
+from __future__ import annotations
+
+LANDMARK_NAMES: tuple[str, ...] = (
+    "nose",
+    "left_eye_inner",
+    "left_eye",
+    "left_eye_outer",
+    "right_eye_inner",
+    "right_eye",
+    "right_eye_outer",
+    "left_ear",
+    "right_ear",
+    "mouth_left",
+    "mouth_right",
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_pinky",
+    "right_pinky",
+    "left_index",
+    "right_index",
+    "left_thumb",
+    "right_thumb",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+    "left_heel",
+    "right_heel",
+    "left_foot_index",
+    "right_foot_index",
+)
+NUM_LANDMARKS = len(LANDMARK_NAMES)
+LANDMARK_INDEX: dict[str, int] = {name: i for i, name in enumerate(LANDMARK_NAMES)}
+
+# The BlazePose topology (the same 35 edges MediaPipe draws).
+POSE_CONNECTIONS: tuple[tuple[int, int], ...] = (
+    (0, 1), (1, 2), (2, 3), (3, 7), (0, 4), (4, 5), (5, 6), (6, 8), (9, 10),
+    (11, 12), (11, 13), (13, 15), (15, 17), (15, 19), (15, 21), (17, 19),
+    (12, 14), (14, 16), (16, 18), (16, 20), (16, 22), (18, 20),
+    (11, 23), (12, 24), (23, 24), (23, 25), (24, 26), (25, 27), (26, 28),
+    (27, 29), (28, 30), (29, 31), (30, 32), (27, 31), (28, 32),
+)  # fmt: skip
+
+
+def side_of(index: int) -> str:
+    """Return "left", "right" or "center" for a landmark index (the person's own side)."""
+    name = LANDMARK_NAMES[index]
+    if name.startswith("left_") or name == "mouth_left":
+        return "left"
+    if name.startswith("right_") or name == "mouth_right":
+        return "right"
+    return "center"
+
+
+def side_of_connection(edge: tuple[int, int]) -> str:
+    """Return the side of a bone: the shared side of its ends, else "center"."""
+    a, b = (side_of(i) for i in edge)
+    return a if a == b else "center"
+
+
+BODY_PARTS: dict[str, tuple[int, ...]] = {
+    "face": tuple(range(0, 11)),
+    "arms": (11, 12, 13, 14, 15, 16),
+    "hands": (17, 18, 19, 20, 21, 22),
+    "hips_legs": (23, 24, 25, 26, 27, 28),
+    "feet": (29, 30, 31, 32),
+}

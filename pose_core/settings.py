@@ -1,0 +1,62 @@
+"""Detector settings: one frozen, hashable value per distinct MediaPipe landmarker."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal, get_args
+
+ModelVariant = Literal["lite", "full", "heavy"]
+MODEL_VARIANTS: tuple[str, ...] = get_args(ModelVariant)
+MAX_NUM_POSES = 10
+
+
+@dataclasses.dataclass(frozen=True)
+class DetectorSettings:
+    """Everything fixed when a MediaPipe ``PoseLandmarker`` is created.
+
+    Field names follow ``PoseLandmarkerOptions``; ``model_variant`` picks the ``.task``
+    bundle (MediaPipe's "model complexity"). Instances are hashable, so callers can cache
+    one landmarker per distinct settings value.
+
+    Attributes:
+        model_variant: "lite", "full" or "heavy".
+        num_poses: Maximum number of people to detect (1 to 10).
+        min_pose_detection_confidence: Score the person detector must reach, in [0, 1].
+        min_pose_presence_confidence: Landmark model's presence score needed, in [0, 1].
+        min_tracking_confidence: Score needed to keep tracking between video frames
+            instead of re-running the person detector, in [0, 1]. Unused in IMAGE mode.
+        output_segmentation_masks: Also return a per-person segmentation mask.
+    """
+
+    model_variant: ModelVariant = "full"
+    num_poses: int = 1
+    min_pose_detection_confidence: float = 0.5
+    min_pose_presence_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    output_segmentation_masks: bool = False
+
+    def __post_init__(self) -> None:
+        if self.model_variant not in MODEL_VARIANTS:
+            raise ValueError(
+                f"model_variant must be one of {', '.join(MODEL_VARIANTS)}, "
+                f"not {self.model_variant!r}"
+            )
+        if isinstance(self.num_poses, bool) or not isinstance(self.num_poses, int):
+            raise ValueError(f"num_poses must be an integer, not {self.num_poses!r}")
+        if not 1 <= self.num_poses <= MAX_NUM_POSES:
+            raise ValueError(f"num_poses must be between 1 and {MAX_NUM_POSES}")
+        for name in (
+            "min_pose_detection_confidence",
+            "min_pose_presence_confidence",
+            "min_tracking_confidence",
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
+                raise ValueError(f"{name} must be a number between 0 and 1, not {value!r}")
+            # Normalise ints (0, 1) to floats so equal settings hash equally.
+            object.__setattr__(self, name, float(value))
+        object.__setattr__(self, "output_segmentation_masks", bool(self.output_segmentation_masks))
+
+    def replace(self, **changes: object) -> DetectorSettings:
+        """Return a copy with ``changes`` applied (validated like the constructor)."""
+        return dataclasses.replace(self, **changes)

@@ -1,0 +1,126 @@
+"""Write ``tests/fixtures/legacy_reference.json`` with the legacy MediaPipe Pose solution.
+
+The reference is the output of the old ``mp.solutions.pose`` API of ``mediapipe==0.10.21``
+(the models our ``pose_core/models/*.task`` bundles are rebuilt from) on a few fixture
+photographs, for each model complexity (0 = lite, 1 = full, 2 = heavy).  Tests compare
+the output of our bundles with the Tasks API against it.
+
+This script is NOT run with the project interpreter; it needs a separate "legacy" venv
+(the project's mediapipe no longer has ``mp.solutions``).  To recreate it::
+
+    python3.11 -m venv /tmp/legacy
+    /tmp/legacy/bin/pip install mediapipe==0.10.21      # numpy<2 is pulled in by it
+
+    # The wheel ships pose_landmark_full.tflite but not the lite/heavy landmark models
+    # (the solution would try to download them at run time).  Take them from the npm
+    # package @mediapipe/pose@0.5.1675469404 instead:
+    npm pack @mediapipe/pose@0.5.1675469404             # -> mediapipe-pose-0.5.1675469404.tgz
+    tar xzf mediapipe-pose-0.5.1675469404.tgz            # -> package/
+    cp package/pose_landmark_lite.tflite package/pose_landmark_heavy.tflite \\
+        /tmp/legacy/lib/python3.11/site-packages/mediapipe/modules/pose_landmark/
+
+    # sha256 (same values as pose_core/models/manifest.json):
+    #   pose_landmark_lite.tflite  f17bfbecadb61c3be1baa8b8d851cc6619c870a87167b32848ad20db306b9d61
+    #   pose_landmark_full.tflite  e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f
+    #   pose_landmark_heavy.tflite 59e42d71bcd44cbdbabc419f0ff76686595fd265419566bd4009ef703ea8e1fe
+    # (the wheel's own pose_landmark_full.tflite is identical to the npm one.)
+
+Then, from the repository root::
+
+    /tmp/legacy/bin/python tools/legacy_reference.py
+
+Output format::
+
+    {"generator": "mediapipe 0.10.21 mp.solutions.pose, static_image_mode=True",
+     "images": {"messi5.jpg": {"lite": {"landmarks": [[x, y, z, visibility] * 33],
+                                        "world_landmarks": [[x, y, z] * 33]}
+                                  or null when no pose was found,
+                               "full": ..., "heavy": ...}, ...}}
+
+Floats are written with full (repr) precision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from pathlib import Path
+
+import cv2
+import mediapipe as mp
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+OUTPUT = FIXTURES / "legacy_reference.json"
+
+IMAGES = ("messi5.jpg", "basketball1.png", "astronaut.png")
+VARIANTS = {"lite": 0, "full": 1, "heavy": 2}
+GENERATOR = "mediapipe 0.10.21 mp.solutions.pose, static_image_mode=True"
+
+
+def _landmarks_for(rgb, complexity: int) -> dict | None:
+    with mp.solutions.pose.Pose(
+        static_image_mode=True,
+        model_complexity=complexity,
+        enable_segmentation=False,
+        min_detection_confidence=0.5,
+    ) as pose:
+        result = pose.process(rgb)
+    if result.pose_landmarks is None:
+        return None
+    return {
+        "landmarks": [
+            [float(lm.x), float(lm.y), float(lm.z), float(lm.visibility)]
+            for lm in result.pose_landmarks.landmark
+        ],
+        "world_landmarks": [
+            [float(lm.x), float(lm.y), float(lm.z)]
+            for lm in result.pose_world_landmarks.landmark
+        ],
+    }
+
+
+def _dump(document: dict) -> str:
+    """JSON with one landmark per line (keeps diffs readable); floats keep repr precision."""
+    text = json.dumps(document, indent=1)
+    # Collapse the innermost lists (one landmark) onto a single line.
+    text = re.sub(
+        r"\[\s*([-+0-9.eE]+(?:,\s*[-+0-9.eE]+)*)\s*\]",
+        lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]",
+        text,
+    )
+    return text + "\n"
+
+
+def main() -> int:
+    if mp.__version__ != "0.10.21":
+        print(f"warning: expected mediapipe 0.10.21, running {mp.__version__}", file=sys.stderr)
+    images: dict[str, dict | None] = {}
+    failed = False
+    for name in IMAGES:
+        path = FIXTURES / name
+        bgr = cv2.imread(str(path))
+        if bgr is None:
+            print(f"error: cv2 cannot read {path}", file=sys.stderr)
+            failed = True
+            continue
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        per_variant = {}
+        for variant, complexity in VARIANTS.items():
+            per_variant[variant] = _landmarks_for(rgb, complexity)
+            found = "pose" if per_variant[variant] else "no pose"
+            print(f"{name} {variant}: {found}")
+        images[name] = per_variant
+    if failed:
+        return 1
+    document = {"generator": GENERATOR, "images": images}
+    OUTPUT.write_text(_dump(document), encoding="utf-8")
+    digest = hashlib.sha256(OUTPUT.read_bytes()).hexdigest()
+    print(f"wrote {OUTPUT.relative_to(ROOT)} sha256={digest}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
