@@ -69,7 +69,9 @@ def _trunk_lean(world: np.ndarray) -> float:
     return angle_at(mid_hip + np.array([0.0, -1.0, 0.0]), mid_hip, mid_shoulder)
 
 
-def joint_angles(world_landmarks: np.ndarray, visibility: np.ndarray | None = None) -> list[JointAngle]:
+def joint_angles(
+    world_landmarks: np.ndarray, visibility: np.ndarray | None = None
+) -> list[JointAngle]:
     """Compute the joint angles of one person.
 
     Args:

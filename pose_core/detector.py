@@ -9,8 +9,7 @@ import weakref
 
 import mediapipe as mp
 import numpy as np
-from mediapipe.tasks.python import BaseOptions
-from mediapipe.tasks.python import vision
+from mediapipe.tasks.python import BaseOptions, vision
 
 from .imageio import fit_within_pixels
 from .models import verified_model_path
@@ -64,7 +63,9 @@ class _Detector:
     _running_mode: vision.RunningMode
 
     def __init__(
-        self, settings: DetectorSettings | None = None, *,
+        self,
+        settings: DetectorSettings | None = None,
+        *,
         max_inference_pixels: int = DEFAULT_MAX_INFERENCE_PIXELS,
     ) -> None:
         self.settings = settings or DetectorSettings()
@@ -145,7 +146,9 @@ class StreamDetector(_Detector):
     _running_mode = vision.RunningMode.VIDEO
 
     def __init__(
-        self, settings: DetectorSettings | None = None, *,
+        self,
+        settings: DetectorSettings | None = None,
+        *,
         max_inference_pixels: int = DEFAULT_MAX_INFERENCE_PIXELS,
     ) -> None:
         super().__init__(settings, max_inference_pixels=max_inference_pixels)

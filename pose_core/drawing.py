@@ -59,7 +59,7 @@ def person_colours(person: int, num_people: int) -> dict[str, RGB]:
         return {"left": LEFT_COLOUR, "right": RIGHT_COLOUR, "center": CENTRE_COLOUR}
     hue = np.array(PERSON_COLOURS[person % len(PERSON_COLOURS)], dtype=np.float64)
     light = hue + (255 - hue) * 0.55
-    as_rgb = lambda c: tuple(int(round(v)) for v in c)  # noqa: E731
+    as_rgb = lambda c: tuple(round(v) for v in c)  # noqa: E731
     return {"left": as_rgb(hue), "right": as_rgb(light), "center": as_rgb((hue + light) / 2)}
 
 
@@ -76,10 +76,13 @@ def _segmentation_overlay(canvas: np.ndarray, pose: PersonPose, colour: RGB) -> 
 
 
 def _draw_skeleton(
-    canvas: np.ndarray, points: np.ndarray, keep: np.ndarray, colours: dict[str, RGB],
+    canvas: np.ndarray,
+    points: np.ndarray,
+    keep: np.ndarray,
+    colours: dict[str, RGB],
     thickness: int,
 ) -> None:
-    radius = max(2, int(round(thickness * 1.4)))
+    radius = max(2, round(thickness * 1.4))
     finite = np.isfinite(points).all(axis=1)
     # Joints far out of frame still get drawn towards; clipping keeps ints in range.
     limit = 4 * max(canvas.shape[:2])
@@ -114,7 +117,7 @@ def draw_poses(
     style = style or DrawingStyle()
     canvas = np.array(rgb_image, dtype=np.uint8, copy=True)
     height, width = canvas.shape[:2]
-    thickness = style.thickness or max(2, int(round(min(height, width) / 220)))
+    thickness = style.thickness or max(2, round(min(height, width) / 220))
     num_people = result.num_poses
 
     for person, pose in enumerate(result.poses):

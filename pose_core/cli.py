@@ -1,0 +1,203 @@
+"""Command line: ``python -m pose_core detect IMAGE [IMAGE ...]``.
+
+Writes one JSON object per input image per line (JSON Lines) on stdout::
+
+    {"image": PATH, "width": W, "height": H, "poses": [{"landmarks": [...33...],
+     "world_landmarks": [...33...]}]}
+
+or ``{"image": PATH, "error": MESSAGE}`` for an input it cannot read. Exit status: 0 when
+every input was read (with or without a person found), 1 when any input failed, 2 on
+bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE = 0, 1, 2
+
+_EPILOG = """\
+output (stdout, one JSON object per input image, per line):
+  {"image": PATH, "width": W, "height": H,
+   "poses": [{"landmarks": [{"name", "x", "y", "z", "visibility", "presence"} x33],
+              "world_landmarks": [{"name", "x", "y", "z"} x33]}]}
+  x and y are normalised to the image width and height; z is depth relative to the
+  hips on about the scale of x; world landmarks are metres from the centre of the hips.
+  An input that cannot be read gives {"image": PATH, "error": MESSAGE}; no person gives
+  "poses": [].
+
+exit status:
+  0  every input was read (with or without a person found)
+  1  at least one input could not be read, or the models could not be loaded
+  2  bad usage
+
+example:
+  python -m pose_core detect photo.jpg --model heavy --num-poses 3 --output-dir out/
+"""
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
+
+
+def _num_poses(text: str) -> int:
+    from .settings import MAX_NUM_POSES
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= MAX_NUM_POSES:
+        raise argparse.ArgumentTypeError(f"{text} is not between 1 and {MAX_NUM_POSES}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pose_core",
+        description="PoseScope: offline human pose estimation (MediaPipe Pose Landmarker).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    detect = commands.add_parser(
+        "detect",
+        help="detect body landmarks in images",
+        description="Detect the 33 body landmarks of each person in each image.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    detect.add_argument(
+        "images", nargs="+", metavar="IMAGE", help="JPEG, PNG, WebP, BMP, TIFF, GIF"
+    )
+    detect.add_argument(
+        "--model",
+        choices=("lite", "full", "heavy"),
+        default="full",
+        help="model variant: lite is fastest, heavy most accurate (default: full)",
+    )
+    detect.add_argument(
+        "--num-poses", type=_num_poses, default=1, metavar="N", help="most people to find (1-10)"
+    )
+    detect.add_argument(
+        "--min-pose-detection-confidence",
+        type=_probability,
+        default=0.5,
+        metavar="F",
+        help="person detector score needed, 0-1 (default: 0.5)",
+    )
+    detect.add_argument(
+        "--min-pose-presence-confidence",
+        type=_probability,
+        default=0.5,
+        metavar="F",
+        help="landmark model presence score needed, 0-1 (default: 0.5)",
+    )
+    detect.add_argument(
+        "--output-dir",
+        type=Path,
+        metavar="DIR",
+        help="also write each annotated image there as NAME.pose.png",
+    )
+    detect.add_argument(
+        "--visibility-threshold",
+        type=_probability,
+        default=0.5,
+        metavar="F",
+        help="in annotated images, dim landmarks less visible than this (default: 0.5)",
+    )
+    return parser
+
+
+def _annotated_path(output_dir: Path, image: str, used: set[Path]) -> Path:
+    stem = Path(image).stem or "image"
+    candidate = output_dir / f"{stem}.pose.png"
+    n = 1
+    while candidate in used:  # same file name from two folders: don't overwrite
+        n += 1
+        candidate = output_dir / f"{stem}-{n}.pose.png"
+    used.add(candidate)
+    return candidate
+
+
+def run_detect(args: argparse.Namespace) -> int:
+    from .detector import ImageDetector
+    from .drawing import DrawingStyle, draw_poses
+    from .imageio import ImageDecodeError, decode_image, rgb_to_bgr
+    from .models import ModelFileError
+    from .settings import DetectorSettings
+
+    settings = DetectorSettings(
+        model_variant=args.model,
+        num_poses=args.num_poses,
+        min_pose_detection_confidence=args.min_pose_detection_confidence,
+        min_pose_presence_confidence=args.min_pose_presence_confidence,
+    )
+    if args.output_dir is not None:
+        try:
+            args.output_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            print(f"error: cannot create {args.output_dir}: {exc.strerror}", file=sys.stderr)
+            return EXIT_USAGE
+    try:
+        detector = ImageDetector(settings)
+    except ModelFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT_FAILED
+
+    import cv2
+
+    status = EXIT_OK
+    used: set[Path] = set()
+    with detector:
+        for image in args.images:
+            try:
+                rgb_image = decode_image(image)
+            except ImageDecodeError as exc:
+                _emit({"image": image, "error": str(exc)})
+                status = EXIT_INPUT_FAILED
+                continue
+            result = detector.detect(rgb_image)
+            record = result.to_json_dict()
+            _emit(
+                {
+                    "image": image,
+                    "width": record["width"],
+                    "height": record["height"],
+                    "poses": record["poses"],
+                }
+            )
+            if args.output_dir is not None:
+                annotated = draw_poses(
+                    rgb_image, result, DrawingStyle(visibility_threshold=args.visibility_threshold)
+                )
+                target = _annotated_path(args.output_dir, image, used)
+                if not cv2.imwrite(str(target), rgb_to_bgr(annotated)):
+                    print(f"error: could not write {target}", file=sys.stderr)
+                    status = EXIT_INPUT_FAILED
+    return status
+
+
+def _emit(record: dict) -> None:
+    sys.stdout.write(json.dumps(record, allow_nan=False) + "\n")
+    sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return run_detect(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error of ours.
+        sys.stdout = None  # type: ignore[assignment]
+        return EXIT_OK
