@@ -1,0 +1,139 @@
+"""`python -m pose_core detect`, run as a user would: a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.conftest import fixture_path
+from tests.test_detector import direct_mediapipe
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pose_core", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def lines(stdout: str) -> list[dict]:
+    return [json.loads(line) for line in stdout.splitlines()]
+
+
+@pytest.fixture(scope="module")
+def messi_and_cat(tmp_path_factory) -> tuple[subprocess.CompletedProcess[str], object]:
+    out_dir = tmp_path_factory.mktemp("annotated")
+    proc = run_cli(
+        "detect",
+        str(fixture_path("messi5.jpg")),
+        str(fixture_path("chelsea.png")),
+        "--model",
+        "heavy",
+        "--output-dir",
+        str(out_dir),
+    )
+    return proc, out_dir
+
+
+def test_person_and_no_person(messi_and_cat) -> None:
+    proc, _ = messi_and_cat
+    assert proc.returncode == 0, proc.stderr
+    messi, cat = lines(proc.stdout)
+    assert messi["image"].endswith("messi5.jpg")
+    assert (messi["width"], messi["height"]) == (548, 342)
+    assert len(messi["poses"]) == 1
+    pose = messi["poses"][0]
+    assert [lm["name"] for lm in pose["landmarks"]][:3] == ["nose", "left_eye_inner", "left_eye"]
+    assert len(pose["landmarks"]) == len(pose["world_landmarks"]) == 33
+    assert set(pose["landmarks"][0]) == {"name", "x", "y", "z", "visibility", "presence"}
+    assert set(pose["world_landmarks"][0]) == {"name", "x", "y", "z"}
+    assert cat == {"image": cat["image"], "width": 451, "height": 300, "poses": []}
+    assert "Traceback" not in proc.stderr
+
+
+def test_agrees_with_a_direct_mediapipe_call(messi_and_cat) -> None:
+    proc, _ = messi_and_cat
+    pose = lines(proc.stdout)[0]["poses"][0]
+    rgb = cv2.cvtColor(cv2.imread(str(fixture_path("messi5.jpg"))), cv2.COLOR_BGR2RGB)
+    direct = direct_mediapipe(rgb, "heavy").pose_landmarks[0]
+    ours = np.array([[lm["x"], lm["y"], lm["z"], lm["visibility"]] for lm in pose["landmarks"]])
+    theirs = np.array([[p.x, p.y, p.z, p.visibility] for p in direct])
+    assert np.abs(ours - theirs).max() < 0.01
+
+
+def test_writes_annotated_images(messi_and_cat) -> None:
+    _, out_dir = messi_and_cat
+    annotated = cv2.imread(str(out_dir / "messi5.pose.png"))
+    original = cv2.imread(str(fixture_path("messi5.jpg")))
+    assert annotated.shape == original.shape
+    # The skeleton changed a visible share of the pixels, but not the whole picture.
+    changed = (np.abs(annotated.astype(int) - original.astype(int)).sum(axis=2) > 60).mean()
+    assert 0.005 < changed < 0.5
+    assert (out_dir / "chelsea.pose.png").exists()
+
+
+def test_bad_inputs_give_error_records_and_exit_1(tmp_path) -> None:
+    text = tmp_path / "notes.jpg"
+    text.write_text("not a photo")
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    proc = run_cli(
+        "detect",
+        str(text),
+        str(fixture_path("messi5.jpg")),
+        str(empty),
+        str(tmp_path / "missing.png"),
+        "--model",
+        "lite",
+    )
+    assert proc.returncode == 1
+    bad, good, blank, missing = lines(proc.stdout)
+    assert "not an image" in bad["error"]
+    assert len(good["poses"]) == 1  # one bad file doesn't stop the others
+    assert "empty" in blank["error"]
+    assert "No such file" in missing["error"]
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["detect"],
+        ["detect", "x.jpg", "--model", "medium"],
+        ["detect", "x.jpg", "--num-poses", "0"],
+        ["detect", "x.jpg", "--min-pose-detection-confidence", "1.5"],
+        ["detect", "x.jpg", "--min-pose-presence-confidence", "high"],
+        ["frobnicate"],
+        [],
+    ],
+)
+def test_bad_usage_exits_2(args: list[str]) -> None:
+    proc = run_cli(*args)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert "usage:" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_help_documents_output_and_exit_status() -> None:
+    proc = run_cli("detect", "--help")
+    assert proc.returncode == 0
+    for text in (
+        "--model",
+        "--num-poses",
+        "--min-pose-detection-confidence",
+        "--min-pose-presence-confidence",
+        "--output-dir",
+        "world_landmarks",
+        "exit status",
+        "bad usage",
+    ):
+        assert text in proc.stdout
