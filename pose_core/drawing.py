@@ -17,7 +17,9 @@ RGB = tuple[int, int, int]
 LEFT_COLOUR: RGB = (255, 145, 0)  # orange: the person's left side
 RIGHT_COLOUR: RGB = (0, 170, 255)  # blue: the person's right side
 CENTRE_COLOUR: RGB = (235, 235, 235)
-# One hue per person when several are found (colour-blind friendly, Okabe-Ito based).
+# One hue per person when several are found, as many as MAX_NUM_POSES: Okabe-Ito's
+# colour-blind-safe set (without black) plus three more that stay apart from it. None is
+# white, so each one's lightened right side differs from its left.
 PERSON_COLOURS: tuple[RGB, ...] = (
     (230, 159, 0),
     (86, 180, 233),
@@ -26,7 +28,9 @@ PERSON_COLOURS: tuple[RGB, ...] = (
     (204, 121, 167),
     (213, 94, 0),
     (0, 114, 178),
-    (255, 255, 255),
+    (148, 103, 189),
+    (140, 86, 75),
+    (23, 190, 207),
 )
 OUTLINE_COLOUR: RGB = (20, 20, 20)
 
@@ -115,7 +119,8 @@ def draw_poses(
         A new annotated RGB image of the same size.
     """
     style = style or DrawingStyle()
-    canvas = np.array(rgb_image, dtype=np.uint8, copy=True)
+    # order="C": OpenCV draws only on C-contiguous arrays (np.rot90 and .T give views).
+    canvas = np.array(rgb_image, dtype=np.uint8, copy=True, order="C")
     height, width = canvas.shape[:2]
     thickness = style.thickness or max(2, round(min(height, width) / 220))
     num_people = result.num_poses

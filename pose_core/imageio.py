@@ -8,6 +8,7 @@ conversions, so a colour-order bug has one place to live.
 from __future__ import annotations
 
 import io
+import re
 import struct
 import warnings
 from pathlib import Path
@@ -67,7 +68,10 @@ def _to_rgb_array(image: Image.Image) -> np.ndarray:
         # 16-bit and 32-bit greyscale: Pillow's own convert("L") clips at 255, which
         # turns most 16-bit photographs white. Scale the real range down instead.
         values = np.asarray(image, dtype=np.float64)
-        top = 65535.0 if mode.startswith("I;16") else max(float(values.max()), 1.0)
+        finite = np.isfinite(values)
+        top = 65535.0 if mode.startswith("I;16") else float(values.max(initial=1.0, where=finite))
+        # NaN (float TIFFs use it for "no data") would otherwise black out the whole image.
+        values = np.where(finite, values, 0.0)
         grey = np.clip(values * (255.0 / top), 0, 255).astype(np.uint8)
         return np.ascontiguousarray(np.stack([grey] * 3, axis=-1))
     if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in image.info):
@@ -128,10 +132,26 @@ def decode_image(
             # Our own pixel budget replaces Pillow's bomb warning/error.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
-    except (UnidentifiedImageError, Image.DecompressionBombError, SyntaxError, ValueError) as exc:
+    except Image.DecompressionBombError as exc:
+        # Pillow refuses to open more than twice its own limit before we see the size;
+        # its message carries the pixel count.
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        declared = f" ({int(found.group(1)) / 1e6:.0f} megapixels)" if found else ""
+        raise ImageTooLargeError(
+            f"The image is too large{declared}, more than the limit of "
+            f"{max_pixels / 1e6:.0f} megapixels. Resize it and try again."
+        ) from exc
+    except (UnidentifiedImageError, SyntaxError, ValueError) as exc:
         raise NotAnImageError(
             "This file is not an image we can read. Supported formats: JPEG, PNG, WebP, "
             "BMP, TIFF and GIF."
+        ) from exc
+    except (OSError, EOFError, struct.error) as exc:
+        # A known format whose header is cut short or corrupt (UnidentifiedImageError,
+        # an OSError too, is handled above).
+        raise TruncatedImageError(
+            f"The image file is damaged or incomplete (its header could not be read: {exc}). "
+            "Re-export or re-download it."
         ) from exc
 
     with image:
