@@ -5,7 +5,6 @@ from __future__ import annotations
 import atexit
 import threading
 import time
-import weakref
 
 import mediapipe as mp
 import numpy as np
@@ -21,8 +20,10 @@ from .settings import DetectorSettings
 DEFAULT_MAX_INFERENCE_PIXELS = 4_000_000
 
 # Every landmarker still open at interpreter exit prints a TypeError traceback from its
-# __del__ (mediapipe 1.2.2). Close them all first.
-_OPEN: weakref.WeakSet[_Detector] = weakref.WeakSet()
+# __del__ (mediapipe 1.2.2), and one garbage-collected while open can hang the process
+# in MediaPipe's clean-up. So open detectors are held here (strongly: they are never
+# collected open) until close(), and any left are closed before exit.
+_OPEN: set[_Detector] = set()
 
 
 def _close_all() -> None:

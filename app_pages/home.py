@@ -1,0 +1,57 @@
+"""Home: what PoseScope does, and sample photos that run with one click."""
+
+import streamlit as st
+
+from ui import report, samples, settings_panel
+
+SELECTED = "home_sample"
+
+
+def _select(slug: str) -> None:
+    st.session_state[SELECTED] = slug
+
+
+settings = settings_panel.current()
+
+st.title("PoseScope")
+st.markdown(
+    "Finds people in photos and live video and marks **33 body landmarks** on each, "
+    "with joint angles and a 3D skeleton you can turn around.  \n"
+    "Everything runs on this server, offline: tune the detection in the sidebar and "
+    "every page follows."
+)
+links = st.columns(3)
+links[0].page_link("app_pages/image.py", label="Analyse your photos", icon=":material/upload:")
+links[1].page_link("app_pages/webcam.py", label="Go live with a webcam", icon=":material/videocam:")
+links[2].page_link("app_pages/view_3d.py", label="Explore in 3D", icon=":material/view_in_ar:")
+
+st.subheader("Try a sample photo", divider="orange")
+selected = st.session_state.get(SELECTED)
+for column, sample in zip(st.columns(len(samples.SAMPLES)), samples.SAMPLES, strict=True):
+    with column, st.container(border=True):
+        st.image(samples.thumbnail(sample.slug), width="stretch")
+        st.markdown(f"**{sample.title}**  \n{sample.blurb}")
+        st.button(
+            "Showing" if sample.slug == selected else "Detect poses",
+            key=f"sample_{sample.slug}",
+            on_click=_select,
+            args=(sample.slug,),
+            type="primary" if sample.slug == selected else "secondary",
+            icon=":material/check:" if sample.slug == selected else ":material/play_arrow:",
+            width="stretch",
+        )
+
+sample = samples.SAMPLES_BY_SLUG.get(selected) if selected else None
+if sample is None:
+    st.info(
+        "Pick a sample above to see the detected pose, landmark table, joint angles "
+        "and 3D view. No camera or file needed.",
+        icon=":material/touch_app:",
+    )
+else:
+    st.subheader(f"Result: {sample.title}", divider="gray")
+    analysis = report.analyse(
+        f"sample:{sample.slug}", sample.title, "sample", samples.load(sample.slug), settings
+    )
+    report.render_report(analysis, settings, key=f"home_{sample.slug}")
+    st.caption(samples.credit(sample.slug))

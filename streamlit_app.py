@@ -1,0 +1,37 @@
+"""PoseScope: the Streamlit entrypoint (``streamlit run streamlit_app.py``).
+
+Routes to the pages in ``app_pages/`` and draws the shared settings panel, so the
+sidebar (and its URL query parameters) is the same on every page.
+
+The pages folder is not called ``pages/`` on purpose: Streamlit treats a ``pages/``
+folder beside the entrypoint as an old-style multipage app and, on a direct link such
+as ``/webcam``, runs that page alone, without this file (no navigation, no sidebar).
+"""
+
+import streamlit as st
+
+from ui import branding, settings_panel, state
+
+st.set_page_config(
+    page_title="PoseScope",
+    page_icon=branding.app_icon(),
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+state.init()
+
+page = st.navigation(
+    [
+        st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("app_pages/image.py", title="Image", icon=":material/image:", url_path="image"),
+        st.Page(
+            "app_pages/webcam.py", title="Webcam", icon=":material/videocam:", url_path="webcam"
+        ),
+        st.Page(
+            "app_pages/view_3d.py", title="3D view", icon=":material/view_in_ar:", url_path="3d"
+        ),
+    ],
+    position="top",
+)
+settings_panel.render_sidebar()
+page.run()

@@ -1,0 +1,242 @@
+"""The Webcam page (AppTest, with the WebRTC component patched out) and its processor.
+
+AppTest cannot run the browser half of streamlit-webrtc, so ``ui.webcam.webrtc_streamer``
+is replaced by a fake that records its arguments; the tests then feed real video frames
+(a photograph) to the frame callback the page handed over, as the WebRTC worker would.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import types
+
+import av
+import numpy as np
+import pytest
+
+from pose_core import DetectorSettings, DrawingStyle, decode_image
+from tests.test_app_support import (
+    FIXTURES,
+    assert_no_exception,
+    landmark_tables,
+    metric_values,
+    new_app,
+    open_page,
+)
+from ui import ice, webcam
+
+
+class FakeStreamer:
+    """Stands in for ``webrtc_streamer``: records calls, reports a playing state."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+        self.playing = False
+
+    def __call__(self, **kwargs):
+        self.calls.append(kwargs)
+        state = types.SimpleNamespace(playing=self.playing, signalling=False)
+        return types.SimpleNamespace(state=state)
+
+    @property
+    def last(self) -> dict:
+        return self.calls[-1]
+
+    def send(self, rgb_frame: np.ndarray) -> np.ndarray:
+        """Push one frame through the page's callback, as the WebRTC worker does."""
+        frame = av.VideoFrame.from_ndarray(rgb_frame, format="rgb24")
+        out = self.last["video_frame_callback"](frame)
+        assert isinstance(out, av.VideoFrame)
+        return out.to_ndarray(format="rgb24")
+
+
+@pytest.fixture
+def streamer(monkeypatch):
+    fake = FakeStreamer()
+    monkeypatch.setattr(webcam, "webrtc_streamer", fake)
+    monkeypatch.delenv(ice.ENV_VAR, raising=False)
+    yield fake
+    # Close every session's stream detector, as stopping the stream would: a MediaPipe
+    # landmarker left for the garbage collector can hang the process in its __del__.
+    for call in fake.calls:
+        call["video_frame_callback"].__self__.release()
+
+
+@pytest.fixture(scope="module")
+def frame() -> np.ndarray:
+    return decode_image(FIXTURES / "messi5.jpg")
+
+
+def _processor(at) -> webcam.PoseStreamProcessor:
+    return at.session_state["webcam_processor"]
+
+
+def test_page_wires_the_stream_for_localhost(streamer):
+    at = open_page(new_app(), "webcam.py")
+    assert_no_exception(at)
+    kwargs = streamer.last
+    assert kwargs["rtc_configuration"] == {"iceServers": []}  # no STUN/TURN by default
+    assert kwargs["async_processing"] is True  # latest frame only: drops, never queues
+    assert kwargs["media_stream_constraints"]["audio"] is False
+    processor = _processor(at)
+    assert kwargs["video_frame_callback"].__self__ is processor
+    assert kwargs["on_video_ended"].__self__ is processor
+    assert "Direct connection" in at.main.caption[1].value
+    assert at.button(key="webcam_snapshot_button").disabled  # nothing is playing
+    assert metric_values(at, "Frames") == ["0"]
+
+
+def test_live_frames_readout_slider_and_snapshot(streamer, frame):
+    at = open_page(new_app(), "webcam.py")
+    streamer.playing = True
+    at.run()
+    processor = _processor(at)
+
+    out = streamer.send(frame)
+    assert out.shape == frame.shape
+    detector = processor.detector
+    assert detector is not None and detector.settings.model_variant == "lite"
+    stats = processor.stats()
+    assert (stats.frames, stats.people, stats.running) == (1, 1, True)
+    # The readout box in the top-left corner darkens the video (60 % black) under the
+    # text; the skeleton changes pixels further down.
+    np.testing.assert_allclose(out[1, 1], frame[1, 1] * 0.4, atol=1.5)
+    assert not np.array_equal(out[40:], frame[40:])
+    assert webcam.readout_lines(stats)[1].startswith("frames 1 ")
+
+    # A slider reaches the running stream on its next frame, same detector object.
+    at.slider(key="detection").set_value(0.75).run()
+    streamer.send(frame)
+    assert processor.detector is detector
+    assert detector.settings.min_pose_detection_confidence == pytest.approx(0.75)
+    assert processor.stats().frames == 2
+    at.run()
+    assert metric_values(at, "Frames") == ["2"]
+    assert metric_values(at, "People") == ["1"]
+
+    # Snapshot: the frozen frame gets the full report and becomes the 3D view's source.
+    assert not at.button(key="webcam_snapshot_button").disabled
+    at.button(key="webcam_snapshot_button").click().run()
+    assert_no_exception(at)
+    assert any(h.value == "Webcam snapshot 1" for h in at.main.subheader)
+    assert [len(t) for t in landmark_tables(at)] == [33]
+    assert len(at.get("download_button")) == 3
+    open_page(at, "view_3d.py")
+    assert at.selectbox(key="view3d_source").value == "snapshot:1"
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["title"]["text"].startswith("3D pose")
+
+
+def test_stopping_the_stream_releases_the_detector(streamer, frame):
+    at = open_page(new_app(), "webcam.py")
+    streamer.playing = True
+    at.run()
+    streamer.send(frame)
+    detector = _processor(at).detector
+    assert detector is not None and not detector.closed
+
+    streamer.playing = False
+    at.run()
+    assert detector.closed
+    assert _processor(at).detector is None
+    assert _processor(at).stats().frames == 0
+
+    # The WebRTC worker's own "track ended" callback releases it as well.
+    streamer.playing = True
+    at.run()
+    streamer.send(frame)
+    detector = _processor(at).detector
+    streamer.last["on_video_ended"]()
+    assert detector.closed and _processor(at).detector is None
+
+
+def test_each_session_gets_its_own_processor(streamer, frame):
+    first = open_page(new_app(), "webcam.py")
+    second = open_page(new_app(), "webcam.py")
+    assert _processor(first) is not _processor(second)
+
+
+def test_ice_servers_from_the_environment(streamer, monkeypatch):
+    servers = [{"urls": ["stun:stun.example.org:3478"]}]
+    monkeypatch.setenv(ice.ENV_VAR, json.dumps(servers))
+    at = open_page(new_app(), "webcam.py")
+    assert streamer.last["rtc_configuration"] == {"iceServers": servers}
+    assert "1 ICE server(s) (STUN) from environment" in at.main.caption[1].value
+
+
+def test_ice_servers_from_secrets_win(streamer, monkeypatch):
+    monkeypatch.setenv(ice.ENV_VAR, json.dumps([{"urls": ["stun:ignored.example.org"]}]))
+    at = new_app()
+    at.secrets["ice_servers"] = [
+        {"urls": "turn:turn.example.org:3478", "username": "demo", "credential": "s3cret"}
+    ]
+    open_page(at, "webcam.py")
+    assert streamer.last["rtc_configuration"] == {
+        "iceServers": [
+            {"urls": ["turn:turn.example.org:3478"], "username": "demo", "credential": "s3cret"}
+        ]
+    }
+
+
+def test_a_bad_ice_setting_is_reported_and_ignored(streamer, monkeypatch):
+    monkeypatch.setenv(ice.ENV_VAR, '[{"urls": ["http://example.org"], "credential": "x"}]')
+    at = open_page(new_app(), "webcam.py")
+    assert_no_exception(at)
+    assert streamer.last["rtc_configuration"] == {"iceServers": []}
+    assert "Ignored POSESCOPE_ICE_SERVERS" in at.warning[0].value
+    assert "x" not in at.warning[0].value.split(":", 1)[1].replace("example", "")
+
+
+# ---- the processor on its own ---------------------------------------------------------
+
+
+def _config(**changes) -> webcam.LiveConfig:
+    return webcam.LiveConfig(
+        DetectorSettings(model_variant="lite", **changes), DrawingStyle(visibility_threshold=0.5)
+    )
+
+
+def test_processor_reports_errors_on_the_frame_and_keeps_going(frame):
+    def broken(settings):
+        raise RuntimeError("model file missing")
+
+    processor = webcam.PoseStreamProcessor(_config(), detector_factory=broken)
+    out = processor.recv(av.VideoFrame.from_ndarray(frame, format="rgb24"))
+    assert out.to_ndarray(format="rgb24").shape == frame.shape
+    assert processor.stats().error == "RuntimeError: model file missing"
+    assert processor.snapshot() is None
+
+
+def test_processed_fps_comes_from_the_frame_clock(frame):
+    now = [100.0]
+    processor = webcam.PoseStreamProcessor(_config(), clock=lambda: now[0])
+    try:
+        for _ in range(5):
+            processor.recv(av.VideoFrame.from_ndarray(frame, format="rgb24"))
+            now[0] += 0.1
+        stats = processor.stats()
+        assert stats.frames == 5
+        assert stats.fps == pytest.approx(10.0)
+        assert stats.inference_ms > 0
+        snapshot = processor.snapshot()
+        assert snapshot.result.num_poses == 1
+        np.testing.assert_array_equal(snapshot.rgb_frame, frame)
+    finally:
+        processor.release()
+
+
+def test_config_holder_is_safe_across_threads():
+    holder = webcam.LiveConfigHolder(_config())
+    seen = []
+
+    def reader():
+        for _ in range(2000):
+            seen.append(holder.get().detector.min_pose_detection_confidence)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    for value in (0.1, 0.2, 0.3) * 200:
+        holder.set(_config(min_pose_detection_confidence=value))
+    thread.join()
+    assert set(seen) <= {0.5, 0.1, 0.2, 0.3}

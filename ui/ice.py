@@ -1,0 +1,136 @@
+"""ICE (STUN/TURN) servers for the webcam's WebRTC connection.
+
+With nothing configured the app uses no ICE server at all: browser and server find each
+other directly, which works on localhost and on a LAN, and nothing is contacted on the
+internet. Behind NAT (a cloud deployment) configure servers in either place, the first
+one found wins:
+
+1. ``.streamlit/secrets.toml``::
+
+       [[ice_servers]]
+       urls = ["stun:stun.example.org:3478"]
+
+       [[ice_servers]]
+       urls = ["turn:turn.example.org:3478?transport=udp"]
+       username = "posescope"
+       credential = "..."
+
+2. The environment variable ``POSESCOPE_ICE_SERVERS``, a JSON list in the same shape::
+
+       POSESCOPE_ICE_SERVERS='[{"urls": ["stun:stun.example.org:3478"]}]'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+SECRETS_KEY = "ice_servers"
+ENV_VAR = "POSESCOPE_ICE_SERVERS"
+_ALLOWED_FIELDS = ("urls", "username", "credential")
+_SCHEMES = ("stun:", "stuns:", "turn:", "turns:")
+
+
+@dataclasses.dataclass(frozen=True)
+class IceConfig:
+    """The RTC configuration to hand to ``webrtc_streamer``.
+
+    Attributes:
+        servers: ICE server dicts (``urls``, optional ``username``/``credential``).
+        source: "secrets", "environment" or "none".
+        problem: A user-facing message when the configured value was unusable and
+            ignored, else None.
+    """
+
+    servers: tuple[dict[str, Any], ...] = ()
+    source: str = "none"
+    problem: str | None = None
+
+    @property
+    def rtc_configuration(self) -> dict[str, Any]:
+        # An explicit (possibly empty) list: streamlit-webrtc would otherwise fill in
+        # public servers of its own.
+        return {"iceServers": [dict(server) for server in self.servers]}
+
+    def describe(self) -> str:
+        """One line for the page: how the connection is set up."""
+        if not self.servers:
+            return "Direct connection (no STUN/TURN server configured): localhost and LAN."
+        kinds = sorted({_kind(s) for s in self.servers})
+        return f"{len(self.servers)} ICE server(s) ({', '.join(kinds)}) from {self.source}."
+
+
+def _kind(server: Mapping[str, Any]) -> str:
+    urls = server["urls"]
+    first = urls if isinstance(urls, str) else urls[0]
+    return first.split(":", 1)[0].upper()
+
+
+def parse_servers(value: Any) -> tuple[dict[str, Any], ...]:
+    """Validate a list of ICE servers.
+
+    Raises:
+        ValueError: with a message naming what is wrong (never echoing credentials).
+    """
+    if not isinstance(value, (list, tuple)):
+        raise ValueError("expected a list of servers")
+    servers = []
+    for n, server in enumerate(value, start=1):
+        if not isinstance(server, Mapping):
+            raise ValueError(f"server {n} is not a table/object")
+        unknown = set(server) - set(_ALLOWED_FIELDS)
+        if unknown:
+            raise ValueError(f"server {n} has unknown fields: {', '.join(sorted(unknown))}")
+        urls = server.get("urls")
+        url_list = [urls] if isinstance(urls, str) else urls
+        if not isinstance(url_list, (list, tuple)) or not url_list:
+            raise ValueError(f"server {n} needs 'urls'")
+        for url in url_list:
+            if not isinstance(url, str) or not url.startswith(_SCHEMES):
+                raise ValueError(f"server {n}: each URL must start with stun:, turn: or turns:")
+        clean: dict[str, Any] = {"urls": list(url_list)}
+        for field in ("username", "credential"):
+            if field in server:
+                if not isinstance(server[field], str):
+                    raise ValueError(f"server {n}: {field} must be text")
+                clean[field] = server[field]
+        servers.append(clean)
+    return tuple(servers)
+
+
+def _from_secrets() -> Any:
+    try:
+        if SECRETS_KEY in st.secrets:
+            return st.secrets[SECRETS_KEY]
+    except Exception:  # no secrets file, or an unreadable one: not configured
+        return None
+    return None
+
+
+def load_ice_config(environ: Mapping[str, str] | None = None) -> IceConfig:
+    """Read the ICE servers from Streamlit secrets, else the environment.
+
+    An unusable value is ignored (the direct connection still works on a LAN) and
+    reported in ``problem``.
+    """
+    environ = os.environ if environ is None else environ
+    raw = _from_secrets()
+    if raw is not None:
+        try:
+            # Secrets are AttrDicts; plain dicts and lists from here on.
+            plain = json.loads(json.dumps(raw, default=dict))
+            return IceConfig(parse_servers(plain), "secrets")
+        except (ValueError, TypeError) as exc:
+            return IceConfig(problem=f"Ignored the ice_servers secret: {exc}.")
+    text = environ.get(ENV_VAR, "").strip()
+    if text:
+        try:
+            return IceConfig(parse_servers(json.loads(text)), "environment")
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            return IceConfig(problem=f"Ignored {ENV_VAR}: {exc}.")
+    return IceConfig()

@@ -1,0 +1,220 @@
+"""The one settings panel (sidebar) every page shares, synced with the URL.
+
+Each widget is keyed and bound to a URL query parameter of the same name
+(``bind="query-params"``), so the address bar always reproduces the current tuning and
+a copied link reopens a demo exactly as it was. The widgets are rendered by the
+entrypoint on every run, so their values also survive page switches.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from pose_core import MODEL_VARIANTS, DetectorSettings, DrawingStyle
+from pose_core.settings import MAX_NUM_POSES
+
+# Widget keys, which are also the URL query parameter names.
+MODEL = "model"
+POSES = "poses"
+DETECTION = "detection"
+PRESENCE = "presence"
+TRACKING = "tracking"
+VISIBILITY = "visibility"
+SEGMENTATION = "segmentation"
+
+_STATE_KEY = "_app_settings"
+
+MODEL_LABELS = {"lite": "Lite", "full": "Full", "heavy": "Heavy"}
+MODEL_HELP = (
+    "**Lite** is the fastest (best for the webcam on a laptop), **Full** balances speed "
+    "and accuracy, **Heavy** is the most accurate and the slowest."
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class AppSettings:
+    """Everything the sidebar controls.
+
+    Attributes:
+        detector: The MediaPipe landmarker settings.
+        visibility_threshold: Landmarks below this visibility are dimmed in drawings
+            and flagged in tables.
+        segmentation: Tint each person's segmentation mask on the images.
+    """
+
+    detector: DetectorSettings
+    visibility_threshold: float
+    segmentation: bool
+
+    @property
+    def drawing_style(self) -> DrawingStyle:
+        """The 2D overlay style these settings ask for."""
+        return DrawingStyle(
+            visibility_threshold=self.visibility_threshold,
+            low_visibility="dim",
+            draw_segmentation=self.segmentation,
+        )
+
+    def query_params(self) -> dict[str, str]:
+        """Every setting as URL query parameters (defaults included, for a stable link)."""
+        d = self.detector
+        return {
+            # A bound segmented control matches URL values against its labels.
+            MODEL: MODEL_LABELS[d.model_variant],
+            POSES: str(d.num_poses),
+            DETECTION: _number(d.min_pose_detection_confidence),
+            PRESENCE: _number(d.min_pose_presence_confidence),
+            TRACKING: _number(d.min_tracking_confidence),
+            VISIBILITY: _number(self.visibility_threshold),
+            SEGMENTATION: "true" if self.segmentation else "false",
+        }
+
+
+DEFAULTS = AppSettings(
+    # Two people by default: the demos often show a pair (and one is found either way).
+    detector=DetectorSettings(model_variant="full", num_poses=2),
+    visibility_threshold=0.5,
+    segmentation=False,
+)
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _default_widget_values() -> dict[str, object]:
+    d = DEFAULTS.detector
+    return {
+        MODEL: d.model_variant,
+        POSES: d.num_poses,
+        DETECTION: d.min_pose_detection_confidence,
+        PRESENCE: d.min_pose_presence_confidence,
+        TRACKING: d.min_tracking_confidence,
+        VISIBILITY: DEFAULTS.visibility_threshold,
+        SEGMENTATION: DEFAULTS.segmentation,
+    }
+
+
+def _reset() -> None:
+    # A callback runs before the widgets are drawn, so writing their keys is allowed.
+    for key, value in _default_widget_values().items():
+        st.session_state[key] = value
+
+
+def _confidence_slider(label: str, key: str, default: float, help_text: str) -> float:
+    return st.slider(
+        label, min_value=0.0, max_value=1.0, value=default, step=0.05, format="%.2f",
+        key=key, help=help_text, bind="query-params",
+    )  # fmt: skip
+
+
+def render_sidebar() -> AppSettings:
+    """Draw the settings panel in the sidebar and return the current settings.
+
+    Call once per run, from the entrypoint, before the page runs; pages then read the
+    settings with :func:`current`.
+    """
+    defaults = _default_widget_values()
+    with st.sidebar:
+        st.header("Detection settings", divider="orange")
+        model = st.segmented_control(
+            "Model",
+            MODEL_VARIANTS,
+            default=defaults[MODEL],
+            required=True,
+            format_func=MODEL_LABELS.get,
+            key=MODEL,
+            help=MODEL_HELP,
+            bind="query-params",
+            width="stretch",
+        )
+        num_poses = st.slider(
+            "Number of people",
+            min_value=1,
+            max_value=MAX_NUM_POSES,
+            value=defaults[POSES],
+            step=1,
+            key=POSES,
+            help="The most people the model looks for in one image or frame.",
+            bind="query-params",
+        )
+        detection = _confidence_slider(
+            "Min. pose detection confidence",
+            DETECTION,
+            defaults[DETECTION],
+            "How sure the person detector must be before a pose is reported. Raise it "
+            "to drop false detections, lower it to find small or partly hidden people.",
+        )
+        presence = _confidence_slider(
+            "Min. pose presence confidence",
+            PRESENCE,
+            defaults[PRESENCE],
+            "How sure the landmark model must be that a person is really there.",
+        )
+        tracking = _confidence_slider(
+            "Min. tracking confidence",
+            TRACKING,
+            defaults[TRACKING],
+            "Webcam only: below this, the person is detected afresh instead of being "
+            "tracked from the previous frame.",
+        )
+        st.subheader("Display")
+        visibility = st.slider(
+            "Visibility threshold",
+            min_value=0.0,
+            max_value=1.0,
+            value=defaults[VISIBILITY],
+            step=0.05,
+            format="%.2f",
+            key=VISIBILITY,
+            help="Landmarks the model thinks are hidden or out of frame (visibility "
+            "below this) are dimmed in the drawings and flagged in the tables.",
+            bind="query-params",
+        )
+        segmentation = st.toggle(
+            "Segmentation overlay",
+            value=defaults[SEGMENTATION],
+            key=SEGMENTATION,
+            help="Tint each person's silhouette. Slower: the model also computes a mask.",
+            bind="query-params",
+        )
+        settings = AppSettings(
+            detector=DetectorSettings(
+                model_variant=model or DEFAULTS.detector.model_variant,
+                num_poses=int(num_poses),
+                min_pose_detection_confidence=float(detection),
+                min_pose_presence_confidence=float(presence),
+                min_tracking_confidence=float(tracking),
+                output_segmentation_masks=bool(segmentation),
+            ),
+            visibility_threshold=float(visibility),
+            segmentation=bool(segmentation),
+        )
+        left, right = st.columns(2)
+        left.button(
+            "Reset", key="settings_reset", on_click=_reset, icon=":material/restart_alt:",
+            width="stretch", help="Back to the default settings.",
+        )  # fmt: skip
+        with right.popover("Share", icon=":material/link:", width="stretch"):
+            st.markdown("**Link to this exact setup**")
+            st.code(share_link(settings), language=None, wrap_lines=True)
+            st.caption(
+                "Opening the link restores every setting. The address bar is kept in "
+                "sync too, so you can also copy it from there."
+            )
+    st.session_state[_STATE_KEY] = settings
+    return settings
+
+
+def share_link(settings: AppSettings) -> str:
+    """The current page's address with every setting as query parameters."""
+    base = st.context.url or ""
+    return f"{base}?{urlencode(settings.query_params())}"
+
+
+def current() -> AppSettings:
+    """The settings drawn by :func:`render_sidebar` in this run (defaults before that)."""
+    return st.session_state.get(_STATE_KEY, DEFAULTS)

@@ -1,0 +1,115 @@
+"""Per-session state: the analyses (image, result) the pages show and hand to each other.
+
+Everything stays in ``st.session_state``, in memory and private to the browser session:
+nothing a user uploads is written to disk or visible to another session.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+import numpy as np
+import streamlit as st
+
+from pose_core import DetectorSettings, PoseResult
+
+Source = Literal["sample", "upload", "snapshot"]
+
+_ANALYSES = "_analyses"
+_ANALYSIS_CACHE = "_analysis_cache"
+# The 3D view offers this many recent analyses.
+MAX_RECENT = 8
+# Analyses kept per session so a rerun does not run inference again (each holds its
+# image: this bounds the session's memory).
+MAX_CACHED_ANALYSES = 16
+
+_SNAPSHOTS_TAKEN = "_snapshots_taken"
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Analysis:
+    """One image and the poses found in it.
+
+    Attributes:
+        key: Unique id within the session, e.g. "upload:<file id>".
+        label: What users call it: the file name, the sample title, "Snapshot 2".
+        source: Where the image came from.
+        rgb_image: The original image, H x W x 3 uint8 RGB.
+        result: The poses found.
+        settings: The settings of the landmarker that produced ``result``.
+    """
+
+    key: str
+    label: str
+    source: Source
+    rgb_image: np.ndarray
+    result: PoseResult
+    settings: DetectorSettings
+
+
+def init() -> None:
+    """Create this session's containers once (safe to call on every run)."""
+    if _ANALYSES not in st.session_state:
+        st.session_state[_ANALYSES] = []
+    if _ANALYSIS_CACHE not in st.session_state:
+        st.session_state[_ANALYSIS_CACHE] = {}
+
+
+def remember(analysis: Analysis) -> None:
+    """Make ``analysis`` the latest one (the 3D view opens on it)."""
+    init()
+    recent = [a for a in st.session_state[_ANALYSES] if a.key != analysis.key]
+    st.session_state[_ANALYSES] = [analysis, *recent][:MAX_RECENT]
+
+
+def recent() -> list[Analysis]:
+    """Recent analyses, newest first."""
+    init()
+    return list(st.session_state[_ANALYSES])
+
+
+def latest() -> Analysis | None:
+    """The newest analysis, if any."""
+    items = recent()
+    return items[0] if items else None
+
+
+def cached(key: str, settings: DetectorSettings) -> Analysis | None:
+    """A previous analysis of the same input with the same settings, if kept."""
+    init()
+    return st.session_state[_ANALYSIS_CACHE].get((key, settings))
+
+
+def cached_image(key: str) -> np.ndarray | None:
+    """The decoded image of input ``key`` from any kept analysis (decode once, not per
+    settings value)."""
+    init()
+    for (cached_key, _), analysis in st.session_state[_ANALYSIS_CACHE].items():
+        if cached_key == key:
+            return analysis.rgb_image
+    return None
+
+
+def store(analysis: Analysis, requested: DetectorSettings) -> None:
+    """Keep ``analysis`` for reruns with the same input and ``requested`` settings."""
+    init()
+    cache: dict = st.session_state[_ANALYSIS_CACHE]
+    cache[(analysis.key, requested)] = analysis
+    while len(cache) > MAX_CACHED_ANALYSES:
+        cache.pop(next(iter(cache)))  # oldest first: dicts keep insertion order
+
+
+def forget_missing(keys: set[str], prefix: str) -> None:
+    """Drop cached analyses under ``prefix`` whose input is gone (a removed upload)."""
+    init()
+    cache: dict = st.session_state[_ANALYSIS_CACHE]
+    for cache_key in [k for k in cache if k[0].startswith(prefix) and k[0] not in keys]:
+        del cache[cache_key]
+
+
+def next_snapshot_label() -> tuple[str, str]:
+    """A fresh (key, label) pair for a webcam snapshot, numbered per session."""
+    number = st.session_state.get(_SNAPSHOTS_TAKEN, 0) + 1
+    st.session_state[_SNAPSHOTS_TAKEN] = number
+    return f"snapshot:{number}", f"Webcam snapshot {number}"
