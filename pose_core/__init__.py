@@ -6,6 +6,7 @@ Streamlit-free on purpose: the app's pages, the CLI and the benchmarks all call 
 from .angles import JOINT_ANGLES, JointAngle, joint_angles
 from .detector import DEFAULT_MAX_INFERENCE_PIXELS, ImageDetector, StreamDetector
 from .drawing import DrawingStyle, draw_poses
+from .figures import CAMERA_PRESETS, figure_3d, figure_image_space
 from .imageio import (
     EmptyImageError,
     ImageDecodeError,
@@ -23,6 +24,7 @@ from .results import PersonPose, PoseResult
 from .settings import MODEL_VARIANTS, DetectorSettings, ModelVariant
 
 __all__ = [
+    "CAMERA_PRESETS",
     "DEFAULT_MAX_INFERENCE_PIXELS",
     "JOINT_ANGLES",
     "LANDMARK_NAMES",
@@ -47,6 +49,8 @@ __all__ = [
     "bgr_to_rgb",
     "decode_image",
     "draw_poses",
+    "figure_3d",
+    "figure_image_space",
     "joint_angles",
     "model_path",
     "rgb_to_bgr",
