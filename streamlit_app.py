@@ -30,6 +30,9 @@ page = st.navigation(
         st.Page(
             "app_pages/view_3d.py", title="3D view", icon=":material/view_in_ar:", url_path="3d"
         ),
+        st.Page(
+            "app_pages/tuning.py", title="Tuning lab", icon=":material/tune:", url_path="tuning"
+        ),
     ],
     position="top",
 )
