@@ -1,0 +1,249 @@
+"""AppTest of the Video page: upload, background processing with progress and Cancel,
+results (video, curves, 3D, tables, downloads) and clear messages for bad clips.
+
+The clip is real street footage (tests/test_video.py cuts it from vtest.avi); the model,
+PyAV and the encoder all run for real. Only the browser's part (the upload, clicks) is
+simulated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from unittest import mock
+
+import av
+import pandas as pd
+import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
+
+from pose_core.timeseries import TABLE_COLUMNS
+from tests.test_app_support import (
+    APP,
+    ROOT,
+    assert_no_exception,
+    metric_values,
+    new_app,
+    open_page,
+)
+from tests.test_video import make_walk_clip
+
+PAGE = ROOT / "app_pages" / "video.py"
+CLIP_FRAMES = 30
+
+
+@pytest.fixture(scope="module")
+def walk_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    path = make_walk_clip(tmp_path_factory.mktemp("app") / "walk.mp4", count=CLIP_FRAMES)
+    return path.read_bytes()
+
+
+@contextlib.contextmanager
+def deferred_downloads() -> Iterator[list[MediaFileManager]]:
+    """Keep each run's media manager: deferred downloads live there until clicked."""
+    managers: list[MediaFileManager] = []
+
+    class Recording(MediaFileManager):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            managers.append(self)
+
+    with mock.patch("streamlit.testing.v1.app_test.MediaFileManager", Recording):
+        yield managers
+
+
+def click_download(manager: MediaFileManager, button) -> tuple[bytes, str]:
+    """What the browser receives (bytes, MIME type) when a deferred download button is
+    clicked."""
+    assert button.proto.deferred_file_id, f"{button.label} is built on every run"
+    url = manager.execute_deferred(button.proto.deferred_file_id)
+    file_id = url.rsplit("/", 1)[-1].split(".", 1)[0]
+    file = manager._storage.get_file(file_id)
+    return file.content, file.mimetype
+
+
+def video_page() -> AppTest:
+    """The Video page, through the real entrypoint once it lists the page; until then
+    the page file alone (it reads the shared settings, defaults without the sidebar)."""
+    if "app_pages/video.py" in APP.read_text():
+        return open_page(new_app(), "video.py")
+    return AppTest.from_file(str(PAGE), default_timeout=120).run()
+
+
+def upload(at: AppTest, name: str, data: bytes, mime: str = "video/mp4") -> AppTest:
+    at.file_uploader(key="video_upload").set_value((name, data, mime))
+    return at.run()
+
+
+def wait_for_result(at: AppTest, timeout: float = 120) -> AppTest:
+    """Rerun until the background job has finished (as the progress fragment does)."""
+    deadline = time.monotonic() + timeout
+    while "_video_job" in at.session_state and time.monotonic() < deadline:
+        time.sleep(0.3)
+        at.run()
+    assert "_video_job" not in at.session_state, "processing did not finish in time"
+    return at.run()
+
+
+def analyse(at: AppTest) -> AppTest:
+    at.button(key="video_process").click().run()
+    return wait_for_result(at)
+
+
+def results(at: AppTest) -> dict:
+    return at.session_state["_video_results"]
+
+
+def test_empty_page_invites_an_upload() -> None:
+    at = video_page()
+    assert_no_exception(at)
+    assert at.title[0].value == "Video"
+    uploader = at.file_uploader(key="video_upload")
+    assert set(uploader.allowed_type) >= {".mp4", ".mov", ".webm", ".mkv", ".avi"}
+    assert "Drag and drop a clip" in at.info[0].value
+
+
+def test_upload_analyse_and_explore(walk_bytes: bytes) -> None:
+    at = upload(video_page(), "walk.mp4", walk_bytes)
+    assert_no_exception(at)
+    assert any("768 × 576 px" in c.value for c in at.caption)
+    assert not at.get("plotly_chart")  # nothing analysed yet
+
+    with deferred_downloads() as managers:
+        at = analyse(at)
+        assert_no_exception(at)
+        assert metric_values(at, "Frames analysed") == [str(CLIP_FRAMES)]
+        # The walker, and (two people are allowed by default) maybe a passer-by.
+        people = int(metric_values(at, "People tracked")[0])
+        assert people >= 1
+        assert len([s for s in at.selectbox if s.key == "video_person"]) == (people > 1)
+        assert metric_values(at, "With a person") == ["100%"]
+        assert len(at.get("video")) == 1
+        charts = at.get("plotly_chart")
+        specs = [json.loads(c.proto.spec) for c in charts]
+        titles = [s["layout"]["title"]["text"] for s in specs]
+        assert titles[0].startswith("Joint angles over time")
+        assert titles[1].startswith("Landmark coordinates over time")
+        assert titles[2].startswith("3D playback")
+        assert len(specs[2]["frames"]) == CLIP_FRAMES
+        assert [t["name"] for t in specs[0]["data"] if t.get("showlegend") is not False] == [
+            "left knee", "right knee", "left elbow", "right elbow",
+        ]  # fmt: skip
+
+        buttons = {b.label: b for b in at.get("download_button")}
+        assert list(buttons) == [
+            "Annotated video", "Landmarks CSV", "Landmarks Parquet", "Joint angles CSV",
+        ]  # fmt: skip
+        # Built when clicked, not on every rerun: fetch them as the browser would.
+        csv_file, csv_mime = click_download(managers[-1], buttons["Landmarks CSV"])
+        video_file, video_mime = click_download(managers[-1], buttons["Annotated video"])
+        parquet_file, _ = click_download(managers[-1], buttons["Landmarks Parquet"])
+        angles_file, _ = click_download(managers[-1], buttons["Joint angles CSV"])
+    assert (csv_mime, video_mime) == ("text/csv", "video/mp4")
+
+    table = pd.read_csv(io.BytesIO(csv_file))
+    assert list(table.columns) == list(TABLE_COLUMNS)
+    (result,) = results(at).values()
+    assert len(table) == 33 * len(result.table) >= 33 * CLIP_FRAMES
+    assert sorted(table["frame"].unique()) == list(range(CLIP_FRAMES))
+    assert table["person"].value_counts()[0] == 33 * CLIP_FRAMES  # the walker: every frame
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(io.BytesIO(parquet_file)).astype({"landmark": str}),
+        table.astype({"landmark": str}),
+        check_exact=False,
+        rtol=1e-6,
+    )
+    angles = pd.read_csv(io.BytesIO(angles_file))
+    assert {"frame", "time_s", "person", "left_knee", "trunk_lean"} <= set(angles.columns)
+    assert len(angles) == len(result.table)
+    with av.open(io.BytesIO(video_file)) as container:
+        assert container.streams.video[0].codec_context.name == "h264"
+        assert sum(1 for _ in container.decode(video=0)) == CLIP_FRAMES
+
+
+def test_display_options_do_not_reprocess(walk_bytes: bytes) -> None:
+    at = analyse(upload(video_page(), "walk.mp4", walk_bytes))
+    (result,) = results(at).values()
+    at.multiselect(key="video_joints").set_value(["left_hip", "trunk_lean"]).run()
+    at.slider(key="video_cursor").set_value(2.0).run()
+    at.segmented_control(key="video_camera").set_value("side").run()
+    assert_no_exception(at)
+    assert "_video_job" not in at.session_state
+    assert list(results(at).values()) == [result]  # the very same object
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = [t["name"] for t in spec["data"] if t.get("showlegend") is not False]
+    assert names == ["left hip", "trunk lean"]
+    assert any(shape.get("x0") == 2.0 for shape in spec["layout"]["shapes"])
+    assert [c for i in at.image for c in i.captions] == ["Frame 20 at 2.00 s"]
+
+
+def test_new_options_offer_to_update(walk_bytes: bytes) -> None:
+    at = analyse(upload(video_page(), "walk.mp4", walk_bytes))
+    at.number_input(key="video_stride").set_value(2).run()
+    assert_no_exception(at)
+    # The earlier result stays on screen, flagged, with the button to update it.
+    assert any("other settings or options" in i.value for i in at.info)
+    assert metric_values(at, "Frames analysed") == [str(CLIP_FRAMES)]
+    at = analyse(at)
+    assert metric_values(at, "Frames analysed") == [str(CLIP_FRAMES // 2)]
+    assert len(results(at)) == 2
+
+
+def test_smoothing_shows_the_jitter_it_removes(walk_bytes: bytes) -> None:
+    at = upload(video_page(), "walk.mp4", walk_bytes)
+    at.toggle(key="video_smoothing").set_value(True).run()
+    at = analyse(at)
+    assert_no_exception(at)
+    labels = [m.label for m in at.metric]
+    assert "Image landmarks, smoothed" in labels and "World landmarks, smoothed" in labels
+    (result,) = results(at).values()
+    jitter = result.jitter()
+    assert jitter["smoothed_px"] < jitter["raw_px"]
+
+
+def test_cancel_keeps_a_partial_result() -> None:
+    # The whole 80-second street clip: long enough to cancel mid-way.
+    at = upload(video_page(), "street.avi", (ROOT / "tests/fixtures/vtest.avi").read_bytes())
+    at.button(key="video_process").click().run()
+    assert_no_exception(at)
+    assert at.get("progress"), "a progress bar while processing"
+    at.button(key="video_cancel").click().run()
+    at = wait_for_result(at, timeout=60)
+    assert_no_exception(at)
+    assert any(w.value.startswith("Cancelled") for w in at.warning)
+    (result,) = results(at).values()
+    assert result.cancelled and 0 < result.frames_analysed < 795
+    # And it can be run again in full.
+    assert at.button(key="video_process")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "words"),
+    [
+        ("notes.mp4", b"Shopping list: eggs, milk.\n" * 200, "not a video"),
+        ("photo.mov", (ROOT / "tests/fixtures/messi5.jpg").read_bytes(), "still image"),
+        ("cut.avi", (ROOT / "tests/fixtures/vtest.avi").read_bytes()[:3000], "cut short"),
+    ],
+)
+def test_bad_clips_get_a_message_not_a_traceback(name: str, data: bytes, words: str) -> None:
+    at = upload(video_page(), name, data)
+    assert_no_exception(at)
+    assert len(at.error) == 1
+    assert words in at.error[0].value
+    assert not [b for b in at.button if b.key == "video_process"]
+
+
+def test_temporary_files_stay_in_the_session_folder(walk_bytes: bytes) -> None:
+    at = analyse(upload(video_page(), "walk.mp4", walk_bytes))
+    folder = Path(at.session_state["_video_tmpdir"].name)
+    (result,) = results(at).values()
+    assert result.video_path.parent == folder
+    assert sorted(p.name.split("-")[0] for p in folder.iterdir()) == ["annotated", "input"]
+    # The folder goes with the session (its TemporaryDirectory is cleaned up).
+    at.session_state["_video_tmpdir"].cleanup()
+    assert not folder.exists()
