@@ -27,6 +27,7 @@ page = st.navigation(
         st.Page(
             "app_pages/webcam.py", title="Webcam", icon=":material/videocam:", url_path="webcam"
         ),
+        st.Page("app_pages/video.py", title="Video", icon=":material/movie:", url_path="video"),
         st.Page(
             "app_pages/view_3d.py", title="3D view", icon=":material/view_in_ar:", url_path="3d"
         ),

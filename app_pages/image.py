@@ -6,9 +6,9 @@ import streamlit as st
 
 from pose_core import ImageDecodeError
 from ui import report, settings_panel, state
+from ui.uploads import IMAGE_TYPES, PHOTO_UPLOAD_MB
 
 LOGGER = logging.getLogger(__name__)
-IMAGE_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
 
 settings = settings_panel.current()
 
@@ -23,6 +23,7 @@ uploads = st.file_uploader(
     type=IMAGE_TYPES,
     accept_multiple_files=True,
     key="image_uploads",
+    max_upload_size=PHOTO_UPLOAD_MB,
 )
 
 if not uploads:

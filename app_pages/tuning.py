@@ -27,9 +27,9 @@ from pose_core import (
 from pose_core import figures_tuning as figs
 from pose_core.video import VideoDecodeError
 from ui import report, samples, settings_panel
+from ui.uploads import IMAGE_TYPES, PHOTO_UPLOAD_MB
 
 LOGGER = logging.getLogger(__name__)
-IMAGE_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
 VIDEO_TYPES = ["mp4", "m4v", "mov", "webm", "mkv", "avi"]
 # Sweeps run the model several times per image: past this many images a sweep takes
 # minutes on a laptop, so the rest of a larger upload is left out (and the user told).
@@ -147,6 +147,7 @@ def _image_set() -> list[tuning.TuningImage]:
             type=IMAGE_TYPES,
             accept_multiple_files=True,
             key=UPLOADS,
+            max_upload_size=PHOTO_UPLOAD_MB,
             help="Include photos with nobody in them too: they show where false detections start.",
         )
     with right:

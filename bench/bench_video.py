@@ -1,7 +1,7 @@
 """The whole video pipeline against the bare MediaPipe VIDEO-mode loop, and its memory on
 a long clip.
 
-    .venv/bin/python -m bench.bench_video [--variants lite full heavy] [--repeats 3]
+    .venv/bin/python -m bench.bench_video [--variants lite full heavy] [--repeats 5]
         [--frames N] [--memory-repeat 10] [--skip-memory]
 
 Throughput, per model variant, on the frames of tests/fixtures/vtest.avi (a real street
@@ -13,7 +13,9 @@ clip, 768x576, 10 fps, 795 frames):
   mode), track, table, draw, encode H.264 to MP4.
 
 Both use one person and the default confidences. Runs alternate so machine noise hits
-both alike; medians are reported. Target: pipeline time / bare time <= 1.25.
+both alike; medians are reported. Target: pipeline time / bare time <= 1.25. The CPU
+columns (process CPU time per frame, all threads) show the work the pipeline adds; on
+an idle machine it runs on the second core beside inference, so wall time grows less.
 
 Memory: ``process_video`` runs in a fresh process on the clip and on the clip repeated
 ``--memory-repeat`` times (remuxed, not re-encoded), with the lite model. Frames are
@@ -53,19 +55,19 @@ def _bare_loop(variant: str, rgb_frames: list, times_ms: list[int]) -> float:
         num_poses=1,
     )
     with vision.PoseLandmarker.create_from_options(options) as landmarker:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for rgb, t in zip(rgb_frames, times_ms, strict=True):
             landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), t)
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.process_time() - cpu
 
 
-def _pipeline(variant: str, clip: Path, frames: int, out_dir: Path) -> tuple[float, int]:
+def _pipeline(variant: str, clip: Path, frames: int, out_dir: Path) -> tuple[float, float, int]:
     # Model loading is outside the bare loop's timing too: time from the first frame.
-    first: list[float] = []
+    first: list[tuple[float, float]] = []
 
     def progress(done: int, _total: int) -> bool:
         if done == 1:
-            first.append(time.perf_counter())
+            first.append((time.perf_counter(), time.process_time()))
         return done < frames
 
     result = process_video(
@@ -74,10 +76,11 @@ def _pipeline(variant: str, clip: Path, frames: int, out_dir: Path) -> tuple[flo
         out_path=out_dir / f"bench-{variant}.mp4",
         progress=progress,
     )
-    end = time.perf_counter()
+    end, end_cpu = time.perf_counter(), time.process_time()
     # The first frame's own cost is missing from (end - first); scale it back up.
     done = result.frames_analysed
-    return (end - first[0]) * done / max(done - 1, 1), done
+    scale = done / max(done - 1, 1)
+    return (end - first[0][0]) * scale, (end_cpu - first[0][1]) * scale, done
 
 
 def bench_throughput(variants: list[str], repeats: int, frames: int) -> bool:
@@ -95,25 +98,35 @@ def bench_throughput(variants: list[str], repeats: int, frames: int) -> bool:
     )
     print(
         f"{'variant':8} {'bare fps':>9} {'pipeline fps':>13} {'bare ms':>8} "
-        f"{'pipeline ms':>12} {'ratio':>6} {'target':>7}"
+        f"{'pipeline ms':>12} {'ratio':>6} {'target':>7} {'best-of ratio':>14} "
+        f"{'CPU ms bare':>12} {'CPU ms pipeline':>16}"
     )
     ok = True
     with tempfile.TemporaryDirectory(prefix="bench-video-") as tmp:
         for variant in variants:
-            bare_s, pipe_s = [], []
+            bare_s, pipe_s, bare_cpu, pipe_cpu = [], [], [], []
             for _ in range(repeats):
-                bare_s.append(_bare_loop(variant, rgb_frames, times_ms))
-                seconds, done = _pipeline(variant, CLIP, count, Path(tmp))
+                seconds, cpu = _bare_loop(variant, rgb_frames, times_ms)
+                bare_s.append(seconds)
+                bare_cpu.append(cpu)
+                seconds, cpu, done = _pipeline(variant, CLIP, count, Path(tmp))
                 assert done == count, (done, count)
                 pipe_s.append(seconds)
+                pipe_cpu.append(cpu)
             bare, pipe = statistics.median(bare_s), statistics.median(pipe_s)
             ratio = pipe / bare
             good = ratio <= TARGET_RATIO
             ok &= good
+            # The fastest round of each is the least disturbed by other load on the
+            # machine: shown for context, the target applies to the medians.
+            best = min(pipe_s) / min(bare_s)
             print(
                 f"{variant:8} {count / bare:9.1f} {count / pipe:13.1f} "
                 f"{bare * 1000 / count:8.2f} {pipe * 1000 / count:12.2f} {ratio:6.3f} "
-                f"{'<=' + str(TARGET_RATIO):>7}  {'ok' if good else 'MISSED'}"
+                f"{'<=' + str(TARGET_RATIO):>7} {best:14.3f} "
+                f"{statistics.median(bare_cpu) * 1000 / count:12.2f} "
+                f"{statistics.median(pipe_cpu) * 1000 / count:16.2f}  "
+                f"{'ok' if good else 'MISSED'}"
             )
     return ok
 
@@ -215,7 +228,7 @@ def bench_memory(repeat: int) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--variants", nargs="+", default=["lite", "full", "heavy"])
-    parser.add_argument("--repeats", type=int, default=3, help="rounds per variant")
+    parser.add_argument("--repeats", type=int, default=5, help="rounds per variant")
     parser.add_argument("--frames", type=int, default=795, help="frames of the clip to use")
     parser.add_argument("--memory-repeat", type=int, default=10, help="long clip = clip x N")
     parser.add_argument("--skip-memory", action="store_true")
