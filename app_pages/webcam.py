@@ -43,6 +43,11 @@ def _show_stats(stats: StreamStats) -> None:
     bottom = st.columns(2)
     bottom[0].metric("People", stats.people)
     bottom[1].metric("Frames", stats.frames)
+    if stats.running and stats.model:
+        st.caption(
+            f"Model **{stats.model.capitalize()}** · {stats.frame_ms:.0f} ms per frame on "
+            "the server (detect and draw)"
+        )
     if stats.error:
         st.error(f"Pose detection failed on the stream: {report.plain(stats.error)}")
 

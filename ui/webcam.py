@@ -37,6 +37,8 @@ LOGGER = logging.getLogger(__name__)
 
 # Processed-fps window, in seconds.
 FPS_WINDOW_S = 2.0
+# Server time per frame is averaged over this many frames (about FPS_WINDOW_S at 30 fps).
+FRAME_TIME_WINDOW = 60
 MEDIA_CONSTRAINTS = {
     "video": {"width": {"ideal": 640}, "height": {"ideal": 480}, "frameRate": {"ideal": 30}},
     "audio": False,
@@ -85,6 +87,10 @@ class StreamStats:
         frames: Frames processed since the stream started.
         fps: Frames processed per second, over the last couple of seconds.
         inference_ms: Mean inference time over the same window, in milliseconds.
+        frame_ms: Mean server time per processed frame over the last frames, in
+            milliseconds: from the frame handed to ``recv`` to the annotated frame handed
+            back (convert to RGB, detect, draw, convert back to a video frame), not
+            counting model loads.
         people: People in the latest processed frame.
         model: Model variant in use.
         running: Whether a detector is loaded (a stream is or was just playing).
@@ -94,6 +100,7 @@ class StreamStats:
     frames: int = 0
     fps: float = 0.0
     inference_ms: float = 0.0
+    frame_ms: float = 0.0
     people: int = 0
     model: str = ""
     running: bool = False
@@ -162,6 +169,7 @@ class PoseStreamProcessor:
         self._latest: Snapshot | None = None
         self._frames = 0
         self._window: collections.deque[tuple[float, float]] = collections.deque()
+        self._frame_ms: collections.deque[float] = collections.deque(maxlen=FRAME_TIME_WINDOW)
         self._people = 0
         self._error: str | None = None
 
@@ -193,6 +201,7 @@ class PoseStreamProcessor:
             detector, self._detector = self._detector, None
             self._frames = 0
             self._window.clear()
+            self._frame_ms.clear()
             self._people = 0
         if detector is not None:
             # StreamDetector.close waits for a detect in progress on the worker thread.
@@ -207,12 +216,16 @@ class PoseStreamProcessor:
 
     def recv(self, frame: av.VideoFrame) -> av.VideoFrame:
         """Detect, draw and annotate one frame (runs on the frame worker thread)."""
+        started = time.perf_counter()
         # PyAV converts straight to RGB, the order pose_core works in: no cv2 swap.
         rgb_frame = frame.to_ndarray(format="rgb24")
         config = self.config.get()
         detector = None
         try:
+            loading = time.perf_counter()
             detector = self._ready_detector(config.detector)
+            # Loading a model (first frame, new settings) is not per-frame time.
+            started += time.perf_counter() - loading
             result = detector.detect(rgb_frame)
             annotated = draw_poses(rgb_frame, result, config.style)
         except Exception as exc:  # keep the stream alive; the page shows the error
@@ -236,7 +249,13 @@ class PoseStreamProcessor:
             self._latest = Snapshot(rgb_frame, result, detector.settings)
             stats = self._stats_locked()
         draw_readout(annotated, readout_lines(stats))
-        return av.VideoFrame.from_ndarray(annotated, format="rgb24")
+        out = av.VideoFrame.from_ndarray(annotated, format="rgb24")
+        # Timing hook for the readout and bench/bench_webcam.py: one clock read, one lock.
+        elapsed_ms = (time.perf_counter() - started) * 1000.0
+        with self._lock:
+            if self._detector is detector:  # not released meanwhile
+                self._frame_ms.append(elapsed_ms)
+        return out
 
     # ---- internals ---------------------------------------------------------------------
 
@@ -260,11 +279,13 @@ class PoseStreamProcessor:
         if len(window) >= 2 and window[-1][0] > window[0][0]:
             fps = (len(window) - 1) / (window[-1][0] - window[0][0])
         inference = sum(ms for _, ms in window) / len(window) if window else 0.0
+        frame_ms = sum(self._frame_ms) / len(self._frame_ms) if self._frame_ms else 0.0
         detector = self._detector
         return StreamStats(
             frames=self._frames,
             fps=fps,
             inference_ms=inference,
+            frame_ms=frame_ms,
             people=self._people,
             model=detector.settings.model_variant if detector else "",
             running=detector is not None,

@@ -25,15 +25,44 @@ def write_y4m(path: Path, rgb_frames: Iterable[np.ndarray], fps: int = 30) -> in
     return count
 
 
-def basketball_frames(seconds: float = 4.0, fps: int = 30) -> list[np.ndarray]:
+# A frame number drawn into the clip for the webcam benchmark: CODE_BITS data bits and
+# one parity bit as black/white squares on the floor between the two people (bottom
+# centre, away from both skeletons and the app's readout box). The browser reads it
+# back from the returned video to tell newly processed frames from re-sent ones and to
+# time each frame's round trip.
+CODE_X, CODE_Y, CODE_BLOCK, CODE_BITS = 256, 456, 16, 7
+CODE_SQUARES = CODE_BITS + 1
+# The fake camera's clip: 4 s at 30 fps (Chromium loops it).
+CLIP_SECONDS, CLIP_FPS = 4.0, 30
+CLIP_FRAMES = int(CLIP_SECONDS * CLIP_FPS)
+
+
+def stamp_frame_code(rgb: np.ndarray, number: int) -> np.ndarray:
+    """A copy of ``rgb`` with ``number`` (0..2**CODE_BITS - 1) drawn as the frame code."""
+    if not 0 <= number < 2**CODE_BITS:
+        raise ValueError(f"frame number {number} does not fit in {CODE_BITS} bits")
+    out = np.array(rgb, copy=True)
+    bits = [(number >> bit) & 1 for bit in range(CODE_BITS)]
+    bits.append(sum(bits) % 2)  # even parity over all squares
+    for n, bit in enumerate(bits):
+        x = CODE_X + n * CODE_BLOCK
+        out[CODE_Y : CODE_Y + CODE_BLOCK, x : x + CODE_BLOCK] = 235 if bit else 16
+    return out
+
+
+def basketball_frames(
+    seconds: float = CLIP_SECONDS, fps: int = CLIP_FPS, *, frame_code: bool = False
+) -> list[np.ndarray]:
     """A 640x480 clip of two people playing catch, from two consecutive frames of a real
     video (tests/fixtures/basketball1.png and basketball2.png), cross-faded back and
     forth so the people move. The photos are greyscale: any saturated colour in a frame
-    the app returns was drawn by the app."""
+    the app returns was drawn by the app. With ``frame_code``, each frame carries its
+    number (see :func:`stamp_frame_code`)."""
     first, second = load_rgb("basketball1.png"), load_rgb("basketball2.png")
     frames = []
     total = int(seconds * fps)
     for i in range(total):
         phase = abs((i / total) * 2 - 1)  # 1 -> 0 -> 1: forth and back, loops seamlessly
-        frames.append(cv2.addWeighted(first, phase, second, 1 - phase, 0))
+        frame = cv2.addWeighted(first, phase, second, 1 - phase, 0)
+        frames.append(stamp_frame_code(frame, i) if frame_code else frame)
     return frames
