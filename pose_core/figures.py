@@ -31,7 +31,8 @@ CameraPreset = Literal["front", "side", "top"]
 # bottom of the screen.
 _UP = {"x": 0.0, "y": 0.0, "z": 1.0}
 CAMERA_PRESETS: dict[str, dict[str, dict[str, float]]] = {
-    "front": {"eye": {"x": 0.0, "y": -1.6, "z": 0.12}, "up": _UP},
+    # Slightly off-axis: head-on, the depth axis collapses to a line and its title garbles.
+    "front": {"eye": {"x": 0.35, "y": -1.9, "z": 0.35}, "up": _UP},
     "side": {"eye": {"x": 1.6, "y": 0.0, "z": 0.12}, "up": _UP},
     "top": {"eye": {"x": 0.0, "y": -0.3, "z": 1.8}, "up": _UP},
 }
