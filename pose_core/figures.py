@@ -50,6 +50,44 @@ TEXT_COLOUR = "#e6e6e6"
 _SIDES = ("left", "right", "center")
 
 
+def chart_layout(
+    title: str,
+    height: int,
+    *,
+    x_title: str,
+    y_title: str | None = None,
+    margin: dict[str, int] | None = None,
+    legend: dict[str, object] | None = None,
+    **extra: object,
+) -> dict:
+    """Layout of the 2D charts (time series, sweeps) in the 3D view's dark style.
+
+    Args:
+        title: Chart title.
+        height: Height in pixels.
+        x_title: x-axis title.
+        y_title: y-axis title, if any.
+        margin: Plot margins; defaults suit a chart with a legend under it.
+        legend: Legend placement; defaults to a horizontal legend below the plot.
+        **extra: Further layout keys, added as they are.
+    """
+    axis = {"gridcolor": GRID_COLOUR, "zerolinecolor": GRID_COLOUR, "color": TEXT_COLOUR}
+    y_axis = dict(axis) if y_title is None else {**axis, "title": {"text": y_title}}
+    return {
+        "title": {"text": title, "font": {"color": TEXT_COLOUR, "size": 15}, "x": 0.02},
+        "paper_bgcolor": SCENE_BACKGROUND,
+        "plot_bgcolor": SCENE_BACKGROUND,
+        "font": {"color": TEXT_COLOUR},
+        "height": height,
+        "margin": margin or {"l": 60, "r": 20, "t": 50, "b": 50},
+        "legend": legend or {"orientation": "h", "y": -0.18, "x": 0.0},
+        "xaxis": {**axis, "title": {"text": x_title}},
+        "yaxis": y_axis,
+        "hoverlabel": {"bgcolor": "#1f2633", "font": {"color": TEXT_COLOUR}},
+        **extra,
+    }
+
+
 def _rgb(colour: tuple[int, int, int]) -> str:
     return f"rgb({colour[0]},{colour[1]},{colour[2]})"
 

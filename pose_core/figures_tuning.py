@@ -19,7 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .drawing import PERSON_COLOURS
-from .figures import GRID_COLOUR, SCENE_BACKGROUND, TEXT_COLOUR, _rgb
+from .figures import SCENE_BACKGROUND, TEXT_COLOUR, _rgb, chart_layout
 from .tuning import BODY_PART_LABELS, PARAMETER_LABELS
 
 VARIANT_COLOURS: dict[str, str] = {
@@ -55,21 +55,16 @@ def plotly_text(label: str, max_chars: int = MAX_LABEL_CHARS) -> str:
 
 
 def _layout(title: str, height: int, x_title: str, y_title: str, **extra: object) -> dict:
-    axis = {"gridcolor": GRID_COLOUR, "zerolinecolor": GRID_COLOUR, "color": TEXT_COLOUR}
-    return {
-        "title": {"text": title, "font": {"color": TEXT_COLOUR, "size": 15}, "x": 0.02},
-        "paper_bgcolor": SCENE_BACKGROUND,
-        "plot_bgcolor": SCENE_BACKGROUND,
-        "font": {"color": TEXT_COLOUR},
-        "height": height,
-        "margin": {"l": 60, "r": 20, "t": 72, "b": 96},
+    return chart_layout(
+        title,
+        height,
+        x_title=x_title,
+        y_title=y_title,
+        margin={"l": 60, "r": 20, "t": 72, "b": 96},
         # Below the x-axis title, not on it.
-        "legend": {"orientation": "h", "yanchor": "top", "y": -0.3, "x": 0.0},
-        "xaxis": {**axis, "title": {"text": x_title}},
-        "yaxis": {**axis, "title": {"text": y_title}},
-        "hoverlabel": {"bgcolor": "#1f2633", "font": {"color": TEXT_COLOUR}},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.3, "x": 0.0},
         **extra,
-    }
+    )
 
 
 def _marks(figure: go.Figure, current: float | None, pick: float | None) -> None:

@@ -19,7 +19,6 @@ from .drawing import CENTRE_COLOUR, LEFT_COLOUR, RIGHT_COLOUR
 from .figures import (
     DIM_OPACITY,
     GRID_COLOUR,
-    SCENE_BACKGROUND,
     TEXT_COLOUR,
     CameraPreset,
     _base_layout,
@@ -28,6 +27,7 @@ from .figures import (
     _equal_scale_scene,
     _rgb,
     _to_plot_axes,
+    chart_layout,
 )
 from .landmarks import (
     LANDMARK_INDEX,
@@ -96,22 +96,14 @@ def _break_gaps(times: np.ndarray, *columns: np.ndarray) -> tuple[np.ndarray, ..
 
 
 def _time_layout(title: str, height: int) -> dict:
-    axis = {"gridcolor": GRID_COLOUR, "zerolinecolor": GRID_COLOUR, "color": TEXT_COLOUR}
-    return {
-        "title": {"text": title, "font": {"color": TEXT_COLOUR, "size": 15}, "x": 0.02},
-        "paper_bgcolor": SCENE_BACKGROUND,
-        "plot_bgcolor": SCENE_BACKGROUND,
-        "font": {"color": TEXT_COLOUR},
-        "height": height,
-        "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
-        "hovermode": "x unified",
-        "legend": {"orientation": "h", "y": -0.18, "x": 0.0},
-        "xaxis": {**axis, "title": {"text": "time (s)"}},
-        "yaxis": axis,
-        "hoverlabel": {"bgcolor": "#1f2633", "font": {"color": TEXT_COLOUR}},
+    return chart_layout(
+        title,
+        height,
+        x_title="time (s)",
+        hovermode="x unified",
         # Keep the user's zoom when only the cursor moves.
-        "uirevision": "timeseries",
-    }
+        uirevision="timeseries",
+    )
 
 
 def _add_cursor(figure: go.Figure, cursor_time: float | None) -> None:
