@@ -14,18 +14,9 @@ import logging
 import tempfile
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import streamlit as st
 
-from pose_core import CAMERA_PRESETS, LANDMARK_NAMES
-from pose_core.figures_video import (
-    figure_3d_animation,
-    figure_angles_over_time,
-    figure_coordinates_over_time,
-)
 from pose_core.smoothing import SmoothingParams
-from pose_core.timeseries import ANGLE_NAMES, angle_table, to_csv_bytes, to_parquet_bytes
 from pose_core.video import (
     SUPPORTED_CONTAINERS,
     VideoDecodeError,
@@ -33,9 +24,9 @@ from pose_core.video import (
     VideoJob,
     VideoResult,
     probe_video,
-    read_frame_at,
 )
 from ui import report, settings_panel
+from ui.motion_views import BETAS, MIN_CUTOFFS, MotionView
 
 LOGGER = logging.getLogger(__name__)
 VIDEO_TYPES = ["mp4", "m4v", "mov", "webm", "mkv", "avi"]
@@ -43,10 +34,6 @@ VIDEO_TYPES = ["mp4", "m4v", "mov", "webm", "mkv", "avi"]
 # person-frame in memory); the oldest go first.
 MAX_RESULTS = 4
 RESOLUTION_CAPS = {None: "Original", 1920: "1920 px", 1280: "1280 px", 960: "960 px", 640: "640 px"}
-MIN_CUTOFFS = [0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0]
-BETAS = [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0]
-DEFAULT_JOINTS = ["left_knee", "right_knee", "left_elbow", "right_elbow"]
-DEFAULT_LANDMARKS = ["left_wrist", "right_wrist"]
 
 # Session-state keys.
 UPLOAD = "video_upload"
@@ -55,10 +42,6 @@ MAX_SIDE = "video_max_side"
 SMOOTH = "video_smoothing"
 MIN_CUTOFF = "video_min_cutoff"
 BETA = "video_beta"
-CURSOR = "video_cursor"
-PERSON = "video_person"
-ANGLES_CHART = "video_angles_chart"
-COORDS_CHART = "video_coords_chart"
 _TMP = "_video_tmpdir"
 _RESULTS = "_video_results"
 _LATEST = "_video_latest"
@@ -66,10 +49,9 @@ _JOB = "_video_job"
 _ERRORS = "_video_errors"
 _DIGESTS = "_video_digests"
 _PROBES = "_video_probes"
-_LAST_CLICK = "_video_last_click"
-_FRAME_CACHE = "_video_frame_cache"
 _RUNS = "_video_runs"
-_CURSOR_FOR = "_video_cursor_for"
+# Results are shown by the view shared with the Webcam page (keys video_cursor, video_person, ...).
+VIEW = MotionView("video")
 
 
 # ---- session helpers -----------------------------------------------------------------
@@ -206,351 +188,6 @@ def _progress() -> None:
         st.rerun(scope="fragment")
 
 
-# ---- results -------------------------------------------------------------------------
-
-
-def _frame_at(result: VideoResult, time_s: float) -> np.ndarray | None:
-    cache: dict = st.session_state.setdefault(_FRAME_CACHE, {})
-    key = (str(result.video_path), round(time_s, 3))
-    if key not in cache:
-        cache.clear()  # one frame is enough: it is the one on screen
-        cache[key] = read_frame_at(result.video_path, time_s) if result.video_path else None
-    return cache[key]
-
-
-def _cursor_from_click(result: VideoResult) -> None:
-    """A click on a chart point moves the cursor (before the slider is drawn)."""
-    for chart in (ANGLES_CHART, COORDS_CHART):
-        event = st.session_state.get(chart)
-        points = (event or {}).get("selection", {}).get("points", []) if event else []
-        if not points or points[0].get("x") is None:
-            continue
-        token = (chart, points[0]["x"])
-        if st.session_state.get(_LAST_CLICK) != token:
-            st.session_state[_LAST_CLICK] = token
-            position = result.nearest_frame(float(points[0]["x"]))
-            st.session_state[CURSOR] = float(result.frame_time_s[position])
-
-
-def _prepare_cursor(result: VideoResult, person: int | None) -> None:
-    """Set the cursor before any tab uses it: a chart click moves it; a new result or
-    person puts it on that person's first frame; it always lies within the clip."""
-    _cursor_from_click(result)
-    times = result.frame_time_s
-    shown = (id(result), person)
-    if st.session_state.get(_CURSOR_FOR) != shown or st.session_state.get(CURSOR) is None:
-        st.session_state[_CURSOR_FOR] = shown
-        rows = result.table.time_s[result.table.person == person]
-        st.session_state[CURSOR] = float(rows[0] if len(rows) else times[0])
-    st.session_state[CURSOR] = float(np.clip(st.session_state[CURSOR], times[0], times[-1]))
-
-
-def _metrics(result: VideoResult, threshold: float) -> None:
-    summary = result.summary(threshold)
-    cols = st.columns(5)
-    cols[0].metric("Frames analysed", summary.frames_analysed)
-    cols[1].metric("With a person", f"{summary.person_ratio:.0%}")
-    cols[2].metric("People tracked", summary.people)
-    cols[3].metric("Duration", f"{result.duration_s:.1f} s")
-    cols[4].metric("Processing speed", f"{result.processing_fps:.1f} fps")
-    st.caption(
-        f"{report.settings_caption(result.settings)} · one frame in {result.stride} · "
-        f"{result.frame_width} × {result.frame_height} px · "
-        + (
-            f"One Euro smoothing (min cut-off {result.smoothing.min_cutoff:g} Hz, "
-            f"beta {result.smoothing.beta:g})"
-            if result.smoothing
-            else "no smoothing"
-        )
-    )
-
-
-def _person_picker(result: VideoResult) -> int | None:
-    people = result.table.persons
-    if not people:
-        return None
-    counts = {p: int((result.table.person == p).sum()) for p in people}
-    if len(people) == 1:
-        return people[0]
-    if st.session_state.get(PERSON) not in people:
-        st.session_state[PERSON] = people[0]
-    return st.selectbox(
-        "Person",
-        people,
-        key=PERSON,
-        format_func=lambda p: f"Person {p + 1} ({counts[p]} frames)",
-        help="People are numbered in the order they appear; the most seen is first.",
-    )
-
-
-def _time_series(result: VideoResult, person: int | None, threshold: float, angles) -> None:
-    times = result.frame_time_s
-    step = float(np.median(np.diff(times))) if len(times) > 1 else 0.1
-    cursor = st.slider(
-        "Cursor (s)",
-        min_value=float(times[0]),
-        max_value=float(max(times[-1], times[0] + step)),
-        step=round(step, 3) or 0.001,
-        key=CURSOR,
-        format="%.2f",
-        help="The frame shown, marked on the charts and where the video and the 3D "
-        "playback start. Clicking a point on a chart moves it too.",
-    )
-    position = result.nearest_frame(cursor)
-    cursor = float(times[position])
-    left, right = st.columns([3, 2], gap="medium")
-    with left:
-        frame = _frame_at(result, cursor)
-        if frame is not None:
-            st.image(frame, caption=f"Frame {result.frame_index[position]} at {cursor:.2f} s")
-    with right:
-        rows = angles[(angles["frame"] == result.frame_index[position])]
-        if person is not None:
-            rows = rows[rows["person"] == person]
-        if len(rows):
-            row = rows.iloc[0]
-            values = pd.DataFrame(
-                {
-                    "joint": [n.replace("_", " ").capitalize() for n in ANGLE_NAMES],
-                    "angle": [row[n] for n in ANGLE_NAMES],
-                    "visibility": [row[f"{n}_visibility"] for n in ANGLE_NAMES],
-                }
-            )
-            st.dataframe(
-                values,
-                hide_index=True,
-                width="stretch",
-                key="video_angles_at_cursor",
-                column_config={
-                    "joint": st.column_config.TextColumn("Joint"),
-                    "angle": st.column_config.ProgressColumn(
-                        "Angle", min_value=0, max_value=180, format="%.0f°"
-                    ),
-                    "visibility": st.column_config.NumberColumn("Visibility", format="%.2f"),
-                },
-            )
-        else:
-            st.info("No person in this frame.", icon=":material/person_off:")
-
-    joints = st.multiselect(
-        "Joint angles",
-        ANGLE_NAMES,
-        default=DEFAULT_JOINTS,
-        key="video_joints",
-        format_func=lambda n: n.replace("_", " "),
-    )
-    st.plotly_chart(
-        figure_angles_over_time(
-            angles, joints, person=person, cursor_time=cursor, visibility_threshold=threshold
-        ),
-        key=ANGLES_CHART,
-        on_select="rerun",
-        selection_mode="points",
-        theme=None,
-        config={"displaylogo": False},
-    )
-    cols = st.columns([2, 1])
-    names = cols[0].multiselect(
-        "Landmarks",
-        LANDMARK_NAMES,
-        default=DEFAULT_LANDMARKS,
-        key="video_landmarks",
-        format_func=lambda n: n.replace("_", " "),
-    )
-    coordinates = cols[1].multiselect(
-        "Coordinates",
-        ["x", "y", "z", "world_x", "world_y", "world_z"],
-        default=["x", "y"],
-        key="video_coordinates",
-        help="x and y in pixels of the analysed frames; z is MediaPipe's relative depth; "
-        "world coordinates are in metres from the hips.",
-    )
-    st.plotly_chart(
-        figure_coordinates_over_time(
-            result.table,
-            names,
-            coordinates=coordinates,
-            person=person,
-            cursor_time=cursor,
-            frame_size=(result.frame_width, result.frame_height),
-            visibility_threshold=threshold,
-        ),
-        key=COORDS_CHART,
-        on_select="rerun",
-        selection_mode="points",
-        theme=None,
-        config={"displaylogo": False},
-    )
-    st.caption(
-        "Faint stretches rest on landmarks below the visibility threshold; gaps are "
-        "frames where this person was not found."
-    )
-
-
-def _jitter(result: VideoResult) -> None:
-    jitter = result.jitter()
-    st.markdown("**Jitter** — mean frame-to-frame movement of visible landmarks")
-    cols = st.columns(2)
-    if result.smoothing is None:
-        cols[0].metric("Image landmarks", _num(jitter["raw_px"], "px"))
-        cols[1].metric("World landmarks", _num(jitter["raw_mm"], "mm"))
-        st.caption("Turn on smoothing above to compare with the One Euro filter.")
-        return
-    cols[0].metric(
-        "Image landmarks, smoothed",
-        _num(jitter["smoothed_px"], "px"),
-        delta=_num(jitter["smoothed_px"] - jitter["raw_px"], "px"),
-        delta_color="inverse",
-        help=f"Raw: {_num(jitter['raw_px'], 'px')}",
-    )
-    cols[1].metric(
-        "World landmarks, smoothed",
-        _num(jitter["smoothed_mm"], "mm"),
-        delta=_num(jitter["smoothed_mm"] - jitter["raw_mm"], "mm"),
-        delta_color="inverse",
-        help=f"Raw: {_num(jitter['raw_mm'], 'mm')}",
-    )
-    st.caption(
-        "On a still subject all of this movement is jitter; with motion it also includes "
-        "the real movement, so compare the raw and smoothed values of the same clip."
-    )
-
-
-def _num(value: float, unit: str) -> str:
-    return "–" if not np.isfinite(value) else f"{value:.2f} {unit}"
-
-
-def _show(result: VideoResult, name: str) -> None:
-    threshold = settings.visibility_threshold
-    for warning in result.warnings:
-        st.warning(warning, icon=":material/warning:")
-    if result.cancelled:
-        st.warning(
-            f"Cancelled: these results cover the first {result.duration_s:.1f} s "
-            f"({result.frames_analysed} analysed frames) only.",
-            icon=":material/stop_circle:",
-        )
-    _metrics(result, threshold)
-    if not len(result.table):
-        st.warning(
-            "No person was found in any analysed frame. Try a clip where a whole person "
-            "is visible and large enough, or lower the detection and presence confidence "
-            "in the sidebar.",
-            icon=":material/person_off:",
-        )
-    person = _person_picker(result)
-    _prepare_cursor(result, person)
-    angles = angle_table(result.table)
-    stem = report.safe_stem(name)
-    tab_video, tab_series, tab_3d, tab_data = st.tabs(
-        [":material/movie: Annotated video", ":material/show_chart: Time series",
-         ":material/view_in_ar: 3D playback", ":material/table: Data & downloads"]
-    )  # fmt: skip
-    with tab_video:
-        if result.video_path is not None and result.video_path.exists():
-            video_col, _ = st.columns([4, 1])
-            video_col.video(
-                str(result.video_path),
-                format=result.video_mime or "video/mp4",
-                start_time=int(st.session_state.get(CURSOR) or 0),
-            )
-            video_col.caption(
-                "The skeleton is drawn with the display settings in force when the clip "
-                "was analysed. Orange is a person's left side, blue their right (each "
-                "person has a colour of their own when several are found)."
-            )
-    with tab_series:
-        if person is None:
-            st.info("No person to plot.", icon=":material/person_off:")
-        else:
-            _time_series(result, person, threshold, angles)
-            _jitter(result)
-    with tab_3d:
-        if person is None:
-            st.info("No person to show.", icon=":material/person_off:")
-        else:
-            camera = st.segmented_control(
-                "Camera", list(CAMERA_PRESETS), default="front", required=True,
-                format_func=report.CAMERA_LABELS.get, key="video_camera",
-            )  # fmt: skip
-            st.plotly_chart(
-                figure_3d_animation(
-                    result.table,
-                    person=person,
-                    visibility_threshold=threshold,
-                    camera=camera or "front",
-                    start_time=st.session_state.get(CURSOR),
-                ),
-                key="video_3d",
-                theme=None,
-                config={"displaylogo": False},
-            )
-            st.caption(
-                "Press Play, or drag the slider. Axes stay fixed for the whole clip; long "
-                "clips are sampled down to 300 frames. Orange is the person's left side, "
-                "blue their right; faint joints are below the visibility threshold."
-            )
-    with tab_data:
-        summary = result.summary(threshold)
-        st.markdown(
-            f"**{summary.frames_with_person} of {summary.frames_analysed}** analysed frames "
-            f"have a person; **{len(result.table)}** person-frames in the table."
-        )
-        st.dataframe(
-            summary.mean_visibility,
-            hide_index=True,
-            width="stretch",
-            key="video_visibility",
-            column_config={
-                "landmark": st.column_config.TextColumn("Landmark"),
-                "mean_visibility": st.column_config.ProgressColumn(
-                    "Mean visibility", min_value=0.0, max_value=1.0, format="%.2f"
-                ),
-                "visible_share": st.column_config.ProgressColumn(
-                    f"Share ≥ {threshold:.2f}", min_value=0.0, max_value=1.0, format="percent"
-                ),
-            },
-        )
-        table = result.table
-        # Downloads are built when clicked, not on every rerun.
-        cols = st.columns(4)
-        if result.video_path is not None and result.video_path.exists():
-            cols[0].download_button(
-                "Annotated video", lambda: result.video_path.read_bytes(),
-                file_name=f"{stem}_pose{result.video_path.suffix}",
-                mime=result.video_mime, key="video_dl_video", icon=":material/movie:",
-                width="stretch", on_click="ignore",
-            )  # fmt: skip
-        cols[1].download_button(
-            "Landmarks CSV", lambda: to_csv_bytes(table.to_dataframe()),
-            file_name=f"{stem}_landmarks.csv", mime="text/csv", key="video_dl_csv",
-            icon=":material/table:", width="stretch", on_click="ignore",
-        )  # fmt: skip
-        cols[2].download_button(
-            "Landmarks Parquet", lambda: to_parquet_bytes(table.to_dataframe()),
-            file_name=f"{stem}_landmarks.parquet", mime="application/vnd.apache.parquet",
-            key="video_dl_parquet", icon=":material/dataset:", width="stretch",
-            on_click="ignore",
-        )  # fmt: skip
-        cols[3].download_button(
-            "Joint angles CSV", lambda: to_csv_bytes(angles),
-            file_name=f"{stem}_angles.csv", mime="text/csv", key="video_dl_angles",
-            icon=":material/straighten:", width="stretch", on_click="ignore",
-        )  # fmt: skip
-        st.caption(
-            "One row per frame, person and landmark: x and y are 0–1 across the analysed "
-            "frame, z is relative depth, world x/y/z are metres from the hips (y down)."
-        )
-        if person is not None:
-            st.dataframe(
-                table.for_person(person).to_dataframe().head(10 * 33),
-                hide_index=True,
-                width="stretch",
-                key="video_table_preview",
-            )
-            st.caption(f"The first 10 frames of person {person + 1}; the downloads have all.")
-
-
 # ---- page ----------------------------------------------------------------------------
 
 settings = settings_panel.current()
@@ -644,7 +281,7 @@ else:
     if job_entry is None and error is None and shown is not None:
         st.subheader(report.plain(upload.name), anchor=False, divider="orange")
         try:
-            _show(shown, upload.name)
+            VIEW.show(shown, upload.name, settings.visibility_threshold)
         except Exception as exc:  # a display bug must not take the page down
             LOGGER.exception("Showing a video result failed")
             st.error(f"Could not display the result: {report.plain(str(exc))}")

@@ -1,12 +1,29 @@
-"""Webcam: live pose detection through WebRTC, with a snapshot for the 3D view."""
+"""Webcam: live pose detection through WebRTC, with a snapshot for the 3D view, optional
+One Euro smoothing, and a landmark recording shown in the Video page's views."""
 
 import streamlit as st
 
+from pose_core.smoothing import SmoothingParams
 from ui import ice, report, settings_panel, state
-from ui.webcam import LiveConfig, PoseStreamProcessor, StreamStats, start_stream
+from ui.motion_views import BETAS, MIN_CUTOFFS, MotionView
+from ui.webcam import (
+    MAX_RECORDING_FRAMES,
+    LiveConfig,
+    PoseStreamProcessor,
+    StreamStats,
+    start_stream,
+)
 
 PROCESSOR = "webcam_processor"
 SNAPSHOT = "webcam_snapshot"
+RECORD = "webcam_record"
+RECORDING = "webcam_recording"
+SMOOTH = "webcam_smoothing"
+MIN_CUTOFF = "webcam_min_cutoff"
+BETA = "webcam_beta"
+# The recording is shown with the Video page's views, under keys of its own.
+VIEW = MotionView("webcam_rec", video_tab=False)
+CAP_TEXT = f"{MAX_RECORDING_FRAMES} frames ({MAX_RECORDING_FRAMES / 30 / 60:g} min at 30 fps)"
 
 settings = settings_panel.current()
 config = LiveConfig(settings.detector, settings.drawing_style)
@@ -14,8 +31,7 @@ if PROCESSOR not in st.session_state:
     # One processor, and so one VIDEO-mode detector, per browser session.
     st.session_state[PROCESSOR] = PoseStreamProcessor(config)
 processor: PoseStreamProcessor = st.session_state[PROCESSOR]
-# The frame worker picks this up on its next frame: no stream restart.
-processor.update_config(config)
+# The settings, with the page's smoothing choice, are handed over below the widgets.
 
 st.title("Webcam")
 st.caption(
@@ -50,6 +66,14 @@ def _show_stats(stats: StreamStats) -> None:
         )
     if stats.error:
         st.error(f"Pose detection failed on the stream: {report.plain(stats.error)}")
+    if stats.recording_full:
+        st.warning(
+            f"Recording full: {stats.recorded_frames} frames kept, the cap. Later frames are "
+            "not recorded; turn **Record** off to see the recording.",
+            icon=":material/hard_drive:",
+        )
+    elif stats.recording:
+        st.caption(f":red[●] Recording · {stats.recorded_frames} frames kept")
 
 
 @st.fragment(run_every=1.0 if playing else None)
@@ -72,6 +96,42 @@ with side_col:
     )
     if not playing:
         st.caption("Start the camera to enable snapshots.")
+    record = st.toggle(
+        "Record landmarks",
+        key=RECORD,
+        # Stays usable after the stream stops, to end a recording under way.
+        disabled=not playing and not processor.recording,
+        help=f"Keep every processed frame's landmarks, up to {CAP_TEXT}; then recording "
+        "stops keeping frames. Turn off to see the curves, 3D playback and downloads.",
+    )
+    smooth = st.toggle(
+        "Smooth landmarks (One Euro filter)",
+        key=SMOOTH,
+        help="Smooths the drawn and recorded landmarks: less jitter on still joints.",
+    )
+    smoothing = None
+    if smooth:
+        default = SmoothingParams()
+        min_cutoff = st.select_slider(
+            "Min. cut-off (Hz)", MIN_CUTOFFS, value=default.min_cutoff, key=MIN_CUTOFF,
+            help="Lower: steadier still joints, more lag.",
+        )  # fmt: skip
+        beta = st.select_slider(
+            "Beta (speed response)", BETAS, value=default.beta, key=BETA,
+            help="Higher: less lag on fast moves, a little more jitter.",
+        )  # fmt: skip
+        smoothing = SmoothingParams(min_cutoff=min_cutoff, beta=beta)
+
+# The frame worker picks this up on its next frame: no stream restart. (One update per
+# run: a passing smoothing=None would restart the filter.)
+processor.update_config(LiveConfig(settings.detector, settings.drawing_style, smoothing))
+if record and not processor.recording:
+    processor.start_recording()
+    st.session_state.pop(RECORDING, None)
+elif not record and processor.recording:
+    finished = processor.stop_recording()
+    if finished is not None:
+        st.session_state[RECORDING] = finished
 
 if take:
     frozen = processor.snapshot()
@@ -90,3 +150,20 @@ if snapshot is not None:
     st.subheader(snapshot.label, anchor=False, divider="orange")
     st.page_link("app_pages/view_3d.py", label="Open in the 3D view", icon=":material/view_in_ar:")
     report.render_report(snapshot, settings, key=snapshot.key.replace(":", "_"))
+
+recording = st.session_state.get(RECORDING)
+if recording is not None:
+    st.subheader("Webcam recording", anchor=False, divider="orange")
+    if not recording.frames:
+        st.info("No frame was processed while recording.", icon=":material/videocam_off:")
+    else:
+        st.caption(
+            f"{recording.frames} frames over {recording.duration_s:.1f} s "
+            f"(cap {CAP_TEXT}; beyond it recording stops keeping frames)."
+        )
+        try:
+            VIEW.show(
+                recording.to_video_result(), "webcam_recording", settings.visibility_threshold
+            )
+        except Exception as exc:  # a display bug must not take the page down
+            st.error(f"Could not display the recording: {report.plain(str(exc))}")

@@ -14,11 +14,24 @@ sent again. So a slow model lowers the processed frame rate, never adds latency.
 Lifetime: one processor and one VIDEO-mode ``StreamDetector`` per browser session, never
 shared (MediaPipe's tracker holds per-stream state). The detector is created on the
 first frame and closed when the stream stops.
+
+Recording: while recording, ``recv`` appends each processed frame's time and every
+person's landmarks to preallocated numpy arrays (:class:`~pose_core.timeseries.TableBuilder`)
+under the lock; no DataFrame is built per frame. At most :data:`MAX_RECORDING_FRAMES`
+frames are kept: when the cap is reached recording stops keeping frames (the first ones
+stay) and the readout says so. :meth:`PoseStreamProcessor.stop_recording` hands back a
+:class:`Recording`, which becomes a :class:`~pose_core.video.VideoResult` for the views
+the Video page uses.
+
+Smoothing: with ``LiveConfig.smoothing`` set, a per-person One Euro filter
+(:class:`~pose_core.smoothing.PoseSmoother`) smooths the landmarks before they are drawn
+and recorded. It starts afresh when the stream restarts or the settings change.
 """
 
 from __future__ import annotations
 
 import collections
+import copy
 import dataclasses
 import logging
 import threading
@@ -32,6 +45,10 @@ import numpy as np
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from pose_core import DetectorSettings, DrawingStyle, PoseResult, StreamDetector, draw_poses
+from pose_core.results import PersonPose
+from pose_core.smoothing import PoseSmoother, SmoothingParams
+from pose_core.timeseries import LandmarkTable, TableBuilder
+from pose_core.video import PersonTracker, VideoInfo, VideoResult
 
 LOGGER = logging.getLogger(__name__)
 
@@ -43,6 +60,10 @@ MEDIA_CONSTRAINTS = {
     "video": {"width": {"ideal": 640}, "height": {"ideal": 480}, "frameRate": {"ideal": 30}},
     "audio": False,
 }
+# Recording cap: 10 minutes at 30 processed fps. With one person that is about 2 KB per
+# frame (raw and smoothed landmarks), so at most ~36 MB, ~72 MB while the arrays double.
+# When it is reached, later frames are not kept (recording stops; the first ones stay).
+MAX_RECORDING_FRAMES = 18_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,10 +73,12 @@ class LiveConfig:
     Attributes:
         detector: Settings for the stream's landmarker.
         style: How to draw the poses on the frames.
+        smoothing: One Euro filter settings for the landmarks, or None for raw ones.
     """
 
     detector: DetectorSettings
     style: DrawingStyle
+    smoothing: SmoothingParams | None = None
 
 
 class LiveConfigHolder:
@@ -95,6 +118,9 @@ class StreamStats:
         model: Model variant in use.
         running: Whether a detector is loaded (a stream is or was just playing).
         error: The last processing error, for the page to show, else None.
+        recording: Whether a recording is under way.
+        recorded_frames: Frames kept by the recording under way (0 without one).
+        recording_full: The recording reached its cap and keeps no more frames.
     """
 
     frames: int = 0
@@ -105,6 +131,9 @@ class StreamStats:
     model: str = ""
     running: bool = False
     error: str | None = None
+    recording: bool = False
+    recorded_frames: int = 0
+    recording_full: bool = False
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -114,6 +143,147 @@ class Snapshot:
     rgb_frame: np.ndarray
     result: PoseResult
     settings: DetectorSettings
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Recording:
+    """The landmarks of a recorded stretch of the live stream.
+
+    Attributes:
+        frame_time_s: (F,) time of each processed frame in seconds from the first one.
+        table: Landmarks per (frame, person) as drawn (smoothed while smoothing was on);
+            ``frame`` is the frame's position 0..F-1 in the recording.
+        raw_table: The detector's own landmarks (the same object if smoothing never was on).
+        frame_width: Width of the recorded frames in pixels.
+        frame_height: Height of the recorded frames in pixels.
+        settings: Detector settings in force at the last recorded frame.
+        smoothing: One Euro settings at the last smoothed frame, or None.
+        full: The cap was reached; frames after it were not kept.
+        max_frames: The cap.
+    """
+
+    frame_time_s: np.ndarray
+    table: LandmarkTable
+    raw_table: LandmarkTable
+    frame_width: int
+    frame_height: int
+    settings: DetectorSettings | None
+    smoothing: SmoothingParams | None
+    full: bool
+    max_frames: int
+
+    @property
+    def frames(self) -> int:
+        return len(self.frame_time_s)
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.frame_time_s[-1]) if self.frames else 0.0
+
+    def to_video_result(self) -> VideoResult:
+        """The recording in the shape the Video page's views take (no video file)."""
+        duration = self.duration_s
+        fps = (self.frames - 1) / duration if self.frames > 1 and duration > 0 else 0.0
+        warnings = ()
+        if self.full:
+            warnings = (
+                f"The recording reached its cap of {self.max_frames} frames; frames after "
+                "that were not kept.",
+            )
+        return VideoResult(
+            info=VideoInfo(
+                container="webcam",
+                codec="webrtc",
+                width=self.frame_width,
+                height=self.frame_height,
+                rotation=0,
+                fps=fps,
+                frame_count=self.frames,
+                duration_s=duration,
+            ),
+            settings=self.settings or DetectorSettings(),
+            stride=1,
+            max_side=None,
+            smoothing=self.smoothing,
+            frame_width=self.frame_width,
+            frame_height=self.frame_height,
+            frame_index=np.arange(self.frames, dtype=np.int64),
+            frame_time_s=self.frame_time_s,
+            table=self.table,
+            raw_table=self.raw_table,
+            video_path=None,
+            video_mime=None,
+            video_codec=None,
+            cancelled=False,
+            warnings=warnings,
+            # "Processing speed" then reads as the recorded frame rate.
+            elapsed_s=duration * self.frames / (self.frames - 1) if self.frames > 1 else 0.0,
+        )
+
+
+class _Recorder:
+    """Appends frames of the live stream (only touched under the processor's lock)."""
+
+    def __init__(self, max_frames: int) -> None:
+        self.max_frames = max_frames
+        self.frames = 0
+        self.full = False
+        self._start: float | None = None
+        self._times = np.zeros(min(max_frames, 1024), np.float64)
+        self._raw = TableBuilder()
+        self._shown: TableBuilder | None = None  # created at the first smoothed frame
+        self._size = (0, 0)
+        self._settings: DetectorSettings | None = None
+        self._smoothing: SmoothingParams | None = None
+
+    def add(
+        self,
+        now: float,
+        raw: PoseResult,
+        shown: PoseResult,
+        ids: list[int],
+        settings: DetectorSettings,
+        smoothing: SmoothingParams | None,
+    ) -> None:
+        if self.frames >= self.max_frames:
+            self.full = True
+            return
+        if self._start is None:
+            self._start = now
+            self._size = (raw.image_width, raw.image_height)
+        if self.frames == len(self._times):
+            self._times = np.concatenate(
+                [self._times, np.zeros(min(len(self._times), self.max_frames - self.frames))]
+            )
+        time_s = now - self._start
+        self._times[self.frames] = time_s
+        if smoothing is not None and self._shown is None:
+            self._shown = copy.deepcopy(self._raw)  # once: earlier frames were raw
+        for track, pose, drawn in zip(ids, raw.poses, shown.poses, strict=True):
+            self._raw.append(self.frames, time_s, track, pose.landmarks, pose.world_landmarks)
+            if self._shown is not None:
+                self._shown.append(
+                    self.frames, time_s, track, drawn.landmarks, drawn.world_landmarks
+                )
+        self.frames += 1
+        self.full = self.frames >= self.max_frames
+        self._settings = settings
+        if smoothing is not None:
+            self._smoothing = smoothing
+
+    def finish(self) -> Recording:
+        raw = self._raw.build()
+        return Recording(
+            frame_time_s=self._times[: self.frames].copy(),
+            table=self._shown.build() if self._shown is not None else raw,
+            raw_table=raw,
+            frame_width=self._size[0],
+            frame_height=self._size[1],
+            settings=self._settings,
+            smoothing=self._smoothing,
+            full=self.full,
+            max_frames=self.max_frames,
+        )
 
 
 def readout_lines(stats: StreamStats) -> list[str]:
@@ -160,8 +330,10 @@ class PoseStreamProcessor:
         *,
         detector_factory: Callable[[DetectorSettings], StreamDetector] = StreamDetector,
         clock: Callable[[], float] = time.monotonic,
+        max_recording_frames: int = MAX_RECORDING_FRAMES,
     ) -> None:
         self.config = LiveConfigHolder(config)
+        self.max_recording_frames = max_recording_frames
         self._detector_factory = detector_factory
         self._clock = clock
         self._lock = threading.Lock()
@@ -172,6 +344,11 @@ class PoseStreamProcessor:
         self._frame_ms: collections.deque[float] = collections.deque(maxlen=FRAME_TIME_WINDOW)
         self._people = 0
         self._error: str | None = None
+        # Worker-side per-stream state, reset by release() (guarded by _lock).
+        self._tracker: PersonTracker | None = None
+        self._smoother: PoseSmoother | None = None
+        self._smoother_for: tuple | None = None
+        self._recorder: _Recorder | None = None
 
     # ---- script thread ---------------------------------------------------------------
 
@@ -190,6 +367,24 @@ class PoseStreamProcessor:
             return self._latest
 
     @property
+    def recording(self) -> bool:
+        """Whether a recording is under way."""
+        with self._lock:
+            return self._recorder is not None
+
+    def start_recording(self) -> None:
+        """Start keeping the landmarks of every processed frame (drops one under way)."""
+        with self._lock:
+            self._recorder = _Recorder(self.max_recording_frames)
+
+    def stop_recording(self) -> Recording | None:
+        """End the recording under way and return it (None if there was none)."""
+        with self._lock:
+            recorder, self._recorder = self._recorder, None
+        # Detached: no other thread touches it any more, so build outside the lock.
+        return recorder.finish() if recorder is not None else None
+
+    @property
     def detector(self) -> StreamDetector | None:
         """The session's stream detector while a stream runs (for diagnostics/tests)."""
         with self._lock:
@@ -203,6 +398,10 @@ class PoseStreamProcessor:
             self._window.clear()
             self._frame_ms.clear()
             self._people = 0
+            # A restarted stream tracks and smooths afresh (a recording carries on).
+            self._tracker = None
+            self._smoother = None
+            self._smoother_for = None
         if detector is not None:
             # StreamDetector.close waits for a detect in progress on the worker thread.
             detector.close()
@@ -227,7 +426,10 @@ class PoseStreamProcessor:
             # Loading a model (first frame, new settings) is not per-frame time.
             started += time.perf_counter() - loading
             result = detector.detect(rgb_frame)
-            annotated = draw_poses(rgb_frame, result, config.style)
+            now = self._clock()
+            with self._lock:
+                shown = self._track_smooth_record_locked(result, config, detector.settings, now)
+            annotated = draw_poses(rgb_frame, shown, config.style)
         except Exception as exc:  # keep the stream alive; the page shows the error
             # release() from the script thread may close the detector mid-frame as the
             # stream stops: not an error worth showing.
@@ -238,7 +440,6 @@ class PoseStreamProcessor:
             annotated = np.array(rgb_frame, copy=True)
             draw_readout(annotated, ["Pose detection failed", "see the page for details"])
             return av.VideoFrame.from_ndarray(annotated, format="rgb24")
-        now = self._clock()
         with self._lock:
             self._frames += 1
             self._window.append((now, result.inference_ms))
@@ -246,7 +447,7 @@ class PoseStreamProcessor:
                 self._window.popleft()
             self._people = result.num_poses
             self._error = None
-            self._latest = Snapshot(rgb_frame, result, detector.settings)
+            self._latest = Snapshot(rgb_frame, shown, detector.settings)
             stats = self._stats_locked()
         draw_readout(annotated, readout_lines(stats))
         out = av.VideoFrame.from_ndarray(annotated, format="rgb24")
@@ -258,6 +459,34 @@ class PoseStreamProcessor:
         return out
 
     # ---- internals ---------------------------------------------------------------------
+
+    def _track_smooth_record_locked(
+        self, result: PoseResult, config: LiveConfig, settings: DetectorSettings, now: float
+    ) -> PoseResult:
+        """Smooth ``result`` if asked and record it; returns the poses to draw."""
+        recorder = self._recorder
+        if config.smoothing is None and recorder is None:
+            return result
+        if self._tracker is None or self._tracker.max_people != settings.num_poses:
+            self._tracker = PersonTracker(settings.num_poses)
+        ids = self._tracker.assign(result.poses, now)
+        shown = result
+        if config.smoothing is not None:
+            key = (config.smoothing, settings)
+            if self._smoother is None or self._smoother_for != key:
+                # New settings: start afresh rather than blend two filters' outputs.
+                self._smoother = PoseSmoother(config.smoothing)
+                self._smoother_for = key
+            poses = []
+            for track, pose in zip(ids, result.poses, strict=True):
+                landmarks, world = self._smoother(track, pose.landmarks, pose.world_landmarks, now)
+                poses.append(PersonPose(landmarks, world, pose.segmentation_mask))
+            shown = dataclasses.replace(result, poses=tuple(poses))
+        else:
+            self._smoother = self._smoother_for = None
+        if recorder is not None:
+            recorder.add(now, result, shown, ids, settings, config.smoothing)
+        return shown
 
     def _ready_detector(self, settings: DetectorSettings) -> StreamDetector:
         with self._lock:
@@ -290,6 +519,9 @@ class PoseStreamProcessor:
             model=detector.settings.model_variant if detector else "",
             running=detector is not None,
             error=self._error,
+            recording=self._recorder is not None,
+            recorded_frames=self._recorder.frames if self._recorder else 0,
+            recording_full=bool(self._recorder and self._recorder.full),
         )
 
 
