@@ -16,7 +16,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from pose_core.smoothing import SmoothingParams
 from pose_core.video import (
     SUPPORTED_CONTAINERS,
     VideoDecodeError,
@@ -26,7 +25,7 @@ from pose_core.video import (
     probe_video,
 )
 from ui import report, settings_panel
-from ui.motion_views import BETAS, MIN_CUTOFFS, MotionView
+from ui.motion_views import MotionView, smoothing_sliders
 
 LOGGER = logging.getLogger(__name__)
 VIDEO_TYPES = ["mp4", "m4v", "mov", "webm", "mkv", "avi"]
@@ -222,16 +221,7 @@ with st.container(border=True):
         )  # fmt: skip
         smoothing = None
         if smooth:
-            default = SmoothingParams()
-            min_cutoff = st.select_slider(
-                "Min. cut-off (Hz)", MIN_CUTOFFS, value=default.min_cutoff, key=MIN_CUTOFF,
-                help="Lower: steadier still joints, more lag.",
-            )  # fmt: skip
-            beta = st.select_slider(
-                "Beta (speed response)", BETAS, value=default.beta, key=BETA,
-                help="Higher: less lag on fast moves, a little more jitter.",
-            )  # fmt: skip
-            smoothing = SmoothingParams(min_cutoff=min_cutoff, beta=beta)
+            smoothing = smoothing_sliders(min_cutoff_key=MIN_CUTOFF, beta_key=BETA)
 
 options = {"stride": int(stride), "max_side": max_side, "smoothing": smoothing}
 

@@ -3,9 +3,8 @@ One Euro smoothing, and a landmark recording shown in the Video page's views."""
 
 import streamlit as st
 
-from pose_core.smoothing import SmoothingParams
 from ui import ice, report, settings_panel, state
-from ui.motion_views import BETAS, MIN_CUTOFFS, MotionView
+from ui.motion_views import MotionView, smoothing_sliders
 from ui.webcam import (
     MAX_RECORDING_FRAMES,
     LiveConfig,
@@ -111,16 +110,7 @@ with side_col:
     )
     smoothing = None
     if smooth:
-        default = SmoothingParams()
-        min_cutoff = st.select_slider(
-            "Min. cut-off (Hz)", MIN_CUTOFFS, value=default.min_cutoff, key=MIN_CUTOFF,
-            help="Lower: steadier still joints, more lag.",
-        )  # fmt: skip
-        beta = st.select_slider(
-            "Beta (speed response)", BETAS, value=default.beta, key=BETA,
-            help="Higher: less lag on fast moves, a little more jitter.",
-        )  # fmt: skip
-        smoothing = SmoothingParams(min_cutoff=min_cutoff, beta=beta)
+        smoothing = smoothing_sliders(min_cutoff_key=MIN_CUTOFF, beta_key=BETA)
 
 # The frame worker picks this up on its next frame: no stream restart. (One update per
 # run: a passing smoothing=None would restart the filter.)

@@ -20,6 +20,7 @@ from pose_core.figures_video import (
     figure_angles_over_time,
     figure_coordinates_over_time,
 )
+from pose_core.smoothing import SmoothingParams
 from pose_core.timeseries import ANGLE_NAMES, angle_table, to_csv_bytes, to_parquet_bytes
 from pose_core.video import VideoResult, read_frame_at
 from ui import report
@@ -27,6 +28,22 @@ from ui import report
 # Choices of the One Euro filter sliders (Video and Webcam pages).
 MIN_CUTOFFS = [0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0]
 BETAS = [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0]
+
+
+def smoothing_sliders(*, min_cutoff_key: str, beta_key: str) -> SmoothingParams:
+    """The One Euro filter's two sliders (shared by the Video and Webcam pages)."""
+    default = SmoothingParams()
+    min_cutoff = st.select_slider(
+        "Min. cut-off (Hz)", MIN_CUTOFFS, value=default.min_cutoff, key=min_cutoff_key,
+        help="Lower: steadier still joints, more lag.",
+    )  # fmt: skip
+    beta = st.select_slider(
+        "Beta (speed response)", BETAS, value=default.beta, key=beta_key,
+        help="Higher: less lag on fast moves, a little more jitter.",
+    )  # fmt: skip
+    return SmoothingParams(min_cutoff=min_cutoff, beta=beta)
+
+
 DEFAULT_JOINTS = ["left_knee", "right_knee", "left_elbow", "right_elbow"]
 DEFAULT_LANDMARKS = ["left_wrist", "right_wrist"]
 
