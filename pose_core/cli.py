@@ -17,6 +17,16 @@ import json
 import sys
 from pathlib import Path
 
+import cv2
+
+# `python -m pose_core` has imported the package (and MediaPipe) before this module
+# runs, so there is nothing to gain from importing these lazily.
+from .detector import ImageDetector
+from .drawing import DrawingStyle, draw_poses
+from .imageio import ImageDecodeError, decode_image, rgb_to_bgr
+from .models import ModelFileError
+from .settings import MAX_NUM_POSES, DetectorSettings
+
 EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE = 0, 1, 2
 
 _EPILOG = """\
@@ -50,8 +60,6 @@ def _probability(text: str) -> float:
 
 
 def _num_poses(text: str) -> int:
-    from .settings import MAX_NUM_POSES
-
     try:
         value = int(text)
     except ValueError:
@@ -128,12 +136,6 @@ def _annotated_path(output_dir: Path, image: str, used: set[Path]) -> Path:
 
 
 def run_detect(args: argparse.Namespace) -> int:
-    from .detector import ImageDetector
-    from .drawing import DrawingStyle, draw_poses
-    from .imageio import ImageDecodeError, decode_image, rgb_to_bgr
-    from .models import ModelFileError
-    from .settings import DetectorSettings
-
     settings = DetectorSettings(
         model_variant=args.model,
         num_poses=args.num_poses,
@@ -151,8 +153,6 @@ def run_detect(args: argparse.Namespace) -> int:
     except ModelFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT_FAILED
-
-    import cv2
 
     status = EXIT_OK
     used: set[Path] = set()

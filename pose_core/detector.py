@@ -180,16 +180,7 @@ class StreamDetector(_Detector):
         The new landmarker is created before the old one is closed, so a failure to load
         leaves the detector working with its previous settings.
         """
-        settings = settings or self.settings
-        landmarker = _create_landmarker(settings, self._running_mode)
-        with self._lock:
-            old, self._landmarker = self._landmarker, landmarker
-            self.settings = settings
-            self._last_timestamp_ms = None
-            self._clock_origin = time.monotonic()
-        _OPEN.add(self)
-        if old is not None:
-            old.close()
+        self._swap_landmarker(settings or self.settings, restart_clock=True)
 
     def update_settings(self, settings: DetectorSettings) -> bool:
         """Switch to ``settings`` if they differ; returns whether the landmarker changed.
@@ -199,11 +190,19 @@ class StreamDetector(_Detector):
         """
         if settings == self.settings and not self.closed:
             return False
+        self._swap_landmarker(settings, restart_clock=False)
+        return True
+
+    def _swap_landmarker(self, settings: DetectorSettings, *, restart_clock: bool) -> None:
+        # Load first, outside the lock: frames keep flowing through the old landmarker
+        # meanwhile, and a failed load leaves it in place.
         landmarker = _create_landmarker(settings, self._running_mode)
         with self._lock:
             old, self._landmarker = self._landmarker, landmarker
             self.settings = settings
+            if restart_clock:
+                self._last_timestamp_ms = None
+                self._clock_origin = time.monotonic()
         _OPEN.add(self)
         if old is not None:
             old.close()
-        return True

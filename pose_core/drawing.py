@@ -123,30 +123,31 @@ def draw_poses(
     canvas = np.array(rgb_image, dtype=np.uint8, copy=True, order="C")
     height, width = canvas.shape[:2]
     thickness = style.thickness or max(2, round(min(height, width) / 220))
-    num_people = result.num_poses
+    # Per person, once: colours, pixel positions, and which joints are visible enough.
+    people = [
+        (
+            pose,
+            person_colours(person, result.num_poses),
+            pose.pixel_xy(width, height),
+            pose.visibility >= style.visibility_threshold,
+        )
+        for person, pose in enumerate(result.poses)
+    ]
 
-    for person, pose in enumerate(result.poses):
-        colours = person_colours(person, num_people)
-        if style.draw_segmentation:
+    # Three passes, bottom to top: silhouettes, the faint layer, the solid skeletons.
+    if style.draw_segmentation:
+        for pose, colours, _points, _visible in people:
             _segmentation_overlay(canvas, pose, colours["left"])
 
-    dim_layer = None
-    for person, pose in enumerate(result.poses):
-        colours = person_colours(person, num_people)
-        points = pose.pixel_xy(width, height)
-        visible = pose.visibility >= style.visibility_threshold
-        if style.low_visibility == "dim" and not visible.all():
-            if dim_layer is None:
-                dim_layer = canvas.copy()
-            # Draw low-visibility joints (and bones touching them) on a layer that is
-            # blended in faintly below.
-            _draw_skeleton(dim_layer, points, np.ones(NUM_LANDMARKS, bool), colours, thickness)
-    if dim_layer is not None:
+    dimmed = [p for p in people if not p[3].all()]
+    if style.low_visibility == "dim" and dimmed:
+        # Low-visibility joints (and bones touching them) go on a layer blended in faintly.
+        dim_layer = canvas.copy()
+        all_joints = np.ones(NUM_LANDMARKS, bool)
+        for _pose, colours, points, _visible in dimmed:
+            _draw_skeleton(dim_layer, points, all_joints, colours, thickness)
         cv2.addWeighted(dim_layer, 0.35, canvas, 0.65, 0.0, dst=canvas)
 
-    for person, pose in enumerate(result.poses):
-        colours = person_colours(person, num_people)
-        points = pose.pixel_xy(width, height)
-        visible = pose.visibility >= style.visibility_threshold
+    for _pose, colours, points, visible in people:
         _draw_skeleton(canvas, points, visible, colours, thickness)
     return canvas
