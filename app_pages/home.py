@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import report, samples, settings_panel
+from ui import limits, report, samples, settings_panel
 
 SELECTED = "home_sample"
 
@@ -57,3 +57,10 @@ else:
     )
     report.render_report(analysis, settings, key=f"home_{sample.slug}")
     st.caption(samples.credit(sample.slug))
+
+with st.expander("Limits on this server", icon=":material/shield:"):
+    st.caption(
+        "What one user may send. Larger files get a message saying which limit they hit; "
+        "the server's operator sets these with the environment variables shown."
+    )
+    limits.show_table(limits.current())

@@ -5,12 +5,13 @@ import logging
 import streamlit as st
 
 from pose_core import ImageDecodeError
-from ui import report, settings_panel, state
-from ui.uploads import IMAGE_TYPES, PHOTO_UPLOAD_MB
+from ui import limits, report, settings_panel, state
+from ui.uploads import IMAGE_TYPES
 
 LOGGER = logging.getLogger(__name__)
 
 settings = settings_panel.current()
+server_limits = limits.current()
 
 st.title("Image")
 st.caption(
@@ -23,7 +24,9 @@ uploads = st.file_uploader(
     type=IMAGE_TYPES,
     accept_multiple_files=True,
     key="image_uploads",
-    max_upload_size=PHOTO_UPLOAD_MB,
+    max_upload_size=server_limits.photo_upload_mb,
+    help=f"Up to {server_limits.photo_upload_mb} MB and "
+    f"{server_limits.max_image_megapixels:g} megapixels per photo.",
 )
 
 if not uploads:

@@ -26,8 +26,8 @@ from pose_core import (
 )
 from pose_core import figures_tuning as figs
 from pose_core.video import VideoDecodeError
-from ui import report, samples, settings_panel
-from ui.uploads import IMAGE_TYPES, PHOTO_UPLOAD_MB
+from ui import limits, report, samples, settings_panel
+from ui.uploads import IMAGE_TYPES
 
 LOGGER = logging.getLogger(__name__)
 VIDEO_TYPES = ["mp4", "m4v", "mov", "webm", "mkv", "avi"]
@@ -103,7 +103,12 @@ def _decode_upload(upload) -> tuning.TuningImage | str:
     decoded: dict = _session(_DECODED, dict)
     if upload.file_id not in decoded:
         try:
-            rgb = decode_image(upload.getvalue())
+            budget = limits.current()
+            rgb = decode_image(
+                upload.getvalue(),
+                max_pixels=budget.max_image_pixels,
+                max_bytes=budget.max_image_bytes,
+            )
             decoded[upload.file_id] = tuning.make_image(upload.name, rgb, "upload")
         except ImageDecodeError as exc:
             decoded[upload.file_id] = str(exc)
@@ -147,7 +152,7 @@ def _image_set() -> list[tuning.TuningImage]:
             type=IMAGE_TYPES,
             accept_multiple_files=True,
             key=UPLOADS,
-            max_upload_size=PHOTO_UPLOAD_MB,
+            max_upload_size=limits.current().photo_upload_mb,
             help="Include photos with nobody in them too: they show where false detections start.",
         )
     with right:
@@ -155,6 +160,7 @@ def _image_set() -> list[tuning.TuningImage]:
             f"A video to sample frames from ({', '.join(VIDEO_TYPES)})",
             type=VIDEO_TYPES,
             key=VIDEO,
+            max_upload_size=limits.current().video_upload_mb,
         )
         frame_count = st.slider(
             "Frames to sample from the video", 3, 30, 10, key=FRAME_COUNT,

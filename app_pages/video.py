@@ -24,7 +24,7 @@ from pose_core.video import (
     VideoResult,
     probe_video,
 )
-from ui import report, settings_panel
+from ui import limits, report, settings_panel
 from ui.motion_views import MotionView, smoothing_sliders
 
 LOGGER = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ def _probe(upload, digest: str) -> tuple[Path | None, VideoInfo | None, str | No
         path = _tmpdir() / f"input-{digest[:16]}{suffix}"
         path.write_bytes(upload.getvalue())
         try:
-            probes[digest] = (path, probe_video(path), None)
+            probes[digest] = (path, probe_video(path, limits.current().video_limits()), None)
         except VideoDecodeError as exc:
             path.unlink(missing_ok=True)
             probes[digest] = (None, None, str(exc))
@@ -141,6 +141,7 @@ def _start(key: tuple, input_path: Path, info: VideoInfo, options: dict, name: s
         info=info,
         style=settings.drawing_style,
         out_path=folder / f"annotated-{digest[:12]}-{number}.mp4",
+        limits=limits.current().video_limits(),
         **options,
     )
     st.session_state[_JOB] = (key, job.start(), input_path, name)
@@ -190,6 +191,7 @@ def _progress() -> None:
 # ---- page ----------------------------------------------------------------------------
 
 settings = settings_panel.current()
+server_limits = limits.current()
 st.title("Video")
 st.caption(
     "Upload a clip to get the skeleton on every frame, joint angles over time and a "
@@ -202,7 +204,9 @@ upload = st.file_uploader(
     f"Video clip ({SUPPORTED_CONTAINERS})",
     type=VIDEO_TYPES,
     key=UPLOAD,
-    help=f"Up to {st.get_option('server.maxUploadSize')} MB, 4K at most.",
+    max_upload_size=server_limits.video_upload_mb,
+    help=f"Up to {server_limits.video_upload_mb} MB, {server_limits.max_video_minutes:g} "
+    "minutes and 4K.",
 )
 with st.container(border=True):
     cols = st.columns([1, 1, 1.2])

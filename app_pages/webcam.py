@@ -3,10 +3,11 @@ One Euro smoothing, and a landmark recording shown in the Video page's views."""
 
 import streamlit as st
 
-from ui import ice, report, settings_panel, state
+from ui import ice, limits, report, settings_panel, state
 from ui.motion_views import MotionView, smoothing_sliders
 from ui.webcam import (
     MAX_RECORDING_FRAMES,
+    STREAM_SLOTS,
     LiveConfig,
     PoseStreamProcessor,
     StreamStats,
@@ -25,6 +26,7 @@ VIEW = MotionView("webcam_rec", video_tab=False)
 CAP_TEXT = f"{MAX_RECORDING_FRAMES} frames ({MAX_RECORDING_FRAMES / 30 / 60:g} min at 30 fps)"
 
 settings = settings_panel.current()
+server_limits = limits.current()
 config = LiveConfig(settings.detector, settings.drawing_style)
 if PROCESSOR not in st.session_state:
     # One processor, and so one VIDEO-mode detector, per browser session.
@@ -63,6 +65,14 @@ def _show_stats(stats: StreamStats) -> None:
             f"Model **{stats.model.capitalize()}** · {stats.frame_ms:.0f} ms per frame on "
             "the server (detect and draw)"
         )
+    if stats.busy:
+        st.warning(
+            f"**The server is busy:** all {STREAM_SLOTS.capacity} live streams it allows "
+            "at once are in use. Your stream starts by itself when one stops; or stop "
+            "yours and try again later.",
+            icon=":material/group:",
+        )
+    st.caption(f"Live streams on this server: {STREAM_SLOTS.in_use()} of {STREAM_SLOTS.capacity}")
     if stats.error:
         st.error(f"Pose detection failed on the stream: {report.plain(stats.error)}")
     if stats.recording_full:

@@ -978,6 +978,21 @@ JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 # cores, and two MediaPipe graphs already fill them).
 MAX_CONCURRENT_JOBS = 2
 _JOB_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_JOBS)
+_job_slots_lock = threading.Lock()
+
+
+def set_max_concurrent_jobs(count: int) -> None:
+    """How many :class:`VideoJob` run at once in this process (the app's limit).
+
+    Jobs already running or queued keep the old slots; new ones use the new count.
+    """
+    global _JOB_SLOTS, MAX_CONCURRENT_JOBS
+    if count < 1:
+        raise ValueError(f"at least one job must be allowed, not {count}")
+    with _job_slots_lock:
+        if count != MAX_CONCURRENT_JOBS:
+            MAX_CONCURRENT_JOBS = count
+            _JOB_SLOTS = threading.BoundedSemaphore(count)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1038,7 +1053,8 @@ class _JobShared:
 
 
 def _run_job(shared: _JobShared, path: Path, kwargs: dict) -> None:
-    while not _JOB_SLOTS.acquire(timeout=0.2):
+    slots = _JOB_SLOTS  # the one this job releases, even if the limit changes meanwhile
+    while not slots.acquire(timeout=0.2):
         if shared.cancel.is_set():
             with shared.lock:
                 shared.state = "cancelled"
@@ -1066,7 +1082,7 @@ def _run_job(shared: _JobShared, path: Path, kwargs: dict) -> None:
             shared.result = result
             shared.state = "cancelled" if result.cancelled else "done"
     finally:
-        _JOB_SLOTS.release()
+        slots.release()
 
 
 class VideoJob:

@@ -24,7 +24,7 @@ from pose_core import (
     joint_angles,
 )
 
-from . import detectors, state
+from . import detectors, limits, state
 from .settings_panel import AppSettings
 
 # Row tint for landmarks under the visibility threshold (the overlay dims them too).
@@ -83,7 +83,10 @@ def analyse_bytes(
         return found
     rgb_image = state.cached_image(key)
     if rgb_image is None:
-        rgb_image = decode_image(data)
+        budget = limits.current()
+        rgb_image = decode_image(
+            data, max_pixels=budget.max_image_pixels, max_bytes=budget.max_image_bytes
+        )
     return analyse(key, label, source, rgb_image, settings)
 
 

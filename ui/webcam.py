@@ -23,6 +23,11 @@ stay) and the readout says so. :meth:`PoseStreamProcessor.stop_recording` hands 
 :class:`Recording`, which becomes a :class:`~pose_core.video.VideoResult` for the views
 the Video page uses.
 
+Limit: at most :data:`STREAM_SLOTS` capacity streams are processed at once in the
+server process (``POSESCOPE_MAX_LIVE_STREAMS``). A stream takes a slot with its detector
+on its first frame and gives it back on release; a stream that finds none is sent its own
+frames with a "server busy" banner and tries again on each frame.
+
 Smoothing: with ``LiveConfig.smoothing`` set, a per-person One Euro filter
 (:class:`~pose_core.smoothing.PoseSmoother`) smooths the landmarks before they are drawn
 and recorded. It starts afresh when the stream restarts or the settings change.
@@ -36,6 +41,7 @@ import dataclasses
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -45,6 +51,7 @@ import numpy as np
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from pose_core import DetectorSettings, DrawingStyle, PoseResult, StreamDetector, draw_poses
+from pose_core.limits import Limits
 from pose_core.results import PersonPose
 from pose_core.smoothing import PoseSmoother, SmoothingParams
 from pose_core.timeseries import LandmarkTable, TableBuilder
@@ -64,6 +71,56 @@ MEDIA_CONSTRAINTS = {
 # frame (raw and smoothed landmarks), so at most ~36 MB, ~72 MB while the arrays double.
 # When it is reached, later frames are not kept (recording stops; the first ones stay).
 MAX_RECORDING_FRAMES = 18_000
+
+
+class StreamSlots:
+    """How many live streams this process processes at once (a counting lock).
+
+    Holders are the processors themselves, kept weakly: a processor dropped without
+    :meth:`release` (a session gone without its stream ending) frees its slot too.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self._lock = threading.Lock()
+        self._holders: weakref.WeakSet[object] = weakref.WeakSet()
+        self._capacity = capacity
+
+    @property
+    def capacity(self) -> int:
+        return self._capacity
+
+    def set_capacity(self, capacity: int) -> None:
+        """Change the limit; streams already holding a slot keep it."""
+        with self._lock:
+            self._capacity = capacity
+
+    def try_acquire(self, holder: object) -> bool:
+        """Take a slot for ``holder`` (True if it has one now, also if it had one)."""
+        with self._lock:
+            if holder in self._holders:
+                return True
+            if len(self._holders) >= self._capacity:
+                return False
+            self._holders.add(holder)
+            return True
+
+    def release(self, holder: object) -> None:
+        """Give back ``holder``'s slot, if it has one."""
+        with self._lock:
+            self._holders.discard(holder)
+
+    def in_use(self) -> int:
+        """Slots taken now."""
+        with self._lock:
+            return len(self._holders)
+
+
+# Every session's processor takes its slot here (the capacity comes from ui.limits).
+STREAM_SLOTS = StreamSlots(Limits().max_live_streams)
+
+
+class StreamBusyError(RuntimeError):
+    """Every live-stream slot is taken."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,6 +178,8 @@ class StreamStats:
         recording: Whether a recording is under way.
         recorded_frames: Frames kept by the recording under way (0 without one).
         recording_full: The recording reached its cap and keeps no more frames.
+        busy: No live-stream slot was free at the last frame: this stream is not
+            processed (its frames come back with a banner) until one frees up.
     """
 
     frames: int = 0
@@ -134,6 +193,7 @@ class StreamStats:
     recording: bool = False
     recorded_frames: int = 0
     recording_full: bool = False
+    busy: bool = False
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -331,8 +391,10 @@ class PoseStreamProcessor:
         detector_factory: Callable[[DetectorSettings], StreamDetector] = StreamDetector,
         clock: Callable[[], float] = time.monotonic,
         max_recording_frames: int = MAX_RECORDING_FRAMES,
+        slots: StreamSlots = STREAM_SLOTS,
     ) -> None:
         self.config = LiveConfigHolder(config)
+        self._slots = slots
         self.max_recording_frames = max_recording_frames
         self._detector_factory = detector_factory
         self._clock = clock
@@ -344,6 +406,7 @@ class PoseStreamProcessor:
         self._frame_ms: collections.deque[float] = collections.deque(maxlen=FRAME_TIME_WINDOW)
         self._people = 0
         self._error: str | None = None
+        self._busy = False
         # Worker-side per-stream state, reset by release() (guarded by _lock).
         self._tracker: PersonTracker | None = None
         self._smoother: PoseSmoother | None = None
@@ -398,10 +461,12 @@ class PoseStreamProcessor:
             self._window.clear()
             self._frame_ms.clear()
             self._people = 0
+            self._busy = False
             # A restarted stream tracks and smooths afresh (a recording carries on).
             self._tracker = None
             self._smoother = None
             self._smoother_for = None
+        self._slots.release(self)
         if detector is not None:
             # StreamDetector.close waits for a detect in progress on the worker thread.
             detector.close()
@@ -430,6 +495,15 @@ class PoseStreamProcessor:
             with self._lock:
                 shown = self._track_smooth_record_locked(result, config, detector.settings, now)
             annotated = draw_poses(rgb_frame, shown, config.style)
+        except StreamBusyError:
+            with self._lock:
+                self._busy = True
+            annotated = np.array(rgb_frame, copy=True)
+            draw_readout(
+                annotated,
+                [f"Server busy: {self._slots.capacity} live streams", "already running"],
+            )
+            return av.VideoFrame.from_ndarray(annotated, format="rgb24")
         except Exception as exc:  # keep the stream alive; the page shows the error
             # release() from the script thread may close the detector mid-frame as the
             # stream stops: not an error worth showing.
@@ -447,6 +521,7 @@ class PoseStreamProcessor:
                 self._window.popleft()
             self._people = result.num_poses
             self._error = None
+            self._busy = False
             self._latest = Snapshot(rgb_frame, shown, detector.settings)
             stats = self._stats_locked()
         draw_readout(annotated, readout_lines(stats))
@@ -492,6 +567,8 @@ class PoseStreamProcessor:
         with self._lock:
             detector = self._detector
         if detector is None:
+            if not self._slots.try_acquire(self):
+                raise StreamBusyError
             # Loading takes 50-300 ms: done on this worker thread, outside the lock, so
             # the script thread's stats() calls never wait for it.
             detector = self._detector_factory(settings)
@@ -522,6 +599,7 @@ class PoseStreamProcessor:
             recording=self._recorder is not None,
             recorded_frames=self._recorder.frames if self._recorder else 0,
             recording_full=bool(self._recorder and self._recorder.full),
+            busy=self._busy,
         )
 
 
