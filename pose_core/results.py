@@ -110,6 +110,14 @@ class PoseResult:
             poses.append(PersonPose(landmarks, world, mask))
         return cls(tuple(poses), image_width, image_height, inference_ms, timestamp_ms)
 
+    def with_image_size(self, image_width: int, image_height: int) -> PoseResult:
+        """The same poses, pixel coordinates referring to an image of this size.
+
+        For a result found on a reduced copy of a photo: normalised landmarks do not
+        change with a uniform scale, so only the size the pixels refer to does.
+        """
+        return dataclasses.replace(self, image_width=image_width, image_height=image_height)
+
     @property
     def num_poses(self) -> int:
         return len(self.poses)

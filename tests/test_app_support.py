@@ -13,6 +13,7 @@ from typing import ClassVar
 from unittest import mock
 
 import pandas as pd
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryFile, MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -75,15 +76,36 @@ class _RecordingMediaStorage(MemoryMediaFileStorage):
         return file_id
 
 
+class _RecordingMediaManager(MediaFileManager):
+    """AppTest's media manager, remembered: deferred downloads are built through it."""
+
+    managers: ClassVar[list[MediaFileManager]] = []
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _RecordingMediaManager.managers.append(self)
+
+
 @contextlib.contextmanager
 def recorded_media() -> Iterator[dict[str, MemoryFile]]:
     """Keep the bytes behind download buttons (AppTest drops its storage after a run)."""
     _RecordingMediaStorage.files = {}
-    with mock.patch("streamlit.testing.v1.app_test.MemoryMediaFileStorage", _RecordingMediaStorage):
+    _RecordingMediaManager.managers = []
+    with (
+        mock.patch("streamlit.testing.v1.app_test.MemoryMediaFileStorage", _RecordingMediaStorage),
+        mock.patch("streamlit.testing.v1.app_test.MediaFileManager", _RecordingMediaManager),
+    ):
         yield _RecordingMediaStorage.files
 
 
 def downloaded(files: dict[str, MemoryFile], button) -> MemoryFile:
-    """The file a download button would serve (``.content``, ``.filename``, ``.mimetype``)."""
-    file_id = button.proto.url.rsplit("/", 1)[-1].split(".", 1)[0]
+    """The file a download button would serve (``.content``, ``.filename``, ``.mimetype``).
+
+    A button whose data is built when clicked (a callable) is clicked here, as the browser
+    would, through the last run's media manager.
+    """
+    url = button.proto.url
+    if button.proto.deferred_file_id:
+        url = _RecordingMediaManager.managers[-1].execute_deferred(button.proto.deferred_file_id)
+    file_id = url.rsplit("/", 1)[-1].split(".", 1)[0]
     return files[file_id]

@@ -7,12 +7,14 @@ nothing a user uploads is written to disk or visible to another session.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Literal
 
 import numpy as np
 import streamlit as st
 
 from pose_core import DetectorSettings, PoseResult
+from pose_core.imageio import fit_within_width, jpeg_bytes
 
 Source = Literal["sample", "upload", "snapshot"]
 
@@ -23,6 +25,8 @@ MAX_RECENT = 8
 # Analyses kept per session so a rerun does not run inference again (each holds its
 # image: this bounds the session's memory).
 MAX_CACHED_ANALYSES = 16
+# Widest picture the page shows, in pixels (Streamlit's own cap, 2 x 730).
+DISPLAY_WIDTH = 1460
 
 _SNAPSHOTS_TAKEN = "_snapshots_taken"
 
@@ -35,9 +39,12 @@ class Analysis:
         key: Unique id within the session, e.g. "upload:<file id>".
         label: What users call it: the file name, the sample title, "Snapshot 2".
         source: Where the image came from.
-        rgb_image: The original image, H x W x 3 uint8 RGB.
-        result: The poses found.
+        rgb_image: The image as analysed, H x W x 3 uint8 RGB (a large JPEG is decoded
+            at a reduced size, see ``full_size``).
+        result: The poses found; pixel coordinates refer to the full-size image.
         settings: The settings of the landmarker that produced ``result``.
+        full_size: (width, height) of the photo when ``rgb_image`` is a reduced decode
+            of it, else None.
     """
 
     key: str
@@ -46,6 +53,22 @@ class Analysis:
     rgb_image: np.ndarray
     result: PoseResult
     settings: DetectorSettings
+    full_size: tuple[int, int] | None = None
+
+    @functools.cached_property
+    def display_image(self) -> np.ndarray:
+        """``rgb_image`` at most as wide as the page shows it (once per analysis).
+
+        Streamlit would otherwise encode the whole photo on every run, then decode it
+        again to shrink it to this width.
+        """
+        return fit_within_width(self.rgb_image, DISPLAY_WIDTH)
+
+    @functools.cached_property
+    def display_jpeg(self) -> bytes:
+        """:attr:`display_image` as a JPEG for ``st.image``, encoded once per analysis
+        (handed an array, Streamlit encodes it again on every run, at quality 100)."""
+        return jpeg_bytes(self.display_image)
 
 
 def init() -> None:
@@ -81,13 +104,13 @@ def cached(key: str, settings: DetectorSettings) -> Analysis | None:
     return st.session_state[_ANALYSIS_CACHE].get((key, settings))
 
 
-def cached_image(key: str) -> np.ndarray | None:
-    """The decoded image of input ``key`` from any kept analysis (decode once, not per
-    settings value)."""
+def cached_decode(key: str) -> tuple[np.ndarray, tuple[int, int] | None] | None:
+    """The decoded image of input ``key`` and its full size (see :class:`Analysis`) from
+    any kept analysis (decode once, not per settings value)."""
     init()
     for (cached_key, _), analysis in st.session_state[_ANALYSIS_CACHE].items():
         if cached_key == key:
-            return analysis.rgb_image
+            return analysis.rgb_image, analysis.full_size
     return None
 
 
