@@ -10,7 +10,9 @@ as ``/webcam``, runs that page alone, without this file (no navigation, no sideb
 
 import streamlit as st
 
-from ui import branding, settings_panel, state
+from ui import branding, logs, settings_panel, state
+
+logs.configure()
 
 st.set_page_config(
     page_title="PoseScope",
