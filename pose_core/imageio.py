@@ -162,10 +162,10 @@ def decode_image_reduced(
         # Pillow refuses to open more than twice its own limit before we see the size;
         # its message carries the pixel count.
         found = re.search(r"\((\d+) pixels\)", str(exc))
-        declared = f" ({int(found.group(1)) / 1e6:.0f} megapixels)" if found else ""
+        declared = f" ({_megapixels(int(found.group(1)))} megapixels)" if found else ""
         raise ImageTooLargeError(
             f"The image is too large{declared}, more than the limit of "
-            f"{max_pixels / 1e6:.0f} megapixels. Resize it and try again."
+            f"{_megapixels(max_pixels)} megapixels. Resize it and try again."
         ) from exc
     except (UnidentifiedImageError, SyntaxError, ValueError) as exc:
         raise NotAnImageError(
@@ -184,8 +184,8 @@ def decode_image_reduced(
         width, height = image.size
         if width * height > max_pixels:
             raise ImageTooLargeError(
-                f"The image is {width} x {height} pixels ({width * height / 1e6:.0f} "
-                f"megapixels), more than the limit of {max_pixels / 1e6:.0f} megapixels. "
+                f"The image is {width} x {height} pixels ({_megapixels(width * height)} "
+                f"megapixels), more than the limit of {_megapixels(max_pixels)} megapixels. "
                 "Resize it and try again."
             )
         if min(width, height) < MIN_IMAGE_SIDE:
@@ -221,9 +221,14 @@ def decode_image_reduced(
     return rgb_image, ((height, width) if turned else (width, height))
 
 
+def _megapixels(pixels: int) -> str:
+    """Megapixels for a message: "64", "30", "0.19" (never "0" for a small budget)."""
+    return f"{pixels / 1e6:.0f}" if pixels >= 9.5e6 else f"{pixels / 1e6:.2g}"
+
+
 def _too_many_bytes(size: int, limit: int) -> str:
     return (
-        f"The file is {size / 1e6:.1f} MB, more than the limit of {limit / 1e6:.0f} MB. "
+        f"The file is {size / 1e6:.1f} MB, more than the limit of {limit / 1e6:.3g} MB. "
         "Use a smaller image."
     )
 

@@ -195,14 +195,17 @@ def _open(path: Path) -> av.container.InputContainer:
     if not path.is_file():
         raise FileNotFoundError(path)
     if path.stat().st_size == 0:
-        raise NotAVideoError("The file is empty.")
+        raise NotAVideoError(
+            f"The file is empty (0 bytes). Choose a video clip ({SUPPORTED_CONTAINERS})."
+        )
     try:
         return av.open(
             str(path), mode="r", options={"format_whitelist": ",".join(ALLOWED_DEMUXERS)}
         )
     except av.error.EOFError as exc:
         raise EmptyVideoError(
-            "The file ends before any video frame: it is empty or cut short."
+            "The file ends before any video frame: it is empty or cut short. Export or copy "
+            "it again."
         ) from exc
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
         head = _head(path)
@@ -226,7 +229,8 @@ def _open(path: Path) -> av.container.InputContainer:
 def _video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream:
     if not container.streams.video:
         raise NoVideoStreamError(
-            "The file has no video track (is it an audio file, or a video with no frames?)."
+            "The file has no video track (is it an audio file, or a video with no frames?). "
+            "Choose a clip with video in it."
         )
     stream = container.streams.video[0]
     if stream.codec_context is None:
@@ -302,14 +306,16 @@ def probe_video(path: str | Path, limits: VideoLimits = DEFAULT_LIMITS) -> Video
             first = next(container.decode(stream), None)
         except av.error.FFmpegError as exc:
             raise TruncatedVideoError(
-                "The video is damaged or cut short: its first frame cannot be decoded."
+                "The video is damaged or cut short: its first frame cannot be decoded. Export "
+                "or copy it again."
             ) from exc
         if first is None:
             if frame_count:
                 raise TruncatedVideoError(
-                    "The video is cut short: its frames are missing from the file."
+                    "The video is cut short: its frames are missing from the file. Export or "
+                    "copy it again."
                 )
-            raise EmptyVideoError("The video has no frames.")
+            raise EmptyVideoError("The video has no frames. Record or export it again.")
         _check_size(first.width, first.height, limits)
         rotation = _rotation(first)
         width, height = first.width, first.height

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from pose_core import DetectorSettings, PoseResult
+from tests.corpus import image_corpus
 from tests.test_app_support import (
     assert_no_exception,
     downloaded,
@@ -116,6 +117,51 @@ def test_bad_files_and_empty_photos_get_messages_and_the_rest_still_runs(image_p
     assert metric_values(at, "Unreadable") == ["2"]
     assert metric_values(at, "With people") == ["1"]
     assert metric_values(at, "People found") == ["1", "0", "1"]  # summary, coffee, messi5
+
+
+def test_the_whole_corpus_of_bad_and_odd_photos_at_once(image_page):
+    """Every file of tests/corpus.py in one upload: each bad one gets its own message
+    naming it, each odd one a report at its real size, and the page keeps working."""
+    corpus = image_corpus()
+    at = _upload(image_page, *[(case.name, case.data, case.mime) for case in corpus])
+    assert_no_exception(at)
+    assert [h.value for h in at.main.subheader] == [report.plain(c.name) for c in corpus]
+
+    bad = [case for case in corpus if not case.ok]
+    errors = [e.value for e in at.error]
+    assert len(errors) == len(bad)
+    for case, error in zip(bad, errors, strict=True):
+        assert error.startswith(f"**Could not read {report.plain(case.name)}.**"), error
+        for word in case.words:
+            assert report.plain(word).lower() in error.lower(), (case.name, error)
+
+    good = [case for case in corpus if case.ok]
+    nobody = [case for case in good if not case.person]
+    warnings = [w.value for w in at.warning]
+    assert len(warnings) == len(nobody)
+    for case, warning in zip(nobody, warnings, strict=True):
+        assert "No person found" in warning and report.plain(case.name) in warning
+    # "People found": the summary first, then one per report, in upload order.
+    summary, *per_photo = (int(v) for v in metric_values(at, "People found"))
+    assert len(per_photo) == len(good)
+    for case, found in zip(good, per_photo, strict=True):
+        if case.person is not None:
+            assert (found > 0) is case.person, case.name
+    assert summary == sum(per_photo)
+    # The size of each photo a person was found in, at full size and upright.
+    sizes = [f"{c.shape[1]} × {c.shape[0]}" for c in good if c.person]
+    assert metric_values(at, "Image size") == sizes
+    assert len(landmark_tables(at)) == sum(per_photo)
+    assert metric_values(at, "Images") == [str(len(corpus))]
+    assert metric_values(at, "Unreadable") == [str(len(bad))]
+    assert metric_values(at, "With people") == [str(sum(1 for c in good if c.person))]
+
+    # The page (and the shared detector) still work: a good photo next gets its report.
+    at = _upload(at, ("messi5.jpg", fixture_bytes("messi5.jpg"), "image/jpeg"))
+    assert_no_exception(at)
+    assert not at.error
+    assert len(landmark_tables(at)) == 1
+    assert metric_values(at, "Image size") == ["548 × 342"]
 
 
 def test_moving_a_slider_changes_the_detector_and_moving_back_reuses_it(image_page):

@@ -23,6 +23,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from pose_core.timeseries import TABLE_COLUMNS
+from tests.corpus import VIDEO_CASE_KEYS, video_case, video_corpus
 from tests.test_app_support import (
     APP,
     ROOT,
@@ -32,6 +33,7 @@ from tests.test_app_support import (
     open_page,
 )
 from tests.test_video import make_walk_clip
+from ui import report
 
 PAGE = ROOT / "app_pages" / "video.py"
 CLIP_FRAMES = 30
@@ -222,20 +224,39 @@ def test_cancel_keeps_a_partial_result() -> None:
     assert at.button(key="video_process")
 
 
-@pytest.mark.parametrize(
-    ("name", "data", "words"),
-    [
-        ("notes.mp4", b"Shopping list: eggs, milk.\n" * 200, "not a video"),
-        ("photo.mov", (ROOT / "tests/fixtures/messi5.jpg").read_bytes(), "still image"),
-        ("cut.avi", (ROOT / "tests/fixtures/vtest.avi").read_bytes()[:3000], "cut short"),
-    ],
-)
-def test_bad_clips_get_a_message_not_a_traceback(name: str, data: bytes, words: str) -> None:
-    at = upload(video_page(), name, data)
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The video corpus (tests/corpus.py): bad clips, and cut ones that still play."""
+    return video_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+@pytest.mark.parametrize("key", VIDEO_CASE_KEYS)
+def test_bad_clips_get_a_message_not_a_traceback(clips: dict[str, Path], key: str) -> None:
+    case = video_case(key)
+    at = upload(video_page(), case.name, clips[key].read_bytes(), case.mime)
     assert_no_exception(at)
+    process = [b for b in at.button if b.key == "video_process"]
+    if case.error is None:  # cut short, but what is there plays
+        assert not at.error
+        assert len(process) == 1
+        return
     assert len(at.error) == 1
-    assert words in at.error[0].value
-    assert not [b for b in at.button if b.key == "video_process"]
+    message = at.error[0].value
+    assert message.startswith(f"**Could not analyse {report.plain(case.name)}.**"), message
+    for words in case.words:
+        assert report.plain(words) in message
+    assert not process
+
+
+def test_a_clip_cut_short_is_analysed_up_to_the_cut(clips: dict[str, Path]) -> None:
+    case = video_case("cut_mp4_index_first")
+    at = analyse(upload(video_page(), case.name, clips[case.key].read_bytes(), case.mime))
+    assert_no_exception(at)
+    assert not at.error
+    (result,) = results(at).values()
+    assert 5 <= result.frames_analysed < 30
+    assert metric_values(at, "Frames analysed") == [str(result.frames_analysed)]
+    assert [w.value for w in at.warning if "cut short" in w.value]
 
 
 def test_temporary_files_stay_in_the_session_folder(walk_bytes: bytes) -> None:

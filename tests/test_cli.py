@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import fixture_path
+from tests.corpus import image_corpus
 from tests.test_detector import direct_mediapipe
 
 
@@ -101,6 +102,34 @@ def test_bad_inputs_give_error_records_and_exit_1(tmp_path) -> None:
     assert "empty" in blank["error"]
     assert "No such file" in missing["error"]
     assert "Traceback" not in proc.stderr
+
+
+def test_the_whole_corpus_of_bad_and_odd_photos_in_one_run(tmp_path) -> None:
+    """Every file of tests/corpus.py, in one run: one line each, in order; bad ones name
+    their problem, odd ones are read at their real size and people are found."""
+    corpus = image_corpus()
+    paths = []
+    for case in corpus:
+        path = tmp_path / case.name
+        path.write_bytes(case.data)
+        paths.append(str(path))
+    proc = run_cli("detect", *paths, "--model", "lite")
+    assert proc.returncode == 1  # some inputs could not be read
+    assert "Traceback" not in proc.stderr
+    records = lines(proc.stdout)
+    assert [r["image"] for r in records] == paths
+    for case, record in zip(corpus, records, strict=True):
+        if not case.ok:
+            assert set(record) == {"image", "error"}, case.name
+            for word in case.words:
+                assert word.lower() in record["error"].lower(), (case.name, record["error"])
+            continue
+        assert "error" not in record, (case.name, record["error"])
+        assert (record["height"], record["width"]) == case.shape, case.name
+        if case.person is not None:
+            assert bool(record["poses"]) is case.person, case.name
+        for pose in record["poses"]:
+            assert len(pose["landmarks"]) == len(pose["world_landmarks"]) == 33
 
 
 @pytest.mark.parametrize(

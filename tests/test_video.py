@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import gc
 import math
-import wave
 import weakref
 from collections.abc import Sequence
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -44,11 +42,7 @@ from pose_core.timeseries import (
     to_parquet_bytes,
 )
 from pose_core.video import (
-    EmptyVideoError,
     NotAVideoError,
-    NoVideoStreamError,
-    TruncatedVideoError,
-    UnsupportedCodecError,
     VideoDecodeError,
     VideoJob,
     VideoLimits,
@@ -60,61 +54,21 @@ from pose_core.video import (
     process_video,
     read_frame_at,
 )
-from tests.conftest import FIXTURES
+from tests.corpus import (
+    VIDEO_CASES,
+    VTEST,
+    WALK_FRAMES,
+    WALK_START,
+    video_case,
+    video_corpus,
+    vtest_frames,
+    write_clip,
+)
 
-VTEST = FIXTURES / "vtest.avi"
-# In frames 560-619 of vtest.avi a man in a red jacket (about 110 px tall) stands on the
-# lawn at the lower left for 1.5 s, then walks right and up the picture. MediaPipe's
-# lite model finds him in every frame from a cold start (its person detector misses the
-# smaller pedestrians in most of the clip, so the stretch matters).
-WALK_START, WALK_FRAMES = 560, 60
 LITE = DetectorSettings(model_variant="lite", num_poses=1)
 
 
-# ---- clip makers (shared with test_app_video) ----------------------------------------
-
-
-def vtest_frames(start: int, count: int) -> list[np.ndarray]:
-    """Frames ``start`` .. ``start + count - 1`` of vtest.avi as RGB arrays."""
-    frames = []
-    with av.open(str(VTEST)) as container:
-        for index, frame in enumerate(container.decode(video=0)):
-            if index >= start:
-                frames.append(frame.to_ndarray(format="rgb24"))
-            if len(frames) == count:
-                break
-    return frames
-
-
-def write_clip(
-    path: Path,
-    rgb_frames: Sequence[np.ndarray],
-    fps: int = 10,
-    *,
-    codec: str = "libx264",
-    container_format: str | None = None,
-    rotation: int | None = None,
-    options: dict[str, str] | None = None,
-    codec_options: dict[str, str] | None = None,
-    pix_fmt: str = "yuv420p",
-) -> Path:
-    """Encode frames with PyAV directly (not with the code under test)."""
-    height, width = rgb_frames[0].shape[:2]
-    with av.open(str(path), "w", format=container_format, options=options or {}) as out:
-        stream = out.add_stream(codec, rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
-        if codec == "libx264":
-            stream.options = {"preset": "ultrafast", **(codec_options or {})}
-        if rotation is not None:
-            stream.set_display_rotation(rotation)
-        for i, rgb in enumerate(rgb_frames):
-            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            frame.pts, frame.time_base = i, Fraction(1, fps)
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
+# ---- clip makers (shared with test_app_video; the rest are in tests/corpus.py) -------
 
 
 def make_walk_clip(path: Path, count: int = WALK_FRAMES) -> Path:
@@ -501,84 +455,20 @@ def _assert_user_message(error: VideoDecodeError) -> None:
 
 @pytest.fixture(scope="module")
 def bad_clips(tmp_path_factory: pytest.TempPathFactory, walk_frames) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("bad")
-    clips: dict[str, Path] = {}
-    rng = np.random.default_rng(0)
-    clips["random"] = folder / "random.mp4"
-    clips["random"].write_bytes(rng.bytes(40_000))
-    clips["text"] = folder / "notes.mp4"
-    clips["text"].write_text("Shopping list: eggs, milk, a video camera.\n" * 50)
-    clips["empty"] = folder / "empty.mp4"
-    clips["empty"].write_bytes(b"")
-    clips["image"] = folder / "photo.mov"
-    clips["image"].write_bytes((FIXTURES / "messi5.jpg").read_bytes())
-    clips["audio"] = folder / "sound.mp4"
-    with wave.open(str(clips["audio"]), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(8000)
-        wav.writeframes(b"\0\0" * 8000)
-    # Zero-frame containers: a stream declared, nothing written.
-    for fmt, codec in (("avi", "mpeg4"), ("mp4", "libx264"), ("matroska", "libx264")):
-        path = folder / f"zero.{fmt}"
-        with av.open(str(path), "w", format=fmt) as out:
-            stream = out.add_stream(codec, rate=10)
-            stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
-            out.start_encoding()
-        clips[f"zero_{fmt}"] = path
-    small = [np.ascontiguousarray(f[::2, ::2]) for f in walk_frames[:30]]
-    # An MP4 whose index sits at the end (PyAV's default), cut in half: no index.
-    whole = write_clip(folder / "whole.mp4", small)
-    clips["cut_mp4_index_last"] = folder / "cut_index_last.mp4"
-    clips["cut_mp4_index_last"].write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
-    # An MP4 with the index first, cut in half: the frames after the cut are missing.
-    fast = write_clip(folder / "fast.mp4", small, options={"movflags": "+faststart"})
-    clips["cut_mp4_index_first"] = folder / "cut_index_first.mp4"
-    clips["cut_mp4_index_first"].write_bytes(fast.read_bytes()[: fast.stat().st_size // 2])
-    avi = VTEST.read_bytes()
-    clips["cut_avi"] = folder / "cut.avi"
-    clips["cut_avi"].write_bytes(avi[: len(avi) // 3])
-    clips["cut_avi_header"] = folder / "cut_header.avi"
-    clips["cut_avi_header"].write_bytes(avi[:3000])
-    # The real clip with its FourCC (in the stream header and the bitmap header)
-    # replaced by one no decoder knows.
-    patched = bytearray(avi)
-    strh, strf = patched.find(b"strh"), patched.find(b"strf")
-    assert patched[strh + 12 : strh + 16] == b"div3" and patched[strf + 24 : strf + 28] == b"div3"
-    patched[strh + 12 : strh + 16] = patched[strf + 24 : strf + 28] = b"QQ99"
-    clips["unknown_codec"] = folder / "unknown_codec.avi"
-    clips["unknown_codec"].write_bytes(bytes(patched))
-    # 4112 x 4112: above the 16.8-megapixel (4096 x 4096) limit.
-    clips["gigantic"] = write_clip(
-        folder / "gigantic.mp4", [np.zeros((4112, 4112, 3), np.uint8)], fps=1
-    )
-    return clips
+    return video_corpus(tmp_path_factory.mktemp("bad"), walk_frames)
 
 
-@pytest.mark.parametrize(
-    ("clip", "error", "words"),
-    [
-        ("random", NotAVideoError, "not a video"),
-        ("text", NotAVideoError, "not a video"),
-        ("empty", NotAVideoError, "empty"),
-        ("image", NotAVideoError, "still image"),
-        ("audio", NotAVideoError, "not a video"),
-        ("zero_avi", EmptyVideoError, "no frames"),
-        ("zero_mp4", NoVideoStreamError, "no video track"),
-        ("zero_matroska", EmptyVideoError, "before any video frame"),
-        ("cut_mp4_index_last", TruncatedVideoError, "cut short"),
-        ("cut_avi_header", TruncatedVideoError, "cut short"),
-        ("unknown_codec", UnsupportedCodecError, "codec"),
-        ("gigantic", VideoTooLargeError, "4112 x 4112"),
-    ],
-)
-def test_bad_clips_get_a_clear_message(bad_clips, clip: str, error: type, words: str) -> None:
-    with pytest.raises(error) as caught:
+@pytest.mark.parametrize("clip", [case.key for case in VIDEO_CASES if case.error is not None])
+def test_bad_clips_get_a_clear_message(bad_clips, clip: str) -> None:
+    case = video_case(clip)
+    with pytest.raises(case.error) as caught:
         probe_video(bad_clips[clip])
-    assert words in str(caught.value)
+    assert type(caught.value) is case.error
+    for words in case.words:
+        assert words in str(caught.value)
     _assert_user_message(caught.value)
     # process_video refuses them the same way, before loading any model.
-    with pytest.raises(error):
+    with pytest.raises(case.error):
         process_video(bad_clips[clip], LITE)
 
 
