@@ -15,6 +15,7 @@ from ui.webcam import (
 )
 
 PROCESSOR = "webcam_processor"
+SNAPSHOT_BUTTON = "webcam_snapshot_button"
 SNAPSHOT = "webcam_snapshot"
 RECORD = "webcam_record"
 RECORDING = "webcam_recording"
@@ -43,9 +44,13 @@ ice_config = ice.load_ice_config()
 if ice_config.problem:
     st.warning(ice_config.problem, icon=":material/warning:")
 
+# The Snapshot button is drawn on every full run of this page, and Streamlit drops a
+# widget's state after a run that does not draw it: its key is here only if this
+# session's previous full run drew this page, stream component included.
+drawn_last_run = SNAPSHOT_BUTTON in st.session_state
 video_col, side_col = st.columns([3, 2], gap="large")
 with video_col:
-    context = start_stream(processor, ice_config.rtc_configuration)
+    context = start_stream(processor, ice_config.rtc_configuration, drawn_last_run=drawn_last_run)
     st.caption(ice_config.describe())
 playing = bool(context.state.playing)
 if not playing:
@@ -67,9 +72,9 @@ def _show_stats(stats: StreamStats) -> None:
         )
     if stats.busy:
         st.warning(
-            f"**The server is busy:** all {STREAM_SLOTS.capacity} live streams it allows "
-            "at once are in use. Your stream starts by itself when one stops; or stop "
-            "yours and try again later.",
+            f"**The server is busy:** it processes at most {STREAM_SLOTS.capacity} live "
+            f"stream{'s' if STREAM_SLOTS.capacity != 1 else ''} at once, and all are in use. "
+            "Your stream starts by itself when one stops; or stop yours and try again later.",
             icon=":material/group:",
         )
     st.caption(f"Live streams on this server: {STREAM_SLOTS.in_use()} of {STREAM_SLOTS.capacity}")
@@ -96,7 +101,7 @@ with side_col:
     live_readout()
     take = st.button(
         "Snapshot",
-        key="webcam_snapshot_button",
+        key=SNAPSHOT_BUTTON,
         type="primary",
         icon=":material/photo_camera:",
         disabled=not playing,

@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup_venv.sh
-exec .venv/bin/python -m ui.serve "$@"
+exec .venv/bin/streamlit run streamlit_app.py "$@"

@@ -8,14 +8,18 @@ is replaced by a fake that records its arguments; the tests then feed real video
 from __future__ import annotations
 
 import json
+import re
 import threading
 import types
+from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 
-from pose_core import DetectorSettings, DrawingStyle, decode_image
+from pose_core import DetectorSettings, DrawingStyle, ImageDetector, decode_image
+from pose_core import detector as detector_module
 from tests.test_app_support import (
     FIXTURES,
     assert_no_exception,
@@ -151,6 +155,22 @@ def test_stopping_the_stream_releases_the_detector(streamer, frame):
     assert detector.closed and _processor(at).detector is None
 
 
+def test_a_stream_drawn_on_every_run_is_not_taken_for_an_orphan(streamer, monkeypatch):
+    # streamlit-webrtc's own orphan check (a stream left behind by a page switch) can
+    # misfire on a live stream; the page skips it while it drew the stream last run.
+    skipped = []
+    monkeypatch.setattr(webcam, "_skip_orphan_check", skipped.append)
+    at = open_page(new_app(), "webcam.py")
+    assert skipped == []  # first draw
+    at.run()
+    assert skipped == ["webcam"]
+    open_page(at, "image.py")
+    open_page(at, "webcam.py")
+    assert skipped == ["webcam"]  # back from another page: streamlit-webrtc checks
+    at.run()
+    assert skipped == ["webcam", "webcam"]
+
+
 def test_each_session_gets_its_own_processor(streamer, frame):
     first = open_page(new_app(), "webcam.py")
     second = open_page(new_app(), "webcam.py")
@@ -240,3 +260,110 @@ def test_config_holder_is_safe_across_threads():
         holder.set(_config(min_pose_detection_confidence=value))
     thread.join()
     assert set(seen) <= {0.5, 0.1, 0.2, 0.3}
+
+
+# ---- long runs: frames of changing size, streams that go quiet -------------------------
+
+# What a camera may switch between mid-stream (WebRTC also scales frames down under load),
+# with an odd size that no encoder would pick.
+CHANGING_SIZES = ((640, 480), (1280, 720), (320, 240), (333, 251), (640, 480))
+
+
+def _threads_now() -> int:
+    """This process's threads, native ones included (MediaPipe's are not Python's)."""
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(r"^Threads:\s+(\d+)", status, re.M).group(1))
+
+
+def _decoded(rgb_frame: np.ndarray) -> av.VideoFrame:
+    """``rgb_frame`` as the WebRTC decoder hands frames over: planar YUV 4:2:0."""
+    return av.VideoFrame.from_ndarray(rgb_frame, format="rgb24").reformat(format="yuv420p")
+
+
+def test_frames_of_changing_size_reuse_one_detector_and_release_it(frame):
+    # Where the person's landmarks are, from the still-image detector: normalised
+    # coordinates do not change when the frame is scaled, even unevenly.
+    with ImageDetector(DetectorSettings(model_variant="lite", num_poses=1)) as still:
+        reference = still.detect(frame).poses[0].landmarks
+    visible = reference[:, 3] > 0.5
+    box = reference[visible, :2].min(axis=0), reference[visible, :2].max(axis=0)
+    open_before = len(detector_module._OPEN)
+    threads = []
+    # Two streams one after the other on one processor: stopped, the next one works.
+    processor = webcam.PoseStreamProcessor(_config(), slots=webcam.StreamSlots(1))
+    for _ in range(2):
+        processor.start_recording()
+        detectors = set()
+        for width, height in CHANGING_SIZES:
+            rgb = cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
+            out = processor.recv(_decoded(rgb))
+            assert (out.width, out.height) == (width, height)
+            stats = processor.stats()
+            assert stats.error is None and not stats.busy, stats
+            detectors.add(id(processor.detector))
+            assert len(detector_module._OPEN) == open_before + 1
+            result = processor.snapshot().result
+            assert result.num_poses == 1, (width, height)
+            assert (result.image_width, result.image_height) == (width, height)
+            found = result.poses[0].landmarks[visible, :2]
+            # On the person: inside the still-image landmarks' box (with 5 % of the frame
+            # to spare) and near them on the whole, as fractions of the frame's width and
+            # height (the tracker carries its region over from the previous frame, of
+            # another size, so 320x240 after 1280x720 is the farthest off, ~2 %).
+            assert (found >= box[0] - 0.05).all() and (found <= box[1] + 0.05).all()
+            offset = np.median(np.abs(found - reference[visible, :2]))
+            assert offset < 0.04, ((width, height), offset)
+        assert len(detectors) == 1  # one detector for the whole stream
+        recording = processor.stop_recording()
+        assert recording.frames == len(CHANGING_SIZES)
+        assert len(recording.table.frame) == len(CHANGING_SIZES)  # one person per frame
+        # Landmarks are kept normalised; pixel views use the first frame's size.
+        assert (recording.frame_width, recording.frame_height) == CHANGING_SIZES[0]
+        detector = processor.detector
+        processor.release()
+        assert detector.closed and processor.detector is None
+        assert len(detector_module._OPEN) == open_before
+        threads.append(_threads_now())
+    # The first stream may start MediaPipe's process-wide workers; the second adds none.
+    assert threads[1] <= threads[0] + 1, threads
+
+
+def test_a_stream_without_frames_gives_its_slot_to_the_next(frame):
+    now = [100.0]
+    slots = webcam.StreamSlots(1)
+    gone = webcam.PoseStreamProcessor(_config(), clock=lambda: now[0], slots=slots)
+    waiting = webcam.PoseStreamProcessor(_config(), clock=lambda: now[0], slots=slots)
+    try:
+        gone.recv(_decoded(frame))  # then its tab closes: no more frames
+        gone_detector = gone.detector
+        now[0] += 1.0
+        waiting.recv(_decoded(frame))
+        assert waiting.stats().busy and slots.in_use() == 1
+        now[0] += webcam.STALE_STREAM_S - 1.5  # not stale yet
+        waiting.recv(_decoded(frame))
+        assert waiting.stats().busy and not gone_detector.closed
+
+        # Over STALE_STREAM_S without a frame: the next stream to ask takes the slot,
+        # and the quiet one's detector is closed.
+        now[0] += 1.0
+        waiting.recv(_decoded(frame))
+        assert not waiting.stats().busy and waiting.stats().frames == 1
+        assert gone_detector.closed and gone.detector is None and gone.stats().frames == 0
+        assert slots.in_use() == 1
+
+        # Frames come back to the quiet stream: it is told the server is busy now.
+        gone.recv(_decoded(frame))
+        assert gone.stats().busy and gone.detector is None
+
+        # Counting the slots (the Webcam page does on every run) frees a quiet one too.
+        waiting_detector = waiting.detector
+        now[0] += webcam.STALE_STREAM_S + 0.5
+        gone.idle_seconds()  # asking does not count as a frame
+        assert slots.in_use() == 0
+        assert waiting_detector.closed and waiting.detector is None
+        gone.recv(_decoded(frame))
+        assert not gone.stats().busy and gone.stats().people == 1
+    finally:
+        gone.release()
+        waiting.release()
+    assert slots.in_use() == 0

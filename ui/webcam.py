@@ -26,7 +26,10 @@ the Video page uses.
 Limit: at most :data:`STREAM_SLOTS` capacity streams are processed at once in the
 server process (``POSESCOPE_MAX_LIVE_STREAMS``). A stream takes a slot with its detector
 on its first frame and gives it back on release; a stream that finds none is sent its own
-frames with a "server busy" banner and tries again on each frame.
+frames with a "server busy" banner and tries again on each frame. A stream that has had
+no frame for :data:`STALE_STREAM_S` seconds (a tab closed mid-stream: streamlit-webrtc
+only ends it when ICE consent expires, about 30 s later) loses its slot and its detector
+to the next one who counts the slots; should frames come back, it takes them again.
 
 Smoothing: with ``LiveConfig.smoothing`` set, a per-person One Euro filter
 (:class:`~pose_core.smoothing.PoseSmoother`) smooths the landmarks before they are drawn
@@ -36,8 +39,11 @@ and recorded. It starts afresh when the stream restarts or the settings change.
 from __future__ import annotations
 
 import collections
+import contextlib
 import copy
+import ctypes
 import dataclasses
+import functools
 import logging
 import threading
 import time
@@ -48,6 +54,7 @@ from typing import Any
 import av
 import cv2
 import numpy as np
+import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from pose_core import DetectorSettings, DrawingStyle, PoseResult, StreamDetector, draw_poses
@@ -71,6 +78,48 @@ MEDIA_CONSTRAINTS = {
 # frame (raw and smoothed landmarks), so at most ~36 MB, ~72 MB while the arrays double.
 # When it is reached, later frames are not kept (recording stops; the first ones stay).
 MAX_RECORDING_FRAMES = 18_000
+# A stream with no frame for this long gives up its slot and detector when another
+# stream wants the slot or the page counts them. A live camera sends ~30 frames a second;
+# a tab closed mid-stream sends none, but its stream only ends (``on_ended``) when the
+# peer connection's ICE consent expires: 6 failed checks 5 s apart (aioice), ~30 s.
+STALE_STREAM_S = 5.0
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS)."""
+    with contextlib.suppress(OSError, AttributeError):
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    return None
+
+
+_TRIM_PENDING = threading.Lock()
+
+
+def return_freed_memory() -> None:
+    """Hand the memory a stopped stream freed back to the OS, on a short-lived thread.
+
+    A stream's buffers (decoded and annotated frames, the codecs', the landmarker's) are
+    allocated on its own threads, so glibc spreads them over its per-thread arenas, and
+    keeps what they free for reuse instead of returning it. Measured over 50 stop/start
+    cycles (bench/bench_soak.py), the server's resident memory after each stop then
+    wandered between about 350 and 570 MB with no trend; trimmed, it stayed at 310-350 MB.
+    A trim takes 10-200 ms, locking one arena at a time. One at a time: a request while
+    one runs is dropped.
+    """
+    trim = _malloc_trim()
+    if trim is None or not _TRIM_PENDING.acquire(blocking=False):
+        return
+
+    def run() -> None:
+        try:
+            started = time.perf_counter()
+            trim(0)
+            LOGGER.debug("Returned freed memory in %.0f ms", (time.perf_counter() - started) * 1000)
+        finally:
+            _TRIM_PENDING.release()
+
+    threading.Thread(target=run, name="posescope-trim", daemon=True).start()
 
 
 class StreamSlots:
@@ -78,12 +127,17 @@ class StreamSlots:
 
     Holders are the processors themselves, kept weakly: a processor dropped without
     :meth:`release` (a session gone without its stream ending) frees its slot too.
+
+    A holder with an ``idle_seconds()`` method and a ``release()`` method is stale once
+    ``idle_seconds()`` exceeds ``stale_after_s``: :meth:`try_acquire` and :meth:`in_use`
+    take its slot back and call its ``release()`` (outside the lock).
     """
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, *, stale_after_s: float = STALE_STREAM_S) -> None:
         self._lock = threading.Lock()
         self._holders: weakref.WeakSet[object] = weakref.WeakSet()
         self._capacity = capacity
+        self._stale_after_s = stale_after_s
 
     @property
     def capacity(self) -> int:
@@ -99,10 +153,12 @@ class StreamSlots:
         with self._lock:
             if holder in self._holders:
                 return True
-            if len(self._holders) >= self._capacity:
-                return False
-            self._holders.add(holder)
-            return True
+            stale = self._take_stale_locked() if len(self._holders) >= self._capacity else []
+            taken = len(self._holders) < self._capacity
+            if taken:
+                self._holders.add(holder)
+        self._release_all(stale)
+        return taken
 
     def release(self, holder: object) -> None:
         """Give back ``holder``'s slot, if it has one."""
@@ -110,9 +166,28 @@ class StreamSlots:
             self._holders.discard(holder)
 
     def in_use(self) -> int:
-        """Slots taken now."""
+        """Slots taken now (stale holders' slots taken back first)."""
         with self._lock:
-            return len(self._holders)
+            stale = self._take_stale_locked()
+            count = len(self._holders)
+        self._release_all(stale)
+        return count
+
+    def _take_stale_locked(self) -> list[object]:
+        stale = []
+        for holder in list(self._holders):
+            idle = getattr(holder, "idle_seconds", None)
+            if idle is not None and idle() > self._stale_after_s:
+                self._holders.discard(holder)
+                stale.append(holder)
+        return stale
+
+    @staticmethod
+    def _release_all(stale: list[object]) -> None:
+        # Outside the lock: release() gives the slot back through release() above.
+        for holder in stale:
+            LOGGER.info("A live stream had no frame for a while: took its slot back")
+            holder.release()
 
 
 # Every session's processor takes its slot here (the capacity comes from ui.limits).
@@ -407,6 +482,8 @@ class PoseStreamProcessor:
         self._people = 0
         self._error: str | None = None
         self._busy = False
+        # Clock time recv last started or finished a frame (a float: read without the lock).
+        self._last_frame_at: float | None = None
         # Worker-side per-stream state, reset by release() (guarded by _lock).
         self._tracker: PersonTracker | None = None
         self._smoother: PoseSmoother | None = None
@@ -453,6 +530,14 @@ class PoseStreamProcessor:
         with self._lock:
             return self._detector
 
+    def idle_seconds(self) -> float:
+        """Seconds since :meth:`recv` last started or finished a frame (0 before the first).
+
+        Lock-free, so :class:`StreamSlots` can ask under its own lock.
+        """
+        last = self._last_frame_at
+        return 0.0 if last is None else self._clock() - last
+
     def release(self) -> None:
         """Close the stream detector and reset the counters; safe from any thread, twice."""
         with self._lock:
@@ -471,6 +556,7 @@ class PoseStreamProcessor:
             # StreamDetector.close waits for a detect in progress on the worker thread.
             detector.close()
             LOGGER.info("Released the webcam stream detector")
+            return_freed_memory()
 
     # ---- streamlit-webrtc threads ----------------------------------------------------
 
@@ -481,6 +567,7 @@ class PoseStreamProcessor:
     def recv(self, frame: av.VideoFrame) -> av.VideoFrame:
         """Detect, draw and annotate one frame (runs on the frame worker thread)."""
         started = time.perf_counter()
+        self._last_frame_at = self._clock()
         # PyAV converts straight to RGB, the order pose_core works in: no cv2 swap.
         rgb_frame = frame.to_ndarray(format="rgb24")
         config = self.config.get()
@@ -501,7 +588,7 @@ class PoseStreamProcessor:
             annotated = np.array(rgb_frame, copy=True)
             draw_readout(
                 annotated,
-                [f"Server busy: {self._slots.capacity} live streams", "already running"],
+                ["Server busy: every live stream", "slot is taken; waiting for one"],
             )
             return av.VideoFrame.from_ndarray(annotated, format="rgb24")
         except Exception as exc:  # keep the stream alive; the page shows the error
@@ -531,6 +618,7 @@ class PoseStreamProcessor:
         with self._lock:
             if self._detector is detector:  # not released meanwhile
                 self._frame_ms.append(elapsed_ms)
+        self._last_frame_at = self._clock()  # a slow frame is not a quiet stream
         return out
 
     # ---- internals ---------------------------------------------------------------------
@@ -604,13 +692,22 @@ class PoseStreamProcessor:
 
 
 def start_stream(
-    processor: PoseStreamProcessor, rtc_configuration: dict[str, Any], *, key: str = "webcam"
+    processor: PoseStreamProcessor,
+    rtc_configuration: dict[str, Any],
+    *,
+    key: str = "webcam",
+    drawn_last_run: bool = False,
 ) -> Any:
     """Render the WebRTC component wired to ``processor``; returns its context.
+
+    ``drawn_last_run``: the page drew this component in the session's previous full run,
+    so its stream cannot be an orphan (see :func:`_skip_orphan_check`).
 
     Tests replace the module-level ``webrtc_streamer`` (the browser side cannot run in
     ``AppTest``).
     """
+    if drawn_last_run:
+        _skip_orphan_check(key)
     return webrtc_streamer(
         key=key,
         mode=WebRtcMode.SENDRECV,
@@ -624,3 +721,25 @@ def start_stream(
             "style": {"width": "100%", "borderRadius": "0.5rem"},
         },
     )  # fmt: skip
+
+
+def _skip_orphan_check(key: str) -> None:
+    """Keep streamlit-webrtc from stopping a live stream it takes for an orphan.
+
+    streamlit-webrtc (0.79, ``component._get_or_create_context``) resets a component's
+    context, stopping its stream, when the session's script-run count has grown by more
+    than one since the component was last drawn: the sign that the user left the page and
+    came back. That count is Streamlit's ``script_run_count``, which goes up on the event
+    loop when a run's "finished" message is sent; a run that starts before the previous
+    run's message has gone out reads a stale count, and the run after it then sees a gap
+    of two although every run drew the component. The stream just started is stopped
+    (the page shows START again): about one START in 30 under load in the browser suite,
+    where the offer, answer and ICE-candidate reruns come in quick succession.
+
+    When the page knows it drew the component in the previous full run, nothing can be
+    orphaned: clearing the recorded count makes streamlit-webrtc skip the check for this
+    run (it records the count again). A return from another page still gets the reset.
+    """
+    context = st.session_state.get(key)
+    if context is not None and hasattr(context, "_last_rendered_run_count"):
+        context._last_rendered_run_count = None

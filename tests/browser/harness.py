@@ -57,6 +57,10 @@ WEBRTC_IFRAME = "iframe[title*='streamlit_webrtc']"
 # frame, with a margin): the man catching the ball on the left, the man in the patterned
 # shirt on the right. Between them is a bare wall.
 PERSON_BOXES = ((10, 50, 215, 480), (410, 0, 640, 480))
+# A returned frame "shows the skeleton" with at least this many skeleton-coloured pixels
+# (a drawn person at 640x480 has thousands), and "shows none" with at most a handful.
+SKELETON_PIXELS = 1000
+NO_SKELETON_PIXELS = 30
 
 
 # ---- the app server -----------------------------------------------------------------
@@ -124,6 +128,24 @@ def app_server(log: Path, env: dict[str, str] | None = None) -> Iterator[AppServ
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def _proc_status(pid: int) -> dict[str, str]:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        fields[key] = value.strip()
+    return fields
+
+
+def server_threads(server: AppServer) -> int:
+    """Threads of the app server process now (``Threads:`` in /proc/<pid>/status)."""
+    return int(_proc_status(server.proc.pid)["Threads"])
+
+
+def server_rss_mb(server: AppServer) -> float:
+    """The app server's resident memory now, in MiB (``VmRSS:``)."""
+    return int(_proc_status(server.proc.pid)["VmRSS"].split()[0]) / 1024
 
 
 # ---- the browser --------------------------------------------------------------------
@@ -204,6 +226,20 @@ def live_readout(page: Any) -> dict[str, str]:
 def frames_shown(page: Any) -> int:
     """The Live readout's "Frames" counter (frames the server has processed)."""
     return int(live_readout(page)["Frames"].replace(",", ""))
+
+
+_LIVE_STREAMS = re.compile(r"Live streams on this server: (\d+) of (\d+)")
+
+
+def live_streams(page: Any) -> tuple[int, int] | None:
+    """The Webcam page's "Live streams on this server: K of N" caption as (K, N), or
+    None while the page does not show it."""
+    captions = page.locator("[data-testid='stCaptionContainer']").all_inner_texts()
+    for text in captions:
+        found = _LIVE_STREAMS.search(text)
+        if found:
+            return int(found.group(1)), int(found.group(2))
+    return None
 
 
 def wait_until(
@@ -552,3 +588,17 @@ def skeleton_pixels_by_region(rgb: np.ndarray) -> dict[str, int]:
     counts["outside"] = int((mask & ~inside).sum())
     counts["total"] = int(mask.sum())
     return counts
+
+
+def wait_for_skeleton(frame: Any, present: bool, timeout: float) -> dict[str, int]:
+    """Grab returned frames until one shows (``present``) or no longer shows the skeleton
+    (see :data:`SKELETON_PIXELS`); returns that frame's :func:`skeleton_pixels_by_region`."""
+
+    def check() -> dict[str, int] | None:
+        counts = skeleton_pixels_by_region(grab_frame(frame))
+        total = counts["total"]
+        ok = total >= SKELETON_PIXELS if present else total <= NO_SKELETON_PIXELS
+        return counts if ok else None
+
+    what = "the skeleton" if present else "the skeleton to vanish"
+    return wait_until(check, timeout, interval=0.05, what=what)
