@@ -207,8 +207,9 @@ def decode_image_reduced(
                 image.load()
             finally:
                 ImageFile.LOAD_TRUNCATED_IMAGES = previous
-            upright = ImageOps.exif_transpose(image)
-            rgb_image = _to_rgb_array(upright)
+            # In place: a copy of a 12-megapixel photo costs ~6 ms and buys nothing.
+            ImageOps.exif_transpose(image, in_place=True)
+            rgb_image = _to_rgb_array(image)
         except Image.DecompressionBombError as exc:
             raise ImageTooLargeError(f"The image is too large to decode safely: {exc}") from exc
         except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
