@@ -51,7 +51,10 @@ class Limits:
     max_video_minutes: float = VideoLimits().max_duration_s / 60
     max_video_frames: int = VideoLimits().max_frames
     max_video_jobs: int = 2
-    max_live_streams: int = 4
+    # Measured on 2 cores (bench/bench_webcam.py, lite): one stream 25.8 processed fps,
+    # two 13.2 + 13.0, four 1.3-2.0 each with 1-3 s of delay: the media of every stream
+    # is encoded and decoded on one event-loop thread. Raise it on bigger machines.
+    max_live_streams: int = 2
     problems: tuple[str, ...] = dataclasses.field(default=(), compare=False)
 
     @classmethod

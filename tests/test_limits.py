@@ -40,7 +40,7 @@ def test_defaults_are_the_documented_ones() -> None:
     assert (defaults.photo_upload_mb, defaults.video_upload_mb) == (25, 200)
     assert defaults.max_image_pixels == 64_000_000
     assert defaults.video_limits() == VideoLimits()
-    assert (defaults.max_video_jobs, defaults.max_live_streams) == (2, 4)
+    assert (defaults.max_video_jobs, defaults.max_live_streams) == (2, 2)
     assert not defaults.problems
     assert {row[2] for row in defaults.rows()} - {"-"} == set(ENV_VARS.values())
 
@@ -62,7 +62,7 @@ def test_environment_overrides_and_bad_values_are_reported() -> None:
     assert found.max_image_bytes == 5 * 1024 * 1024
     assert found.video_limits().max_duration_s == 150.0
     # The bad ones keep their defaults, each reported by name.
-    assert (found.max_live_streams, found.max_video_jobs) == (4, 2)
+    assert (found.max_live_streams, found.max_video_jobs) == (2, 2)
     assert (found.max_video_frames, found.video_upload_mb) == (36_000, 200)
     assert len(found.problems) == 4
     for field in ("max_live_streams", "max_video_jobs", "max_video_frames", "video_upload_mb"):
@@ -75,7 +75,7 @@ def test_home_lists_the_limits_and_flags_a_bad_setting(env_limits) -> None:
     assert_no_exception(at)
     table = at.table[0].value
     assert table.loc["Photo upload", "Limit"] == "10 MB"
-    assert table.loc["Live webcam streams at once", "Limit"] == "4"
+    assert table.loc["Live webcam streams at once", "Limit"] == "2"
     assert any("POSESCOPE_MAX_LIVE_STREAMS='many'" in w.value for w in at.warning)
 
 
