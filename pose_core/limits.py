@@ -121,7 +121,7 @@ class Limits:
              ENV_VARS["max_video_minutes"]),
             ("Video frames analysed", f"{self.max_video_frames:,}",
              ENV_VARS["max_video_frames"]),
-            ("Video resolution", f"{video.max_pixels / 1e6:.1f} megapixels", "-"),
+            ("Video resolution", f"{video.max_pixels / 1e6:.1f} megapixels", "fixed (4K)"),
             ("Videos analysed at once", f"{self.max_video_jobs}", ENV_VARS["max_video_jobs"]),
             ("Live webcam streams at once", f"{self.max_live_streams}",
              ENV_VARS["max_live_streams"]),

@@ -42,7 +42,7 @@ def test_defaults_are_the_documented_ones() -> None:
     assert defaults.video_limits() == VideoLimits()
     assert (defaults.max_video_jobs, defaults.max_live_streams) == (2, 2)
     assert not defaults.problems
-    assert {row[2] for row in defaults.rows()} - {"-"} == set(ENV_VARS.values())
+    assert {row[2] for row in defaults.rows()} - {"fixed (4K)"} == set(ENV_VARS.values())
 
 
 def test_environment_overrides_and_bad_values_are_reported() -> None:
