@@ -10,9 +10,12 @@ as ``/webcam``, runs that page alone, without this file (no navigation, no sideb
 
 import streamlit as st
 
-from ui import branding, logs, settings_panel, state
+from ui import branding, limits, logs, settings_panel, state
 
 logs.configure()
+# Read once per process; sizes the shared video-job and live-stream pools before any
+# page can use them (pages read the same cached value).
+limits.current()
 
 st.set_page_config(
     page_title="PoseScope",

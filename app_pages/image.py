@@ -31,7 +31,7 @@ uploads = st.file_uploader(
 
 if not uploads:
     st.info(
-        "Drag and drop photos onto the box above, or click **Browse files**. "
+        "Drag and drop photos onto the box above, or click **Upload**. "
         "No photo at hand? The Home page has samples.",
         icon=":material/upload:",
     )

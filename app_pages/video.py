@@ -232,7 +232,7 @@ options = {"stride": int(stride), "max_side": max_side, "smoothing": smoothing}
 if upload is None:
     st.info(
         f"Drag and drop a clip ({SUPPORTED_CONTAINERS}) onto the box above, or click "
-        "**Browse files**. A few seconds of one person moving works best.",
+        "**Upload**. A few seconds of one person moving works best.",
         icon=":material/upload:",
     )
 else:

@@ -3,7 +3,7 @@ One Euro smoothing, and a landmark recording shown in the Video page's views."""
 
 import streamlit as st
 
-from ui import ice, limits, report, settings_panel, state
+from ui import ice, report, settings_panel, state
 from ui.motion_views import MotionView, smoothing_sliders
 from ui.webcam import (
     MAX_RECORDING_FRAMES,
@@ -27,7 +27,6 @@ VIEW = MotionView("webcam_rec", video_tab=False)
 CAP_TEXT = f"{MAX_RECORDING_FRAMES} frames ({MAX_RECORDING_FRAMES / 30 / 60:g} min at 30 fps)"
 
 settings = settings_panel.current()
-server_limits = limits.current()
 config = LiveConfig(settings.detector, settings.drawing_style)
 if PROCESSOR not in st.session_state:
     # One processor, and so one VIDEO-mode detector, per browser session.

@@ -10,7 +10,7 @@ it) and a fresh browser session:
 - start total: the two together. Target: within 5 s.
 
 Then, on the Home page with a sample photo picked, the model variant is switched in the
-sidebar: full (the default) -> lite -> heavy -> full -> lite -> heavy, timing each from
+sidebar: full (the default) -> lite -> heavy -> full -> lite -> heavy -> full, timing each from
 the click to the result showing the new model. The first switch to a variant loads it;
 later ones must come from the cache. Target: within 0.5 s after a variant's first load,
 and every variant loaded once (counted in the server log).
