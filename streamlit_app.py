@@ -10,7 +10,7 @@ as ``/webcam``, runs that page alone, without this file (no navigation, no sideb
 
 import streamlit as st
 
-from ui import branding, limits, logs, settings_panel, state
+from ui import branding, gc_tuning, limits, logs, settings_panel, state
 
 logs.configure()
 # Read once per process; sizes the shared video-job and live-stream pools before any
@@ -43,4 +43,8 @@ page = st.navigation(
     position="top",
 )
 settings_panel.render_sidebar()
-page.run()
+try:
+    page.run()
+finally:
+    # After the page's own imports (first visit), before Streamlit's gc.collect(2).
+    gc_tuning.freeze_new_imports()

@@ -1,0 +1,57 @@
+"""Keeps Streamlit's garbage collection after each script run short.
+
+Streamlit calls ``gc.collect(2)`` after every script run (``runner.postScriptGC``),
+fragment runs included, and the Webcam page's readout is a fragment that reruns once a
+second. A full collection walks every object the collector tracks: about 200,000 once
+Streamlit, pandas, Plotly, MediaPipe and the WebRTC stack are imported, 60-130 ms on
+these machines, all of it holding the GIL. Meanwhile the event loop cannot take in video
+packets and the frame worker cannot get back from MediaPipe, so camera frames reach the
+worker in bunches and all but the last of a bunch are dropped: measured with one stream,
+a stall of about 110 ms every second and 11 % of the frames lost (bench_webcam).
+
+Almost all of those objects come from importing modules and live as long as the
+process. :func:`freeze_new_imports` moves them to the permanent generation
+(``gc.freeze``), which full collections skip, so they walk only the app's own objects.
+Reference counting still frees frozen objects; only a reference cycle that was alive at
+a freeze and dies later is never reclaimed, so a freeze happens only after new modules
+were imported: a handful of times per process, as pages are first opened.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import sys
+import threading
+import time
+
+LOGGER = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_modules_at_freeze = 0
+
+
+def freeze_new_imports() -> bool:
+    """Freeze every tracked object if modules were imported since the last freeze.
+
+    Cheap when nothing was imported (one ``len``), so it is called after every run.
+    Returns whether it froze.
+    """
+    global _modules_at_freeze
+    if len(sys.modules) <= _modules_at_freeze:
+        return False
+    with _lock:
+        if len(sys.modules) <= _modules_at_freeze:
+            return False
+        started = time.perf_counter()
+        # Collect first: garbage frozen now would stay forever.
+        gc.collect()
+        gc.freeze()
+        _modules_at_freeze = len(sys.modules)
+    LOGGER.info(
+        "Froze %d objects after imports (%d modules) in %.0f ms",
+        gc.get_freeze_count(),
+        _modules_at_freeze,
+        (time.perf_counter() - started) * 1000.0,
+    )
+    return True
