@@ -370,7 +370,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench_webcam_") as tmp:
         clip = Path(tmp) / "camera.y4m"
         write_y4m(clip, frames)
-        with harness.app_server(Path(tmp) / "streamlit.log") as server:
+        # Every session streams: the server's live-stream limit (2 by default) must not
+        # turn some of them away as "busy".
+        env = {"POSESCOPE_MAX_LIVE_STREAMS": str(args.sessions)}
+        with harness.app_server(Path(tmp) / "streamlit.log", env) as server:
             with harness.chromium(clip) as browser:
                 for model in args.model:
                     results, cpu = run_model(browser, server, model, args)
