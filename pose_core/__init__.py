@@ -4,7 +4,12 @@ Streamlit-free on purpose: the app's pages, the CLI and the benchmarks all call 
 """
 
 from .angles import JOINT_ANGLES, JointAngle, joint_angles
-from .detector import DEFAULT_MAX_INFERENCE_PIXELS, ImageDetector, StreamDetector
+from .detector import (
+    DEFAULT_MAX_INFERENCE_PIXELS,
+    ImageDetector,
+    StreamDetector,
+    load_mediapipe,
+)
 from .drawing import DrawingStyle, draw_poses
 from .figures import CAMERA_PRESETS, figure_3d, figure_image_space
 from .imageio import (
@@ -54,6 +59,7 @@ __all__ = [
     "figure_3d",
     "figure_image_space",
     "joint_angles",
+    "load_mediapipe",
     "model_path",
     "rgb_to_bgr",
     "verified_model_path",

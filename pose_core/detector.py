@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import threading
 import time
+import types
+from typing import Literal
 
-import mediapipe as mp
 import numpy as np
-from mediapipe.tasks.python import BaseOptions, vision
 
 from .imageio import fit_within_pixels
 from .models import verified_model_path
@@ -39,10 +40,34 @@ _register_exit_hook = getattr(threading, "_register_atexit", atexit.register)
 _register_exit_hook(_close_all)
 
 
-def _create_landmarker(settings: DetectorSettings, running_mode: vision.RunningMode):
+@functools.cache
+def load_mediapipe() -> types.SimpleNamespace:
+    """Import MediaPipe's Tasks API, once; detectors call it when they are created.
+
+    Importing it takes about 0.4 s with a warm disk cache and 1.5 s or more cold (its
+    drawing helpers import matplotlib.pyplot), so it waits until something detects: the
+    app's first page does not pay for it. Code that creates detectors on a thread of its
+    own calls this first on the thread that starts it, because two threads importing
+    overlapping packages at once can hand one of them a partially initialised module.
+
+    Returns:
+        A namespace with ``mp`` (the ``mediapipe`` package), ``BaseOptions`` and
+        ``vision`` (``mediapipe.tasks.python.vision``).
+    """
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    return types.SimpleNamespace(mp=mp, BaseOptions=BaseOptions, vision=vision)
+
+
+def _create_landmarker(settings: DetectorSettings, running_mode: Literal["IMAGE", "VIDEO"]):
+    tasks = load_mediapipe()
+    vision = tasks.vision
     options = vision.PoseLandmarkerOptions(
-        base_options=BaseOptions(model_asset_path=str(verified_model_path(settings.model_variant))),
-        running_mode=running_mode,
+        base_options=tasks.BaseOptions(
+            model_asset_path=str(verified_model_path(settings.model_variant))
+        ),
+        running_mode=vision.RunningMode[running_mode],
         num_poses=settings.num_poses,
         min_pose_detection_confidence=settings.min_pose_detection_confidence,
         min_pose_presence_confidence=settings.min_pose_presence_confidence,
@@ -52,16 +77,17 @@ def _create_landmarker(settings: DetectorSettings, running_mode: vision.RunningM
     return vision.PoseLandmarker.create_from_options(options)
 
 
-def _as_mp_image(rgb_image: np.ndarray) -> mp.Image:
+def _as_mp_image(rgb_image: np.ndarray):
     if rgb_image.ndim != 3 or rgb_image.shape[2] != 3 or rgb_image.dtype != np.uint8:
         raise ValueError(
             f"expected an H x W x 3 uint8 RGB image, got {rgb_image.dtype} {rgb_image.shape}"
         )
+    mp = load_mediapipe().mp
     return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb_image))
 
 
 class _Detector:
-    _running_mode: vision.RunningMode
+    _running_mode: Literal["IMAGE", "VIDEO"]
 
     def __init__(
         self,
@@ -123,7 +149,7 @@ class ImageDetector(_Detector):
         ...     result = detector.detect(rgb_image)
     """
 
-    _running_mode = vision.RunningMode.IMAGE
+    _running_mode = "IMAGE"
 
     def detect(self, rgb_image: np.ndarray) -> PoseResult:
         """Detect people in an RGB image (H x W x 3 uint8).
@@ -144,7 +170,7 @@ class StreamDetector(_Detector):
     it, and :meth:`reset` it when the stream restarts.
     """
 
-    _running_mode = vision.RunningMode.VIDEO
+    _running_mode = "VIDEO"
 
     def __init__(
         self,

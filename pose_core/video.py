@@ -40,7 +40,7 @@ import av
 import cv2
 import numpy as np
 
-from .detector import StreamDetector
+from .detector import StreamDetector, load_mediapipe
 from .drawing import DrawingStyle, draw_poses
 from .results import PersonPose
 from .settings import DetectorSettings
@@ -1118,6 +1118,7 @@ class VideoJob:
     def start(self) -> VideoJob:
         """Start the background thread (once)."""
         if self._thread is None:
+            load_mediapipe()  # here, not first on the job's thread (see its docstring)
             self._thread = threading.Thread(
                 target=_run_job,
                 args=(self._shared, self.path, self._kwargs),

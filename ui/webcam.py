@@ -57,7 +57,14 @@ import numpy as np
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from pose_core import DetectorSettings, DrawingStyle, PoseResult, StreamDetector, draw_poses
+from pose_core import (
+    DetectorSettings,
+    DrawingStyle,
+    PoseResult,
+    StreamDetector,
+    draw_poses,
+    load_mediapipe,
+)
 from pose_core.limits import Limits
 from pose_core.results import PersonPose
 from pose_core.smoothing import PoseSmoother, SmoothingParams
@@ -468,6 +475,9 @@ class PoseStreamProcessor:
         max_recording_frames: int = MAX_RECORDING_FRAMES,
         slots: StreamSlots = STREAM_SLOTS,
     ) -> None:
+        # The stream's first frame creates the detector on the frame worker thread: import
+        # MediaPipe here, on the script thread, rather than there (load_mediapipe).
+        load_mediapipe()
         self.config = LiveConfigHolder(config)
         self._slots = slots
         self.max_recording_frames = max_recording_frames
