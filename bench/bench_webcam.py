@@ -322,6 +322,15 @@ def report(
         f"{cpu['browser']:.0f}, this script {cpu['bench']:.0f}, other processes "
         f"{cpu['other']:.0f}"
     )
+    # What one processed frame costs the server in CPU time: if it stays the same as
+    # sessions are added, throughput is bounded by the cores, not by a lock.
+    served = sum(r.server_fps for r in results)
+    cpu_ms_per_frame = cpu["server"] * 10.0 / served if served else float("nan")
+    in_use = (cpu["server"] + cpu["browser"] + cpu["bench"] + cpu["other"]) / cpu["capacity"]
+    print(
+        f"server CPU per frame it processed: {cpu_ms_per_frame:.1f} ms "
+        f"({served:.1f} frames/s); the machine's cores {in_use:.0%} busy"
+    )
     verdicts = []
     if model in TARGET_FPS:
         ok = per_session >= TARGET_FPS[model]
@@ -340,6 +349,7 @@ def report(
         "processed_fps_per_session": per_session,
         "processed_fps_total": total,
         "ratio_to_bare": per_session / bare["fps"],
+        "server_cpu_ms_per_frame": cpu_ms_per_frame,
         "ratio_to_capped_bare": per_session / capped,
         "cpu_percent": cpu,
     }
