@@ -2,7 +2,7 @@
 the app's pose processor -> back to the browser, against the bare detector loop.
 
     .venv/bin/python -m bench.bench_webcam [--model lite [full ...]] [--seconds 20]
-        [--sessions 1] [--warmup 5] [--poses 2] [--json results.json]
+        [--sessions 1] [--warmup 5] [--poses 2] [--json results.json] [--pauses]
 
 It starts the app as users do (``streamlit run streamlit_app.py``, loopback only) and
 Debian's headless Chromium, whose fake camera plays a clip of two real people (the
@@ -38,6 +38,10 @@ caps the end-to-end rate at 30 fps, so the ratio that can reach 100 % is process
 over min(bare fps, camera fps); the plain ratio to the bare loop is printed too.
 Targets: lite >= 25 fps and >= 90 % of that capped bare rate; full >= 20 fps.
 
+With ``--pauses`` the server also runs ``bench/probe/sitecustomize.py``, which notes
+every moment it ran no Python code for 10 ms or more and each full garbage collection:
+such pauses bunch the incoming frames, and the worker then drops all but the last.
+
 CPU use over the window is split into the app server, the browser (Chromium and the
 Playwright driver), this script and everything else: on a shared machine, "everything
 else" explains a low figure.
@@ -64,6 +68,7 @@ from tests.browser import harness
 from tests.browser.y4m import CLIP_FPS, basketball_frames, write_y4m
 from ui.settings_panel import MODEL_LABELS
 
+PROBE_DIR = Path(__file__).resolve().parent / "probe"
 TARGET_FPS = {"lite": 25.0, "full": 20.0}
 TARGET_RATIO = {"lite": 0.90}
 START_FRAMES = 30  # processed frames before the warm-up counts as started
@@ -230,6 +235,7 @@ def run_model(
 
         meter = CpuMeter(server.proc.pid)
         cpu_before = meter.sample()
+        window_start = time.time()
         for page in pages:
             page.evaluate(_WATCH_FRAMES)
         for frame in frames:
@@ -245,6 +251,7 @@ def run_model(
             time.sleep(1.0)
         trips = [harness.round_trip_result(frame, timeout=args.seconds + 30) for frame in frames]
         cpu = CpuMeter.percent(cpu_before, meter.sample())
+        cpu["window"] = (window_start, time.time())
         results = []
         for page, trip, samples in zip(pages, trips, readouts, strict=True):
             server_fps, restarted = _processed_fps(page.evaluate(_STOP_WATCH))
@@ -271,6 +278,32 @@ def run_model(
 
 
 # ---- report ---------------------------------------------------------------------------
+
+
+def report_pauses(probe_file: Path, window: tuple[float, float]) -> dict[str, float]:
+    """Print the server's pauses over ``window`` as the probe (bench/probe) recorded them."""
+    time.sleep(1.5)  # the probe rewrites its file once a second
+    data = json.loads(probe_file.read_text())
+    start, end = window
+    seconds = end - start
+    pauses = [ms for at, ms in data["pauses"] if start <= at <= end]
+    collections = [ms for at, ms in data["full_gc"] if start <= at <= end]
+    figures = {
+        "pauses_per_s": len(pauses) / seconds,
+        "paused_ms_per_s": sum(pauses) / seconds,
+        "longest_pause_ms": max(pauses, default=0.0),
+        "full_gc_per_s": len(collections) / seconds,
+        "full_gc_median_ms": statistics.median(collections) if collections else 0.0,
+        "full_gc_max_ms": max(collections, default=0.0),
+    }
+    print(
+        f"server pauses >= 10 ms: {figures['pauses_per_s']:.1f}/s, "
+        f"{figures['paused_ms_per_s']:.0f} ms/s in all, longest "
+        f"{figures['longest_pause_ms']:.0f} ms; full garbage collections "
+        f"{figures['full_gc_per_s']:.1f}/s (median {figures['full_gc_median_ms']:.1f} ms, "
+        f"max {figures['full_gc_max_ms']:.1f} ms)"
+    )
+    return figures
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -366,6 +399,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--poses", type=int, default=2, help="number of people (app default 2)")
     parser.add_argument("--bare-seconds", type=float, default=10.0, help="bare loop length")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--pauses",
+        action="store_true",
+        help="also record the server's pauses and full garbage collections (bench/probe)",
+    )
     args = parser.parse_args(argv)
 
     print(
@@ -383,11 +421,16 @@ def main(argv: list[str] | None = None) -> int:
         # Every session streams: the server's live-stream limit (2 by default) must not
         # turn some of them away as "busy".
         env = {"POSESCOPE_MAX_LIVE_STREAMS": str(args.sessions)}
+        probe_file = Path(tmp) / "pauses.json"
+        if args.pauses:
+            env |= {"PYTHONPATH": str(PROBE_DIR), "POSESCOPE_PAUSE_PROBE": str(probe_file)}
         with harness.app_server(Path(tmp) / "streamlit.log", env) as server:
             with harness.chromium(clip) as browser:
                 for model in args.model:
                     results, cpu = run_model(browser, server, model, args)
                     summary.append(report(model, bare[model], results, cpu))
+                    if args.pauses:
+                        summary[-1]["pauses"] = report_pauses(probe_file, cpu["window"])
             log = server.log_text()
     if "Traceback" in log:
         print("\nThe server logged a traceback:\n" + log[-3000:], file=sys.stderr)
