@@ -51,9 +51,10 @@ class Limits:
     max_video_minutes: float = VideoLimits().max_duration_s / 60
     max_video_frames: int = VideoLimits().max_frames
     max_video_jobs: int = 2
-    # Measured on 2 cores (bench/bench_webcam.py, lite): one stream 25.8 processed fps,
-    # two 13.2 + 13.0, four 1.3-2.0 each with 1-3 s of delay: the media of every stream
-    # is encoded and decoded on one event-loop thread. Raise it on bigger machines.
+    # Measured on 2 cores with the browser on the same machine (bench/bench_webcam.py,
+    # lite): one stream 29.7 processed fps, two 22.0 + 22.1, four 3.7-6.4 each with
+    # 1.0-1.7 s of delay: a processed frame costs the server ~27 ms of CPU, and four
+    # streams saturate the cores. Raise it on bigger machines.
     max_live_streams: int = 2
     problems: tuple[str, ...] = dataclasses.field(default=(), compare=False)
 
