@@ -3,7 +3,7 @@ One Euro smoothing, and a landmark recording shown in the Video page's views."""
 
 import streamlit as st
 
-from ui import ice, report, settings_panel, state
+from ui import ice, limits, report, settings_panel, state
 from ui.motion_views import MotionView, smoothing_sliders
 from ui.webcam import (
     MAX_RECORDING_FRAMES,
@@ -26,6 +26,8 @@ BETA = "webcam_beta"
 VIEW = MotionView("webcam_rec", video_tab=False)
 CAP_TEXT = f"{MAX_RECORDING_FRAMES} frames ({MAX_RECORDING_FRAMES / 30 / 60:g} min at 30 fps)"
 
+# Applied where streams start (the cached value; setting it again changes nothing).
+STREAM_SLOTS.set_capacity(limits.current().max_live_streams)
 settings = settings_panel.current()
 config = LiveConfig(settings.detector, settings.drawing_style)
 if PROCESSOR not in st.session_state:
@@ -166,8 +168,6 @@ if recording is not None:
             f"(cap {CAP_TEXT}; beyond it recording stops keeping frames)."
         )
         try:
-            VIEW.show(
-                recording.to_video_result(), "webcam_recording", settings.visibility_threshold
-            )
+            VIEW.show(recording.video_result, "webcam_recording", settings.visibility_threshold)
         except Exception as exc:  # a display bug must not take the page down
             st.error(f"Could not display the recording: {report.plain(str(exc))}")

@@ -322,6 +322,12 @@ class Recording:
     def duration_s(self) -> float:
         return float(self.frame_time_s[-1]) if self.frames else 0.0
 
+    @functools.cached_property
+    def video_result(self) -> VideoResult:
+        """:meth:`to_video_result`, made once: the views keep their cursor and selections
+        only while they are shown the same result object."""
+        return self.to_video_result()
+
     def to_video_result(self) -> VideoResult:
         """The recording in the shape the Video page's views take (no video file)."""
         duration = self.duration_s
