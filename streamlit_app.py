@@ -13,8 +13,8 @@ import streamlit as st
 from ui import branding, gc_tuning, limits, logs, settings_panel, state
 
 logs.configure()
-# Read once per process; sizes the shared video-job and live-stream pools before any
-# page can use them (pages read the same cached value).
+# Read once per process; sizes the shared video-job pool before any page can start a job
+# (pages read the same cached value; the Webcam page applies the live-stream limit).
 limits.current()
 
 st.set_page_config(

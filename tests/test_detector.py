@@ -224,19 +224,23 @@ import json, sys
 import pose_core
 from ui import branding, gc_tuning, limits, logs, report, samples, settings_panel, state
 before = "mediapipe" in sys.modules
+webrtc = "streamlit_webrtc" in sys.modules or "aiortc" in sys.modules
 with pose_core.ImageDetector(pose_core.DetectorSettings(model_variant="lite")) as detector:
     people = detector.detect(samples.load(samples.SAMPLES[0].slug)).num_poses
-print(json.dumps({"before": before, "after": "mediapipe" in sys.modules, "people": people}))
+after = "mediapipe" in sys.modules
+print(json.dumps({"before": before, "webrtc": webrtc, "after": after, "people": people}))
 """
 
 
 def test_mediapipe_is_imported_when_the_first_detector_is_made() -> None:
-    # The first page a user opens (Home) does not wait for MediaPipe's 0.4-1.5 s import.
+    # The first page a user opens (Home) waits neither for MediaPipe's 0.4-1.5 s import
+    # nor for the WebRTC stack's (~0.15 s): those come with the pages that use them.
     run = subprocess.run(
         [sys.executable, "-c", _HOME_THEN_DETECT],
         cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, check=True,
     )  # fmt: skip
     probe = json.loads(run.stdout.strip().splitlines()[-1])
     assert probe["before"] is False
+    assert probe["webrtc"] is False
     assert probe["after"] is True
     assert probe["people"] >= 1

@@ -15,14 +15,16 @@ import streamlit as st
 from pose_core.limits import Limits
 from pose_core.video import set_max_concurrent_jobs
 
-from . import webcam
-
 LOGGER = logging.getLogger(__name__)
 
 
 @st.cache_resource(show_spinner=False)
 def current() -> Limits:
-    """This server's limits (environment over defaults), applied to the shared pools."""
+    """This server's limits (environment over defaults), applied to the video-job pool.
+
+    The live-stream limit is applied by the Webcam page, where streams start: importing
+    the WebRTC stack here would make every first page wait for it.
+    """
     limits = Limits.from_env()
     server_mb = int(st.get_option("server.maxUploadSize"))
     limits = dataclasses.replace(
@@ -33,7 +35,6 @@ def current() -> Limits:
     for problem in limits.problems:
         LOGGER.warning("Limits: %s", problem)
     set_max_concurrent_jobs(limits.max_video_jobs)
-    webcam.STREAM_SLOTS.set_capacity(limits.max_live_streams)
     return limits
 
 
