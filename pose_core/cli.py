@@ -19,8 +19,9 @@ from pathlib import Path
 
 import cv2
 
-# `python -m pose_core` has imported the package (and MediaPipe) before this module
-# runs, so there is nothing to gain from importing these lazily.
+# `python -m pose_core` has imported the package (with OpenCV) before this module runs,
+# so there is nothing to gain from importing these lazily; MediaPipe itself is imported
+# when the first detector is made.
 from .detector import ImageDetector
 from .drawing import DrawingStyle, draw_poses
 from .imageio import ImageDecodeError, decode_image, rgb_to_bgr

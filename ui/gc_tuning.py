@@ -3,12 +3,13 @@
 Streamlit calls ``gc.collect(2)`` after every script run (``runner.postScriptGC``),
 fragment runs included, and the Webcam page's readout is a fragment that reruns once a
 second. A full collection walks every object the collector tracks: about 200,000 once
-Streamlit, pandas, Plotly, MediaPipe and the WebRTC stack are imported, 60-145 ms on
-these machines, all of it holding the GIL. Meanwhile the event loop cannot take in video
-packets and the frame worker cannot get back from MediaPipe, so camera frames reach the
-worker in bunches and all but the last of a bunch are dropped. Measured with one stream
-(``bench_webcam --pauses``): full collections of 124.5 ms (median) once a second, 11 %
-of the frames lost; with the freeze, 0.8 ms and 1 %.
+Streamlit, pandas, Plotly, MediaPipe and the WebRTC stack are imported; 60 ms in a quiet
+process, 90-145 ms in the app server while it streams, all of it holding the GIL.
+Meanwhile the event loop cannot take in video packets and the frame worker cannot get
+back from MediaPipe, so camera frames reach the worker in bunches and all but the last
+of a bunch are dropped. Measured with one stream (``bench_webcam --pauses``): full
+collections of 124.5 ms (median) once a second and 25.2 of 29.8 camera frames per
+second processed; with the freeze, 0.8 ms and 29.7 of 30.0.
 
 Almost all of those objects come from importing modules and live as long as the
 process. :func:`freeze_new_imports` moves them to the permanent generation

@@ -34,9 +34,9 @@ LOW_VISIBILITY_FLAG = "⚠ low"
 FLAG_HELP = "⚠ low: visibility is below the threshold set in the sidebar."
 CAMERA_LABELS = {"front": "Front", "side": "Side", "top": "Top"}
 
-# Photos are analysed with at least this many pixels: a larger JPEG (a 12-megapixel
-# phone photo, say) is decoded at 1/2, 1/4 or 1/8 scale, which is several times faster
-# and finds the same poses (the models look at 224-256 pixel crops).
+# Photos are analysed with at least this many pixels: a larger JPEG is decoded at a
+# reduced scale (1/2 for a 12-megapixel phone photo, about three times faster; 1/4 above
+# 40 megapixels) and finds the same poses (the models look at 224-256 pixel crops).
 ANALYSIS_PIXELS = 2_500_000
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
