@@ -7,17 +7,27 @@ import base64
 import io
 import json
 
-import av
 import numpy as np
 import pandas as pd
 import pytest
 
-from pose_core import DetectorSettings, DrawingStyle, decode_image
+from pose_core import decode_image
 from pose_core.smoothing import SmoothingParams
 from pose_core.timeseries import TABLE_COLUMNS
-from tests.test_app_support import FIXTURES, assert_no_exception, metric_values, new_app, open_page
-from tests.test_app_video import click_download, deferred_downloads
-from tests.test_app_webcam import streamer  # noqa: F401  (fixture)
+from tests.test_app_support import (
+    FIXTURES,
+    assert_no_exception,
+    downloaded,
+    metric_values,
+    new_app,
+    open_page,
+    recorded_media,
+)
+from tests.test_app_webcam import (
+    live_config,
+    send_frame,
+    streamer,  # noqa: F401  (fixture)
+)
 from ui import webcam
 
 FRAMES = 6
@@ -29,14 +39,6 @@ def clips() -> list[np.ndarray]:
     return [decode_image(FIXTURES / f"basketball{n}.png") for n in (1, 2)]
 
 
-def _config(smoothing: SmoothingParams | None = None) -> webcam.LiveConfig:
-    return webcam.LiveConfig(
-        DetectorSettings(model_variant="lite", num_poses=1),
-        DrawingStyle(visibility_threshold=0.5),
-        smoothing,
-    )
-
-
 def _values(data) -> list:
     """A Plotly spec's array: a list, or a typed array ({"dtype", "bdata"})."""
     if data is None:
@@ -44,11 +46,6 @@ def _values(data) -> list:
     if isinstance(data, dict):
         return list(np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"]))
     return [x for x in data if x is not None]
-
-
-def _send(processor: webcam.PoseStreamProcessor, rgb: np.ndarray) -> np.ndarray:
-    out = processor.recv(av.VideoFrame.from_ndarray(rgb, format="rgb24"))
-    return out.to_ndarray(format="rgb24")
 
 
 def test_record_stop_and_explore_on_the_page(streamer, clips):  # noqa: F811
@@ -68,7 +65,7 @@ def test_record_stop_and_explore_on_the_page(streamer, clips):  # noqa: F811
     assert processor.stats().recorded_frames == FRAMES
     assert any(f"Recording · {FRAMES} frames kept" in c.value for c in at.caption)
 
-    with deferred_downloads() as managers:
+    with recorded_media() as files:
         at.toggle(key="webcam_record").set_value(False).run()
         assert_no_exception(at)
         assert not processor.recording
@@ -88,10 +85,12 @@ def test_record_stop_and_explore_on_the_page(streamer, clips):  # noqa: F811
 
         buttons = {b.label: b for b in at.get("download_button")}
         assert list(buttons) == ["Landmarks CSV", "Landmarks Parquet", "Joint angles CSV"]
-        csv_file, mime = click_download(managers[-1], buttons["Landmarks CSV"])
-        parquet_file, _ = click_download(managers[-1], buttons["Landmarks Parquet"])
-    assert mime == "text/csv"
-    table = pd.read_csv(io.BytesIO(csv_file))
+        for label in ("Landmarks CSV", "Landmarks Parquet"):
+            assert buttons[label].proto.deferred_file_id, f"{label} is built on every run"
+        csv_file = downloaded(files, buttons["Landmarks CSV"])
+        parquet_file = downloaded(files, buttons["Landmarks Parquet"])
+    assert csv_file.mimetype == "text/csv"
+    table = pd.read_csv(io.BytesIO(csv_file.content))
     assert list(table.columns) == list(TABLE_COLUMNS)
     # Two players: person 0 in every frame, maybe a second one; 33 landmarks each.
     assert sorted(table["frame"].unique()) == list(range(FRAMES))
@@ -99,7 +98,7 @@ def test_record_stop_and_explore_on_the_page(streamer, clips):  # noqa: F811
     assert (table["person"] == 0).sum() == 33 * FRAMES
     times = table.drop_duplicates("frame")["time_s"].to_numpy()
     assert times[0] == 0.0 and np.all(np.diff(times) > 0)  # since the recording began
-    parquet = pd.read_parquet(io.BytesIO(parquet_file))
+    parquet = pd.read_parquet(io.BytesIO(parquet_file.content))
     assert len(parquet) == len(table)
     # A cursor move on the recording's own widgets leaves the Video page's keys alone.
     assert "webcam_rec_cursor" in at.session_state and "video_cursor" not in at.session_state
@@ -126,11 +125,11 @@ def test_the_cap_stops_the_recording_and_the_page_says_so(streamer, clips):  # n
 
 
 def test_recorder_memory_is_bounded(clips):
-    processor = webcam.PoseStreamProcessor(_config(), max_recording_frames=4)
+    processor = webcam.PoseStreamProcessor(live_config(), max_recording_frames=4)
     try:
         processor.start_recording()
         for n in range(7):
-            _send(processor, clips[n % 2])
+            send_frame(processor, clips[n % 2])
         recording = processor.stop_recording()
     finally:
         processor.release()
@@ -147,13 +146,13 @@ def test_recorder_memory_is_bounded(clips):
 def _still_clip_jitter(frame: np.ndarray, smoothing: SmoothingParams | None) -> dict:
     """Record a still frame with fresh sensor noise each time, at 30 fps."""
     now = [10.0]
-    processor = webcam.PoseStreamProcessor(_config(smoothing), clock=lambda: now[0])
+    processor = webcam.PoseStreamProcessor(live_config(smoothing), clock=lambda: now[0])
     rng = np.random.default_rng(4)
     try:
         processor.start_recording()
         for _ in range(20):
             noise = rng.normal(0, 12, frame.shape)
-            _send(processor, np.clip(frame + noise, 0, 255).astype(np.uint8))
+            send_frame(processor, np.clip(frame + noise, 0, 255).astype(np.uint8))
             now[0] += 1 / 30
         recording = processor.stop_recording()
     finally:
@@ -177,23 +176,39 @@ def test_the_drawn_skeleton_is_the_smoothed_one_and_resets_with_settings():
     frame = decode_image(FIXTURES / "messi5.jpg")
     now = [0.0]
     processor = webcam.PoseStreamProcessor(
-        _config(SmoothingParams(min_cutoff=0.05, beta=0.0)), clock=lambda: now[0]
+        live_config(SmoothingParams(min_cutoff=0.05, beta=0.0)), clock=lambda: now[0]
     )
     try:
-        _send(processor, frame)
+        send_frame(processor, frame)
         first = processor.snapshot().result.poses[0].landmarks.copy()
         now[0] += 1 / 30
         shifted = np.roll(frame, 20, axis=1)  # the person jumps 20 px right
-        _send(processor, shifted)
+        send_frame(processor, shifted)
         smoothed = processor.snapshot().result.poses[0].landmarks
         # A heavy filter barely follows the jump.
         jump = np.nanmedian(smoothed[:, 0] - first[:, 0]) * frame.shape[1]
         assert 0 <= jump < 5
         # New settings: the filter starts afresh from the raw landmarks.
-        processor.update_config(_config(SmoothingParams(min_cutoff=1.0, beta=0.0)))
+        processor.update_config(live_config(SmoothingParams(min_cutoff=1.0, beta=0.0)))
         now[0] += 1 / 30
-        _send(processor, shifted)
+        send_frame(processor, shifted)
         fresh = processor.snapshot().result.poses[0].landmarks
         assert np.nanmedian(fresh[:, 0] - first[:, 0]) * frame.shape[1] > 15
     finally:
         processor.release()
+
+
+def test_the_cursor_stays_where_the_user_moved_it(streamer, clips):  # noqa: F811
+    at = open_page(new_app(), "webcam.py")
+    streamer.playing = True
+    at.run()
+    at.toggle(key="webcam_record").set_value(True).run()
+    for n in range(FRAMES):
+        streamer.send(clips[n % 2])
+    at.toggle(key="webcam_record").set_value(False).run()
+    cursor = at.slider(key="webcam_rec_cursor")
+    assert cursor.value == cursor.min  # a new recording starts at its first frame
+    cursor.set_value(cursor.max).run()
+    at.run()  # any later run (the readout, a sidebar change) keeps it there
+    assert_no_exception(at)
+    assert at.slider(key="webcam_rec_cursor").value == cursor.max > cursor.min
