@@ -27,7 +27,7 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
-from PIL import Image
+from PIL import ExifTags, Image
 
 from pose_core.imageio import (
     EmptyImageError,
@@ -46,15 +46,15 @@ from pose_core.video import (
     VideoDecodeError,
     VideoTooLargeError,
 )
+from tests.conftest import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 VTEST = FIXTURES / "vtest.avi"
 # In frames 560-619 of vtest.avi a man in a red jacket (about 110 px tall) stands on the
 # lawn at the lower left for 1.5 s, then walks right and up the picture. MediaPipe's
 # lite model finds him in every frame from a cold start (its person detector misses the
 # smaller pedestrians in most of the clip, so the stretch matters).
 WALK_START, WALK_FRAMES = 560, 60
-EXIF_ORIENTATION = 0x0112
+EXIF_ORIENTATION = ExifTags.Base.Orientation
 MIME_TYPES = {
     ".jpg": "image/jpeg",
     ".png": "image/png",

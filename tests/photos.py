@@ -12,7 +12,7 @@ import functools
 import io
 
 import numpy as np
-from PIL import Image
+from PIL import ExifTags, Image
 
 from tests.conftest import fixture_path
 
@@ -34,7 +34,7 @@ def phone_photo_jpeg(
         # Orientation 6 means "rotate 90 clockwise to view": store it turned the other way.
         turns = {6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}[orientation]
         image = image.transpose(turns)
-        exif[0x0112] = orientation
+        exif[ExifTags.Base.Orientation] = orientation
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=90, exif=exif.tobytes())
     return buffer.getvalue()

@@ -8,18 +8,14 @@ simulated.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from unittest import mock
 
 import av
 import pandas as pd
 import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from pose_core.timeseries import TABLE_COLUMNS
@@ -28,9 +24,11 @@ from tests.test_app_support import (
     APP,
     ROOT,
     assert_no_exception,
+    downloaded,
     metric_values,
     new_app,
     open_page,
+    recorded_media,
 )
 from tests.test_video import make_walk_clip
 from ui import report
@@ -43,30 +41,6 @@ CLIP_FRAMES = 30
 def walk_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     path = make_walk_clip(tmp_path_factory.mktemp("app") / "walk.mp4", count=CLIP_FRAMES)
     return path.read_bytes()
-
-
-@contextlib.contextmanager
-def deferred_downloads() -> Iterator[list[MediaFileManager]]:
-    """Keep each run's media manager: deferred downloads live there until clicked."""
-    managers: list[MediaFileManager] = []
-
-    class Recording(MediaFileManager):
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            managers.append(self)
-
-    with mock.patch("streamlit.testing.v1.app_test.MediaFileManager", Recording):
-        yield managers
-
-
-def click_download(manager: MediaFileManager, button) -> tuple[bytes, str]:
-    """What the browser receives (bytes, MIME type) when a deferred download button is
-    clicked."""
-    assert button.proto.deferred_file_id, f"{button.label} is built on every run"
-    url = manager.execute_deferred(button.proto.deferred_file_id)
-    file_id = url.rsplit("/", 1)[-1].split(".", 1)[0]
-    file = manager._storage.get_file(file_id)
-    return file.content, file.mimetype
 
 
 def video_page() -> AppTest:
@@ -116,7 +90,7 @@ def test_upload_analyse_and_explore(walk_bytes: bytes) -> None:
     assert any("768 × 576 px" in c.value for c in at.caption)
     assert not at.get("plotly_chart")  # nothing analysed yet
 
-    with deferred_downloads() as managers:
+    with recorded_media() as files:
         at = analyse(at)
         assert_no_exception(at)
         assert metric_values(at, "Frames analysed") == [str(CLIP_FRAMES)]
@@ -142,28 +116,30 @@ def test_upload_analyse_and_explore(walk_bytes: bytes) -> None:
             "Annotated video", "Landmarks CSV", "Landmarks Parquet", "Joint angles CSV",
         ]  # fmt: skip
         # Built when clicked, not on every rerun: fetch them as the browser would.
-        csv_file, csv_mime = click_download(managers[-1], buttons["Landmarks CSV"])
-        video_file, video_mime = click_download(managers[-1], buttons["Annotated video"])
-        parquet_file, _ = click_download(managers[-1], buttons["Landmarks Parquet"])
-        angles_file, _ = click_download(managers[-1], buttons["Joint angles CSV"])
-    assert (csv_mime, video_mime) == ("text/csv", "video/mp4")
+        for label, button in buttons.items():
+            assert button.proto.deferred_file_id, f"{label} is built on every run"
+        csv_file = downloaded(files, buttons["Landmarks CSV"])
+        video_file = downloaded(files, buttons["Annotated video"])
+        parquet_file = downloaded(files, buttons["Landmarks Parquet"])
+        angles_file = downloaded(files, buttons["Joint angles CSV"])
+    assert (csv_file.mimetype, video_file.mimetype) == ("text/csv", "video/mp4")
 
-    table = pd.read_csv(io.BytesIO(csv_file))
+    table = pd.read_csv(io.BytesIO(csv_file.content))
     assert list(table.columns) == list(TABLE_COLUMNS)
     (result,) = results(at).values()
     assert len(table) == 33 * len(result.table) >= 33 * CLIP_FRAMES
     assert sorted(table["frame"].unique()) == list(range(CLIP_FRAMES))
     assert table["person"].value_counts()[0] == 33 * CLIP_FRAMES  # the walker: every frame
     pd.testing.assert_frame_equal(
-        pd.read_parquet(io.BytesIO(parquet_file)).astype({"landmark": str}),
+        pd.read_parquet(io.BytesIO(parquet_file.content)).astype({"landmark": str}),
         table.astype({"landmark": str}),
         check_exact=False,
         rtol=1e-6,
     )
-    angles = pd.read_csv(io.BytesIO(angles_file))
+    angles = pd.read_csv(io.BytesIO(angles_file.content))
     assert {"frame", "time_s", "person", "left_knee", "trunk_lean"} <= set(angles.columns)
     assert len(angles) == len(result.table)
-    with av.open(io.BytesIO(video_file)) as container:
+    with av.open(io.BytesIO(video_file.content)) as container:
         assert container.streams.video[0].codec_context.name == "h264"
         assert sum(1 for _ in container.decode(video=0)) == CLIP_FRAMES
 

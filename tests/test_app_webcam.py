@@ -20,6 +20,7 @@ import pytest
 
 from pose_core import DetectorSettings, DrawingStyle, ImageDetector, decode_image
 from pose_core import detector as detector_module
+from pose_core.smoothing import SmoothingParams
 from tests.test_app_support import (
     FIXTURES,
     assert_no_exception,
@@ -211,26 +212,34 @@ def test_a_bad_ice_setting_is_reported_and_ignored(streamer, monkeypatch):
 # ---- the processor on its own ---------------------------------------------------------
 
 
-def _config(**changes) -> webcam.LiveConfig:
-    return webcam.LiveConfig(
-        DetectorSettings(model_variant="lite", **changes), DrawingStyle(visibility_threshold=0.5)
-    )
+def live_config(smoothing: SmoothingParams | None = None, **changes) -> webcam.LiveConfig:
+    """The processor's settings in these tests (and ``test_limits``,
+    ``test_webcam_recording``): Lite, one person, visibility threshold 0.5, no smoothing
+    unless given; ``changes`` to the detector settings."""
+    detector = DetectorSettings(**{"model_variant": "lite", "num_poses": 1, **changes})
+    return webcam.LiveConfig(detector, DrawingStyle(visibility_threshold=0.5), smoothing)
+
+
+def send_frame(processor: webcam.PoseStreamProcessor, rgb: np.ndarray) -> np.ndarray:
+    """Push one RGB frame through ``processor`` as the WebRTC worker does; returns the
+    frame it sends back, as RGB."""
+    out = processor.recv(av.VideoFrame.from_ndarray(rgb, format="rgb24"))
+    return out.to_ndarray(format="rgb24")
 
 
 def test_processor_reports_errors_on_the_frame_and_keeps_going(frame):
     def broken(settings):
         raise RuntimeError("model file missing")
 
-    processor = webcam.PoseStreamProcessor(_config(), detector_factory=broken)
-    out = processor.recv(av.VideoFrame.from_ndarray(frame, format="rgb24"))
-    assert out.to_ndarray(format="rgb24").shape == frame.shape
+    processor = webcam.PoseStreamProcessor(live_config(), detector_factory=broken)
+    assert send_frame(processor, frame).shape == frame.shape
     assert processor.stats().error == "RuntimeError: model file missing"
     assert processor.snapshot() is None
 
 
 def test_processed_fps_comes_from_the_frame_clock(frame):
     now = [100.0]
-    processor = webcam.PoseStreamProcessor(_config(), clock=lambda: now[0])
+    processor = webcam.PoseStreamProcessor(live_config(), clock=lambda: now[0])
     try:
         for _ in range(5):
             processor.recv(av.VideoFrame.from_ndarray(frame, format="rgb24"))
@@ -247,7 +256,7 @@ def test_processed_fps_comes_from_the_frame_clock(frame):
 
 
 def test_config_holder_is_safe_across_threads():
-    holder = webcam.LiveConfigHolder(_config())
+    holder = webcam.LiveConfigHolder(live_config())
     seen = []
 
     def reader():
@@ -257,7 +266,7 @@ def test_config_holder_is_safe_across_threads():
     thread = threading.Thread(target=reader)
     thread.start()
     for value in (0.1, 0.2, 0.3) * 200:
-        holder.set(_config(min_pose_detection_confidence=value))
+        holder.set(live_config(min_pose_detection_confidence=value))
     thread.join()
     assert set(seen) <= {0.5, 0.1, 0.2, 0.3}
 
@@ -290,7 +299,7 @@ def test_frames_of_changing_size_reuse_one_detector_and_release_it(frame):
     open_before = len(detector_module._OPEN)
     threads = []
     # Two streams one after the other on one processor: stopped, the next one works.
-    processor = webcam.PoseStreamProcessor(_config(), slots=webcam.StreamSlots(1))
+    processor = webcam.PoseStreamProcessor(live_config(), slots=webcam.StreamSlots(1))
     for _ in range(2):
         processor.start_recording()
         detectors = set()
@@ -331,8 +340,8 @@ def test_frames_of_changing_size_reuse_one_detector_and_release_it(frame):
 def test_a_stream_without_frames_gives_its_slot_to_the_next(frame):
     now = [100.0]
     slots = webcam.StreamSlots(1)
-    gone = webcam.PoseStreamProcessor(_config(), clock=lambda: now[0], slots=slots)
-    waiting = webcam.PoseStreamProcessor(_config(), clock=lambda: now[0], slots=slots)
+    gone = webcam.PoseStreamProcessor(live_config(), clock=lambda: now[0], slots=slots)
+    waiting = webcam.PoseStreamProcessor(live_config(), clock=lambda: now[0], slots=slots)
     try:
         gone.recv(_decoded(frame))  # then its tab closes: no more frames
         gone_detector = gone.detector

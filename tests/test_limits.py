@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import gc
 
-import av
 import numpy as np
 import pytest
 
-from pose_core import DetectorSettings, DrawingStyle
 from pose_core.limits import ENV_VARS, Limits
 from pose_core.video import VideoLimits
 from tests.conftest import load_rgb
 from tests.test_app_support import assert_no_exception, fixture_bytes, new_app, open_page
+from tests.test_app_webcam import live_config, send_frame
 from ui import limits, webcam
 
 
@@ -110,15 +109,6 @@ def test_the_frame_budget_reaches_the_video_page(env_limits, tmp_path) -> None:
 # ---- live streams at once -------------------------------------------------------------
 
 
-def _config() -> webcam.LiveConfig:
-    return webcam.LiveConfig(DetectorSettings(model_variant="lite"), DrawingStyle())
-
-
-def _send(processor: webcam.PoseStreamProcessor, rgb: np.ndarray) -> np.ndarray:
-    out = processor.recv(av.VideoFrame.from_ndarray(rgb, format="rgb24"))
-    return out.to_ndarray(format="rgb24")
-
-
 def test_stream_slots_count_holders_and_free_dropped_ones() -> None:
     class Holder:  # a stand-in for a session's processor
         pass
@@ -141,12 +131,12 @@ def test_stream_slots_count_holders_and_free_dropped_ones() -> None:
 def test_a_stream_over_the_limit_is_told_the_server_is_busy_then_gets_its_turn() -> None:
     slots = webcam.StreamSlots(1)
     frame = load_rgb("basketball1.png")
-    first = webcam.PoseStreamProcessor(_config(), slots=slots)
-    second = webcam.PoseStreamProcessor(_config(), slots=slots)
+    first = webcam.PoseStreamProcessor(live_config(), slots=slots)
+    second = webcam.PoseStreamProcessor(live_config(), slots=slots)
     try:
-        _send(first, frame)
+        send_frame(first, frame)
         assert first.stats().people >= 1 and not first.stats().busy
-        busy_frame = _send(second, frame)
+        busy_frame = send_frame(second, frame)
         stats = second.stats()
         assert stats.busy and second.detector is None and stats.frames == 0
         # Its own frame comes back, unchanged but for the banner in the top-left corner
@@ -156,7 +146,7 @@ def test_a_stream_over_the_limit_is_told_the_server_is_busy_then_gets_its_turn()
         assert not np.array_equal(busy_frame[:60, :250], frame[:60, :250])
 
         first.release()  # the first user stops: the waiting stream starts on its next frame
-        _send(second, frame)
+        send_frame(second, frame)
         stats = second.stats()
         assert not stats.busy and stats.frames == 1 and stats.people >= 1
         assert slots.in_use() == 1

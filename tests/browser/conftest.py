@@ -13,11 +13,6 @@ from tests.browser import harness
 from tests.browser.harness import AppServer
 from tests.browser.y4m import basketball_frames, write_y4m
 
-ROOT = harness.ROOT
-CHROMIUM = harness.CHROMIUM
-SCREENSHOTS = harness.SCREENSHOTS
-CHROMIUM_ARGS = harness.CHROMIUM_ARGS
-
 
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:

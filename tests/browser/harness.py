@@ -61,6 +61,12 @@ PERSON_BOXES = ((10, 50, 215, 480), (410, 0, 640, 480))
 # (a drawn person at 640x480 has thousands), and "shows none" with at most a handful.
 SKELETON_PIXELS = 1000
 NO_SKELETON_PIXELS = 30
+# The sidebar's three confidence sliders, by label.
+CONFIDENCE_SLIDERS = (
+    "Min. pose detection confidence",
+    "Min. pose presence confidence",
+    "Min. tracking confidence",
+)
 
 
 # ---- the app server -----------------------------------------------------------------
@@ -196,6 +202,17 @@ def wait_idle(page: Any, timeout: float = 30) -> None:
     )
 
 
+def main_area(page: Any) -> Any:
+    """The page's main area (everything but the sidebar and the top navigation)."""
+    return page.locator("[data-testid='stMain']")
+
+
+def go(page: Any, link: str, heading: str) -> None:
+    """Switch page with the top navigation: same browser session, state kept."""
+    page.locator("[data-testid='stTopNavLink']", has_text=link).click()
+    page.locator("h1", has_text=heading).wait_for()
+
+
 def assert_no_traceback(page: Any, server: AppServer) -> None:
     """Neither the page nor the server log shows a Python traceback or an exception box."""
     text = page.locator("body").inner_text()
@@ -268,6 +285,27 @@ def webcam_state(page: Any) -> str:
         return f"readout {live_readout(page)}, captions {captions}, component {buttons}"
     except Exception as exc:  # a diagnostic must not hide the real failure
         return f"unavailable ({exc})"
+
+
+def wait_frames(page: Any, count: int, timeout: float = 45) -> None:
+    """Wait until the Live readout's "Frames" counter reaches ``count``."""
+    wait_until(
+        lambda: frames_shown(page) >= count,
+        timeout,
+        what=f"{count} processed frames",
+        state=lambda: webcam_state(page),
+    )
+
+
+def wait_streams(page: Any, streams: int, timeout: float = 15) -> tuple[int, int]:
+    """Wait until the (refreshing) Live readout says ``streams`` live streams; returns
+    the shown (K, N)."""
+    return wait_until(
+        lambda: (shown := live_streams(page)) and shown[0] == streams and shown,
+        timeout,
+        what=f'"Live streams on this server: {streams} of N"',
+        state=lambda: webcam_state(page),
+    )
 
 
 def set_slider(page: Any, label: str, key: str) -> str:

@@ -14,19 +14,9 @@ from tests.conftest import FIXTURES
 pytestmark = pytest.mark.browser
 
 
-def _main(page):
-    return page.locator("[data-testid='stMain']")
-
-
-def _go(page, link: str, heading: str) -> None:
-    """Switch page with the top navigation: same browser session, state kept."""
-    page.locator("[data-testid='stTopNavLink']", has_text=link).click()
-    page.locator("h1", has_text=heading).wait_for()
-
-
 def test_home_sample_runs_with_one_click(page, app_server):
     harness.open_page(page, app_server)
-    main = _main(page)
+    main = harness.main_area(page)
     main.get_by_text("Pick a sample above").wait_for()
     button = main.locator(".st-key-sample_footballer button")
     assert button.inner_text().endswith("Detect poses")
@@ -46,7 +36,7 @@ def test_home_sample_runs_with_one_click(page, app_server):
 
 def test_image_page_annotates_photos_and_reports_a_bad_file(page, app_server):
     harness.open_page(page, app_server, "image")
-    main = _main(page)
+    main = harness.main_area(page)
     main.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
         [
             {
@@ -76,15 +66,15 @@ def test_image_page_annotates_photos_and_reports_a_bad_file(page, app_server):
 
 def test_view_3d_shows_the_latest_analysis(page, app_server):
     harness.open_page(page, app_server, "3d")
-    main = _main(page)
+    main = harness.main_area(page)
     main.get_by_text("Nothing to show yet").wait_for()
 
-    _go(page, "Home", "PoseScope")
+    harness.go(page, "Home", "PoseScope")
     main.locator(".st-key-sample_two_players button").click()
     main.get_by_role("heading", name="Result: Two players").wait_for()
     people = harness.metric_value(page, "People found")
 
-    _go(page, "3D view", "3D view")
+    harness.go(page, "3D view", "3D view")
     # The world-landmarks figure (the image-space one waits in a hidden tab).
     figure = main.locator(".js-plotly-plot:visible").first
     figure.wait_for()
@@ -101,12 +91,7 @@ def test_webcam_page_live_with_skeleton(page, app_server):
     harness.open_page(page, app_server, "webcam")
     frame = harness.start_webcam(page)
     # Past the first seconds, while the video encoders' bitrate ramps up (blocky frames).
-    harness.wait_until(
-        lambda: harness.frames_shown(page) >= 90,
-        45,
-        what="90 frames",
-        state=lambda: harness.webcam_state(page),
-    )
+    harness.wait_frames(page, 90, timeout=45)
     harness.wait_until(
         lambda: harness.skeleton_pixels_by_region(harness.grab_frame(frame))["total"] >= 2000,
         10,

@@ -18,11 +18,6 @@ from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.browser
 
-CONFIDENCE_SLIDERS = (
-    "Min. pose detection confidence",
-    "Min. pose presence confidence",
-    "Min. tracking confidence",
-)
 # Stop/start cycles in the suite; bench/bench_soak.py runs 50.
 SOAK_CYCLES = int(os.environ.get("POSESCOPE_SOAK_CYCLES", "8"))
 # Cycles before the memory baseline: the allocators and caches fill up over the first.
@@ -40,38 +35,9 @@ RSS_MARGIN_MB = 60.0
 THREAD_MARGIN = 3
 
 
-def _main(page):
-    return page.locator("[data-testid='stMain']")
-
-
-def _go(page, link: str, heading: str) -> None:
-    """Switch page with the top navigation: same browser session, state kept."""
-    page.locator("[data-testid='stTopNavLink']", has_text=link).click()
-    page.locator("h1", has_text=heading).wait_for()
-
-
 def _slider(page, label: str) -> str:
     """The shown value of the sidebar slider labelled ``label``."""
     return page.locator(f"input[type=range][aria-label='{label}']").get_attribute("aria-valuetext")
-
-
-def _wait_frames(page, count: int, timeout: float = 45) -> None:
-    harness.wait_until(
-        lambda: harness.frames_shown(page) >= count,
-        timeout,
-        what=f"{count} processed frames",
-        state=lambda: harness.webcam_state(page),
-    )
-
-
-def _wait_streams(page, streams: int, timeout: float = 15) -> tuple[int, int]:
-    """Wait until the (refreshing) Live readout says ``streams`` live streams."""
-    return harness.wait_until(
-        lambda: (shown := harness.live_streams(page)) and shown[0] == streams and shown,
-        timeout,
-        what=f'"Live streams on this server: {streams} of N"',
-        state=lambda: harness.webcam_state(page),
-    )
 
 
 def _streams_on_reload(page) -> tuple[int, int]:
@@ -96,7 +62,7 @@ def _wait_no_streams(page, timeout: float = 30) -> tuple[int, int]:
 
 def _pose_sources(page) -> list[str]:
     """The 3D view's "Pose from" choices (opens and closes the drop-down)."""
-    source = _main(page).get_by_role("combobox", name="Pose from")
+    source = harness.main_area(page).get_by_role("combobox", name="Pose from")
     source.click()
     options = page.get_by_role("option")
     options.first.wait_for()
@@ -115,7 +81,8 @@ def test_two_users_at_once_see_only_their_own_work(browser, app_server):
         # ---- Image page: A uploads a photo while B tunes its own sliders ----
         harness.open_page(a, app_server, "image?model=Lite&poses=1")
         harness.open_page(b, app_server, "image?model=Lite&poses=3&visibility=0.3")
-        _main(a).locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+        a_main = harness.main_area(a)
+        a_main.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
             [
                 {
                     "name": "messi5.jpg",
@@ -125,20 +92,20 @@ def test_two_users_at_once_see_only_their_own_work(browser, app_server):
             ]
         )
         # B moves a slider while A's photo is analysed: each session reruns on its own.
-        assert harness.set_slider(b, CONFIDENCE_SLIDERS[0], "ArrowUp") == "0.55"
-        _main(a).locator("[data-testid='stImageCaption']", has_text="Detected pose").wait_for()
-        assert _main(a).get_by_role("heading", name="messi5.jpg").is_visible()
-        _main(a).get_by_text("Person 1 — ").first.wait_for()
+        assert harness.set_slider(b, harness.CONFIDENCE_SLIDERS[0], "ArrowUp") == "0.55"
+        a_main.locator("[data-testid='stImageCaption']", has_text="Detected pose").wait_for()
+        assert a_main.get_by_role("heading", name="messi5.jpg").is_visible()
+        a_main.get_by_text("Person 1 — ").first.wait_for()
         harness.wait_idle(a)
         harness.wait_idle(b)
 
         # B: no upload, no result, and its own settings (in its sidebar and its link).
-        b_main = _main(b)
+        b_main = harness.main_area(b)
         b_main.get_by_text("Drag and drop photos onto the box above").wait_for()
         assert b.locator("[data-testid='stFileChip']").count() == 0
         assert b_main.locator("[data-testid='stImage']").count() == 0
         assert "messi5" not in b.locator("body").inner_text()
-        assert [_slider(b, n) for n in ("Number of people", CONFIDENCE_SLIDERS[0])] == [
+        assert [_slider(b, n) for n in ("Number of people", harness.CONFIDENCE_SLIDERS[0])] == [
             "3",
             "0.55",
         ]
@@ -146,7 +113,7 @@ def test_two_users_at_once_see_only_their_own_work(browser, app_server):
         assert "poses=3" in b.url and "detection=0.55" in b.url
         # A: its photo, its settings; B's slider move did not reach it.
         assert a.locator("[data-testid='stFileChip']").count() == 1
-        assert [_slider(a, n) for n in ("Number of people", CONFIDENCE_SLIDERS[0])] == [
+        assert [_slider(a, n) for n in ("Number of people", harness.CONFIDENCE_SLIDERS[0])] == [
             "1",
             "0.50",
         ]
@@ -154,18 +121,18 @@ def test_two_users_at_once_see_only_their_own_work(browser, app_server):
         assert "poses=1" in a.url and "detection=0.55" not in a.url
 
         # ---- Webcam page: both stream at once, with different settings ----
-        _go(a, "Webcam", "Webcam")
-        _go(b, "Webcam", "Webcam")
+        harness.go(a, "Webcam", "Webcam")
+        harness.go(b, "Webcam", "Webcam")
         # A: confidence 1.0 everywhere, so nothing qualifies as a person.
-        for label in CONFIDENCE_SLIDERS:
+        for label in harness.CONFIDENCE_SLIDERS:
             assert harness.set_slider(a, label, "End") == "1.00"
         assert all(f"{key}=1" in a.url for key in ("detection", "presence", "tracking"))
         a_video = harness.start_webcam(a)
         b_video = harness.start_webcam(b)
-        _wait_frames(a, 10)
-        _wait_frames(b, 10)
+        harness.wait_frames(a, 10)
+        harness.wait_frames(b, 10)
         for page in (a, b):
-            _wait_streams(page, 2)
+            harness.wait_streams(page, 2)
             page.get_by_text("Model Lite").wait_for()
 
         # Over the same seconds: B's returned frames carry the skeleton, A's never do.
@@ -193,21 +160,21 @@ def test_two_users_at_once_see_only_their_own_work(browser, app_server):
         # Snapshots: each user's goes to their own 3D view only.
         for page in (a, b):
             page.get_by_role("button", name="Snapshot").click()
-            _main(page).get_by_role("heading", name="Webcam snapshot 1").wait_for()
+            harness.main_area(page).get_by_role("heading", name="Webcam snapshot 1").wait_for()
         # A stops: B's readout (refreshed while B streams) counts one stream; then B stops
         # and its page, drawn after its own release, counts none. (A's idle page keeps the
         # count of its last run.)
         harness.stop_webcam(a)
-        _wait_streams(b, 1)
+        harness.wait_streams(b, 1)
         harness.stop_webcam(b)
-        _wait_streams(b, 0)
-        _go(b, "3D view", "3D view")
+        harness.wait_streams(b, 0)
+        harness.go(b, "3D view", "3D view")
         b_sources = _pose_sources(b)
         assert len(b_sources) == 1 and b_sources[0].startswith("Webcam snapshot 1 · snapshot"), (
             b_sources
         )
         assert "0 people" not in b_sources[0]  # B's own snapshot has people; A's has none
-        _go(a, "3D view", "3D view")
+        harness.go(a, "3D view", "3D view")
         a_sources = _pose_sources(a)
         assert a_sources == [
             "Webcam snapshot 1 · snapshot · 0 people",
@@ -235,8 +202,8 @@ def test_a_tab_closed_mid_stream_gives_its_stream_back(browser, app_server):
         closing.set_default_timeout(30_000)
         harness.open_page(closing, app_server, "webcam?model=Lite")
         harness.start_webcam(closing)
-        _wait_frames(closing, 10)
-        _wait_streams(closing, 1)
+        harness.wait_frames(closing, 10)
+        harness.wait_streams(closing, 1)
         threads_streaming = harness.server_threads(app_server)
 
         # The tab goes away mid-stream: no STOP, no goodbye.
@@ -247,10 +214,10 @@ def test_a_tab_closed_mid_stream_gives_its_stream_back(browser, app_server):
 
         # The next stream works at once (the closed one's connection may still linger).
         video = harness.start_webcam(watcher)
-        _wait_frames(watcher, 5)
+        harness.wait_frames(watcher, 5)
         harness.wait_for_skeleton(video, present=True, timeout=15)
         harness.stop_webcam(watcher)
-        _wait_streams(watcher, 0)
+        harness.wait_streams(watcher, 0)
 
         # And the server's threads come back down once streamlit-webrtc ends the closed
         # tab's connection (when its ICE consent expires).
@@ -289,14 +256,16 @@ def test_the_live_stream_limit_is_reported_and_the_next_in_line_gets_a_turn(brow
                 page.set_default_timeout(30_000)
                 harness.open_page(page, server, "webcam?model=Lite")
             a_video = harness.start_webcam(a)
-            _wait_frames(a, 5)
+            harness.wait_frames(a, 5)
             harness.wait_for_skeleton(a_video, present=True, timeout=15)
-            assert _wait_streams(a, 1) == (1, 1)
+            assert harness.wait_streams(a, 1) == (1, 1)
 
             # B's stream plays, but the only slot is A's: B's own frames come back with a
             # banner, unprocessed, and B's page says why.
             b_video = harness.start_webcam(b)
-            busy = _main(b).locator("[data-testid='stAlert']", has_text="The server is busy")
+            busy = harness.main_area(b).locator(
+                "[data-testid='stAlert']", has_text="The server is busy"
+            )
             busy.wait_for(timeout=15_000)
             assert "at most 1 live stream at once" in busy.inner_text()
             b_counts = [
@@ -309,12 +278,12 @@ def test_the_live_stream_limit_is_reported_and_the_next_in_line_gets_a_turn(brow
 
             # A stops: B's running stream is processed from its next frame, no restart.
             harness.stop_webcam(a)
-            _wait_frames(b, 5, timeout=15)
+            harness.wait_frames(b, 5, timeout=15)
             harness.wait_for_skeleton(b_video, present=True, timeout=15)
             harness.wait_until(lambda: busy.count() == 0, 5, what="the busy warning to go")
-            assert _wait_streams(b, 1) == (1, 1)
+            assert harness.wait_streams(b, 1) == (1, 1)
             harness.stop_webcam(b)
-            _wait_streams(b, 0)
+            harness.wait_streams(b, 0)
             for page in (a, b):
                 harness.assert_no_traceback(page, server)
         finally:
@@ -334,11 +303,11 @@ def test_stop_start_loop_keeps_threads_and_memory_flat(browser, app_server):
         for cycle in range(1, SOAK_CYCLES + 1):
             started = time.monotonic()
             video = harness.start_webcam(page)
-            _wait_frames(page, 10)  # the counter restarts at 0 with each stream
+            harness.wait_frames(page, 10)  # the counter restarts at 0 with each stream
             harness.wait_for_skeleton(video, present=True, timeout=15)
             start_s = time.monotonic() - started
             harness.stop_webcam(page)
-            _wait_streams(page, 0)  # its detector released with its slot
+            harness.wait_streams(page, 0)  # its detector released with its slot
             time.sleep(1.0)  # the stream's threads end, freed memory goes back (~0.2 s)
             rows.append(
                 (

@@ -16,42 +16,14 @@ from tests.browser.y4m import basketball_frames
 
 pytestmark = pytest.mark.browser
 
-CONFIDENCE_SLIDERS = (
-    "Min. pose detection confidence",
-    "Min. pose presence confidence",
-    "Min. tracking confidence",
-)
-# A frame "shows the skeleton" with at least this many skeleton-coloured pixels (a drawn
-# person at 640x480 has thousands), and "shows none" with at most a handful.
-SKELETON_PIXELS = 1000
-NO_SKELETON_PIXELS = 30
-
 
 def _start(page, app_server, query: str = "model=Lite"):
     """Open the Webcam page (Lite: fastest on a 2-core CI box), press START, wait for
     processed frames; returns the component's frame."""
     harness.open_page(page, app_server, f"webcam?{query}")
     frame = harness.start_webcam(page)
-    harness.wait_until(
-        lambda: harness.frames_shown(page) >= 5,
-        45,
-        what="processed frames",
-        state=lambda: harness.webcam_state(page),
-    )
+    harness.wait_frames(page, 5, timeout=45)
     return frame
-
-
-def _wait_for_skeleton(frame, present: bool, timeout: float) -> dict[str, int]:
-    """Grab returned frames until one shows (or no longer shows) the skeleton."""
-
-    def check():
-        counts = harness.skeleton_pixels_by_region(harness.grab_frame(frame))
-        total = counts["total"]
-        ok = total >= SKELETON_PIXELS if present else total <= NO_SKELETON_PIXELS
-        return counts if ok else None
-
-    what = "the skeleton" if present else "the skeleton to vanish"
-    return harness.wait_until(check, timeout, interval=0.05, what=what)
 
 
 def test_the_input_clip_has_no_skeleton_colours():
@@ -71,7 +43,7 @@ def test_live_stream_returns_frames_with_the_skeleton_on_the_people(
     # The fake camera sends 30 fps; a loaded 2-core runner still returns well over 5.
     assert count.returned_fps >= 5, count
 
-    counts = _wait_for_skeleton(frame, present=True, timeout=10)
+    counts = harness.wait_for_skeleton(frame, present=True, timeout=10)
     print(f"skeleton pixels: {counts}")
     # Where the people stand, not on the wall between them: almost all of it inside
     # the two people's boxes, and the man on the left (seen whole) always found.
@@ -89,15 +61,15 @@ def test_live_stream_returns_frames_with_the_skeleton_on_the_people(
 def test_sidebar_changes_reach_the_live_stream_without_a_restart(page, app_server):
     frame = _start(page, app_server)
     # Past the first seconds, when the encoders ramp up and the first landmarker loads.
-    harness.wait_until(lambda: harness.frames_shown(page) >= 30, 30, what="30 frames")
-    _wait_for_skeleton(frame, present=True, timeout=10)
+    harness.wait_frames(page, 30, timeout=30)
+    harness.wait_for_skeleton(frame, present=True, timeout=10)
     frames_before = harness.frames_shown(page)
 
     # Confidence 1.0 everywhere: nothing qualifies as a person any more.
     changed = time.monotonic()
-    for label in CONFIDENCE_SLIDERS:
+    for label in harness.CONFIDENCE_SLIDERS:
         assert harness.set_slider(page, label, "End") == "1.00"
-    _wait_for_skeleton(frame, present=False, timeout=5)
+    harness.wait_for_skeleton(frame, present=False, timeout=5)
     took = time.monotonic() - changed
     print(f"\nskeleton gone {took:.2f} s after the sliders moved")
     # About 1 s on an idle 2-core machine: three reruns, a new landmarker on the worker,
@@ -117,14 +89,14 @@ def test_sidebar_changes_reach_the_live_stream_without_a_restart(page, app_serve
     frames_before = harness.frames_shown(page)
     changed = time.monotonic()
     page.get_by_role("button", name="Reset").click()
-    _wait_for_skeleton(frame, present=True, timeout=10)
+    harness.wait_for_skeleton(frame, present=True, timeout=10)
     page.get_by_text("Model Full").wait_for(timeout=10_000)
     print(f"reset (skeleton back, model Full) shown after {time.monotonic() - changed:.2f} s")
     sidebar = page.locator("[data-testid='stSidebar']")
     sidebar.get_by_role("radio", name="Lite").click()
     page.get_by_text("Model Lite").wait_for(timeout=10_000)
     assert harness.frames_shown(page) > frames_before
-    _wait_for_skeleton(frame, present=True, timeout=10)
+    harness.wait_for_skeleton(frame, present=True, timeout=10)
     harness.assert_no_traceback(page, app_server)
 
 
