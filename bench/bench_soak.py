@@ -43,7 +43,6 @@ from tests.browser import harness
 from tests.browser.y4m import basketball_frames, write_y4m
 from ui.settings_panel import MODEL_LABELS
 
-SKELETON_PIXELS = 1000  # as the browser tests: a drawn person at 640x480 has thousands
 TARGET_GROWTH = 0.05  # the 10-minute soak's target: RSS within 5 % after warm-up
 
 
@@ -51,35 +50,12 @@ def _sample(server: harness.AppServer) -> dict[str, float]:
     return {"threads": harness.server_threads(server), "rss_mb": harness.server_rss_mb(server)}
 
 
-def _wait_no_stream(page: Any, timeout: float = 15) -> tuple[int, int]:
-    return harness.wait_until(
-        lambda: (streams := harness.live_streams(page)) and streams[0] == 0 and streams,
-        timeout,
-        what='"Live streams on this server: 0 of N"',
-        state=lambda: harness.webcam_state(page),
-    )
-
-
 def _start(page: Any, frames: int) -> dict[str, float]:
     """START, then wait for ``frames`` processed frames and a frame with the skeleton."""
     started = time.monotonic()
     frame = harness.start_webcam(page)
-    harness.wait_until(
-        lambda: harness.frames_shown(page) >= frames,
-        60,
-        what=f"{frames} processed frames",
-        state=lambda: harness.webcam_state(page),
-    )
-    skeleton = harness.wait_until(
-        lambda: (
-            (n := harness.skeleton_pixels_by_region(harness.grab_frame(frame))["total"])
-            >= SKELETON_PIXELS
-            and n
-        ),
-        15,
-        interval=0.05,
-        what="the skeleton on a returned frame",
-    )
+    harness.wait_frames(page, frames, timeout=60)
+    skeleton = harness.wait_for_skeleton(frame, present=True, timeout=15)["total"]
     return {"start_s": time.monotonic() - started, "skeleton_px": skeleton}
 
 
@@ -106,7 +82,7 @@ def run_cycles(page: Any, server: harness.AppServer, args: argparse.Namespace) -
         started = _start(page, args.frames)
         frames = harness.frames_shown(page)
         harness.stop_webcam(page)
-        streams = _wait_no_stream(page)
+        streams = harness.wait_streams(page, 0)
         time.sleep(args.settle)
         row = {"cycle": cycle, **started, "frames": frames, **_sample(server)}
         rows.append(row)
@@ -189,7 +165,7 @@ def run_stream(page: Any, server: harness.AppServer, args: argparse.Namespace) -
             break
         next_at += every
     harness.stop_webcam(page)
-    _wait_no_stream(page)
+    harness.wait_streams(page, 0)
     time.sleep(args.settle)
     after = _sample(server)
 
@@ -260,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
                     page = context.new_page()
                     page.set_default_timeout(60_000)
                     harness.open_page(page, server, f"webcam?model={MODEL_LABELS[args.model]}")
-                    _wait_no_stream(page)
+                    harness.wait_streams(page, 0)
                     results["idle"] = _sample(server)
                     print(
                         f"idle server with the page open: {results['idle']['threads']} "
