@@ -2,7 +2,8 @@
 the app's pose processor -> back to the browser, against the bare detector loop.
 
     .venv/bin/python -m bench.bench_webcam [--model lite [full ...]] [--seconds 20]
-        [--sessions 1] [--warmup 5] [--poses 2] [--json results.json] [--pauses]
+        [--sessions 1] [--warmup 5] [--poses 2] [--json results.json]
+        [--pauses] [--no-freeze]
 
 It starts the app as users do (``streamlit run streamlit_app.py``, loopback only) and
 Debian's headless Chromium, whose fake camera plays a clip of two real people (the
@@ -41,6 +42,8 @@ Targets: lite >= 25 fps and >= 90 % of that capped bare rate; full >= 20 fps.
 With ``--pauses`` the server also runs ``bench/probe/sitecustomize.py``, which notes
 every moment it ran no Python code for 10 ms or more and each full garbage collection:
 such pauses bunch the incoming frames, and the worker then drops all but the last.
+``--no-freeze`` (implies ``--pauses``) runs the server without ``ui/gc_tuning``'s freeze,
+for comparison.
 
 CPU use over the window is split into the app server, the browser (Chromium and the
 Playwright driver), this script and everything else: on a shared machine, "everything
@@ -226,11 +229,7 @@ def run_model(
             )
             frames.append(harness.start_webcam(page))
         for page in pages:
-            harness.wait_until(
-                lambda page=page: harness.frames_shown(page) >= START_FRAMES,
-                120,
-                what=f"{START_FRAMES} processed frames",
-            )
+            harness.wait_frames(page, START_FRAMES, timeout=120)
         time.sleep(args.warmup)  # let the encoders' bitrate and the tracker settle
 
         meter = CpuMeter(server.proc.pid)
@@ -404,7 +403,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also record the server's pauses and full garbage collections (bench/probe)",
     )
+    parser.add_argument(
+        "--no-freeze",
+        action="store_true",
+        help="the server skips ui/gc_tuning's freeze (as before it); implies --pauses",
+    )
     args = parser.parse_args(argv)
+    args.pauses = args.pauses or args.no_freeze
 
     print(
         "PoseScope webcam benchmark: fake camera 640x480@30 -> streamlit-webrtc -> app -> "
@@ -424,6 +429,8 @@ def main(argv: list[str] | None = None) -> int:
         probe_file = Path(tmp) / "pauses.json"
         if args.pauses:
             env |= {"PYTHONPATH": str(PROBE_DIR), "POSESCOPE_PAUSE_PROBE": str(probe_file)}
+            if args.no_freeze:
+                env["POSESCOPE_PROBE_NO_FREEZE"] = "1"
         with harness.app_server(Path(tmp) / "streamlit.log", env) as server:
             with harness.chromium(clip) as browser:
                 for model in args.model:

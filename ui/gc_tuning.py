@@ -7,9 +7,9 @@ Streamlit, pandas, Plotly, MediaPipe and the WebRTC stack are imported; 60 ms in
 process, 90-145 ms in the app server while it streams, all of it holding the GIL.
 Meanwhile the event loop cannot take in video packets and the frame worker cannot get
 back from MediaPipe, so camera frames reach the worker in bunches and all but the last
-of a bunch are dropped. Measured with one stream (``bench_webcam --pauses``): full
-collections of 124.5 ms (median) once a second and 25.2 of 29.8 camera frames per
-second processed; with the freeze, 0.8 ms and 29.7 of 30.0.
+of a bunch are dropped. Measured with one stream (``bench_webcam --no-freeze`` and
+``--pauses``): full collections of 133.4 ms (median) once a second and 25.1 of 29.8
+camera frames per second processed; with the freeze, 0.9 ms and 29.2 of 29.9.
 
 Almost all of those objects come from importing modules and live as long as the
 process. :func:`freeze_new_imports` moves them to the permanent generation

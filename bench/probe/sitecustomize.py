@@ -11,6 +11,9 @@ and a core too):
 - the garbage collector's full (generation 2) collections and how long each held the
   GIL.
 
+With ``POSESCOPE_PROBE_NO_FREEZE=1`` it also turns ``gc.freeze`` into a no-op, so the
+app runs as it did before ``ui/gc_tuning.py`` (``bench_webcam --no-freeze``).
+
 Once a second it rewrites the file (JSON: ``pauses`` as [wall time, ms], ``full_gc`` as
 [wall time, ms], the latest 20,000 of each) for the bench to cut to its window.
 """
@@ -57,6 +60,8 @@ def _install(path: str) -> None:
                 handle.write(data)
             os.replace(path + ".tmp", path)
 
+    if os.environ.get("POSESCOPE_PROBE_NO_FREEZE") == "1":
+        gc.freeze = lambda: None  # the app's freeze_new_imports then freezes nothing
     gc.callbacks.append(on_gc)
     threading.Thread(target=tick, name="bench-pause-tick", daemon=True).start()
     threading.Thread(target=write, name="bench-pause-write", daemon=True).start()
