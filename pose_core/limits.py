@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 
 from .imageio import DEFAULT_MAX_IMAGE_PIXELS
-from .video import VideoLimits
+from .video import MAX_CONCURRENT_JOBS, VideoLimits
 
 # Field name -> environment variable. Megabytes are MiB, as Streamlit counts them.
 ENV_VARS = {
@@ -50,7 +50,7 @@ class Limits:
     max_image_megapixels: float = DEFAULT_MAX_IMAGE_PIXELS / 1e6
     max_video_minutes: float = VideoLimits().max_duration_s / 60
     max_video_frames: int = VideoLimits().max_frames
-    max_video_jobs: int = 2
+    max_video_jobs: int = MAX_CONCURRENT_JOBS
     # Measured on 2 cores with the browser on the same machine (bench/bench_webcam.py,
     # lite): one stream 29.7 processed fps, two 22.0 + 22.1, four 3.7-6.4 each with
     # 1.0-1.7 s of delay: a processed frame costs the server ~27 ms of CPU, and four

@@ -21,7 +21,13 @@ from pose_core.figures_video import (
     figure_coordinates_over_time,
 )
 from pose_core.smoothing import SmoothingParams
-from pose_core.timeseries import ANGLE_NAMES, angle_table, to_csv_bytes, to_parquet_bytes
+from pose_core.timeseries import (
+    ANGLE_NAMES,
+    VideoSummary,
+    angle_table,
+    to_csv_bytes,
+    to_parquet_bytes,
+)
 from pose_core.video import VideoResult, read_frame_at
 from ui import report
 
@@ -107,8 +113,7 @@ class MotionView:
             np.clip(st.session_state[self.cursor], times[0], times[-1])
         )
 
-    def _metrics(self, result: VideoResult, threshold: float) -> None:
-        summary = result.summary(threshold)
+    def _metrics(self, result: VideoResult, summary: VideoSummary) -> None:
         cols = st.columns(5)
         cols[0].metric("Frames analysed", summary.frames_analysed)
         cols[1].metric("With a person", f"{summary.person_ratio:.0%}")
@@ -303,7 +308,8 @@ class MotionView:
                 f"({result.frames_analysed} analysed frames) only.",
                 icon=":material/stop_circle:",
             )
-        self._metrics(result, threshold)
+        summary = result.summary(threshold)  # for the metrics and the data tab
+        self._metrics(result, summary)
         if not len(result.table):
             st.warning(
                 "No person was found in any analysed frame. Try a clip where a whole person "
@@ -356,7 +362,6 @@ class MotionView:
                     "blue their right; faint joints are below the visibility threshold."
                 )
         with tab_data:
-            summary = result.summary(threshold)
             st.markdown(
                 f"**{summary.frames_with_person} of {summary.frames_analysed}** analysed frames "
                 f"have a person; **{len(result.table)}** person-frames in the table."

@@ -375,7 +375,6 @@ class _Recorder:
     def __init__(self, max_frames: int) -> None:
         self.max_frames = max_frames
         self.frames = 0
-        self.full = False
         self._start: float | None = None
         self._times = np.zeros(min(max_frames, 1024), np.float64)
         self._raw = TableBuilder()
@@ -393,8 +392,7 @@ class _Recorder:
         settings: DetectorSettings,
         smoothing: SmoothingParams | None,
     ) -> None:
-        if self.frames >= self.max_frames:
-            self.full = True
+        if self.full:
             return
         if self._start is None:
             self._start = now
@@ -414,10 +412,14 @@ class _Recorder:
                     self.frames, time_s, track, drawn.landmarks, drawn.world_landmarks
                 )
         self.frames += 1
-        self.full = self.frames >= self.max_frames
         self._settings = settings
         if smoothing is not None:
             self._smoothing = smoothing
+
+    @property
+    def full(self) -> bool:
+        """The cap is reached: later frames are not kept."""
+        return self.frames >= self.max_frames
 
     def finish(self) -> Recording:
         raw = self._raw.build()
