@@ -10,12 +10,10 @@ as ``/webcam``, runs that page alone, without this file (no navigation, no sideb
 
 import streamlit as st
 
-from ui import branding, gc_tuning, limits, logs, settings_panel, state
+from ui import branding, runtime, settings_panel, state
 
-logs.configure()
-# Read once per process; sizes the shared video-job pool before any page can start a job
-# (pages read the same cached value; the Webcam page applies the live-stream limit).
-limits.current()
+# Made once per server process: logging, limits, the video-job pool, live-stream slots.
+server = runtime.current()
 
 st.set_page_config(
     page_title="PoseScope",
@@ -47,4 +45,4 @@ try:
     page.run()
 finally:
     # After the page's own imports (first visit), before Streamlit's gc.collect(2).
-    gc_tuning.freeze_new_imports()
+    server.imports.freeze_new_imports()

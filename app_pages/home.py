@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import limits, report, samples, settings_panel
+from ui import limits, report, runtime, samples, settings_panel
 
 SELECTED = "home_sample"
 
@@ -63,4 +63,4 @@ with st.expander("Limits on this server", icon=":material/shield:"):
         "What one user may send. Larger files get a message saying which limit they hit; "
         "the server's operator sets these with the environment variables shown."
     )
-    limits.show_table(limits.current())
+    limits.show_table(runtime.current().limits)

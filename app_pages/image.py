@@ -5,13 +5,13 @@ import logging
 import streamlit as st
 
 from pose_core import ImageDecodeError
-from ui import limits, report, settings_panel, state
+from ui import report, runtime, settings_panel, state
 from ui.uploads import IMAGE_TYPES
 
 LOGGER = logging.getLogger(__name__)
 
 settings = settings_panel.current()
-server_limits = limits.current()
+server_limits = runtime.current().limits
 
 st.title("Image")
 st.caption(

@@ -3,16 +3,10 @@ One Euro smoothing, and a landmark recording shown in the Video page's views."""
 
 import streamlit as st
 
-from ui import ice, limits, report, settings_panel, state
+from pose_core.live import MAX_RECORDING_FRAMES, LiveConfig, PoseStreamProcessor, StreamStats
+from ui import ice, report, runtime, settings_panel, state
 from ui.motion_views import MotionView, smoothing_sliders
-from ui.webcam import (
-    MAX_RECORDING_FRAMES,
-    STREAM_SLOTS,
-    LiveConfig,
-    PoseStreamProcessor,
-    StreamStats,
-    start_stream,
-)
+from ui.webcam import start_stream
 
 PROCESSOR = "webcam_processor"
 SNAPSHOT_BUTTON = "webcam_snapshot_button"
@@ -26,13 +20,15 @@ BETA = "webcam_beta"
 VIEW = MotionView("webcam_rec", video_tab=False)
 CAP_TEXT = f"{MAX_RECORDING_FRAMES} frames ({MAX_RECORDING_FRAMES / 30 / 60:g} min at 30 fps)"
 
-# Applied where streams start (the cached value; setting it again changes nothing).
-STREAM_SLOTS.set_capacity(limits.current().max_live_streams)
+server = runtime.current()
+slots = server.live_slots
 settings = settings_panel.current()
 config = LiveConfig(settings.detector, settings.drawing_style)
 if PROCESSOR not in st.session_state:
     # One processor, and so one VIDEO-mode detector, per browser session.
-    st.session_state[PROCESSOR] = PoseStreamProcessor(config)
+    st.session_state[PROCESSOR] = PoseStreamProcessor(
+        config, slots=slots, on_released=server.memory.trim
+    )
 processor: PoseStreamProcessor = st.session_state[PROCESSOR]
 # The settings, with the page's smoothing choice, are handed over below the widgets.
 
@@ -73,12 +69,12 @@ def _show_stats(stats: StreamStats) -> None:
         )
     if stats.busy:
         st.warning(
-            f"**The server is busy:** it processes at most {STREAM_SLOTS.capacity} live "
-            f"stream{'s' if STREAM_SLOTS.capacity != 1 else ''} at once, and all are in use. "
+            f"**The server is busy:** it processes at most {slots.capacity} live "
+            f"stream{'s' if slots.capacity != 1 else ''} at once, and all are in use. "
             "Your stream starts by itself when one stops; or stop yours and try again later.",
             icon=":material/group:",
         )
-    st.caption(f"Live streams on this server: {STREAM_SLOTS.in_use()} of {STREAM_SLOTS.capacity}")
+    st.caption(f"Live streams on this server: {slots.in_use()} of {slots.capacity}")
     if stats.error:
         st.error(f"Pose detection failed on the stream: {report.plain(stats.error)}")
     if stats.recording_full:
@@ -160,14 +156,14 @@ if snapshot is not None:
 recording = st.session_state.get(RECORDING)
 if recording is not None:
     st.subheader("Webcam recording", anchor=False, divider="orange")
-    if not recording.frames:
+    if not recording.frames_analysed:
         st.info("No frame was processed while recording.", icon=":material/videocam_off:")
     else:
         st.caption(
-            f"{recording.frames} frames over {recording.duration_s:.1f} s "
+            f"{recording.frames_analysed} frames over {recording.duration_s:.1f} s "
             f"(cap {CAP_TEXT}; beyond it recording stops keeping frames)."
         )
         try:
-            VIEW.show(recording.video_result, "webcam_recording", settings.visibility_threshold)
+            VIEW.show(recording, "webcam_recording", settings.visibility_threshold)
         except Exception as exc:  # a display bug must not take the page down
             st.error(f"Could not display the recording: {report.plain(str(exc))}")

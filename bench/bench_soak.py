@@ -21,7 +21,7 @@ the Webcam page in one browser session and:
 
 Each session's detector is released when its stream stops: that is what "0 of N" after
 each STOP shows (the count is of slots, and a slot goes with the detector). The app then
-hands the memory the stream freed back to the OS (``ui.webcam.return_freed_memory``);
+hands the memory the stream freed back to the OS (``pose_core.memory.MemoryTrimmer``);
 without that, glibc keeps it in its per-thread arenas and the resident memory after a
 STOP wanders over ~200 MB from cycle to cycle, hiding any trend. Thread counts may rise
 by a few over the first cycles: the asyncio loop's default executor grows on demand.

@@ -39,7 +39,7 @@ import mediapipe as mp
 from mediapipe.tasks.python import BaseOptions, vision
 
 from pose_core import DetectorSettings, model_path
-from pose_core.video import iter_frames, process_video
+from pose_core.video import VideoOptions, iter_frames, process_video
 
 CLIP = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "vtest.avi"
 TARGET_RATIO = 1.25
@@ -72,7 +72,7 @@ def _pipeline(variant: str, clip: Path, frames: int, out_dir: Path) -> tuple[flo
 
     result = process_video(
         clip,
-        DetectorSettings(model_variant=variant, num_poses=1),
+        VideoOptions(DetectorSettings(model_variant=variant, num_poses=1)),
         out_path=out_dir / f"bench-{variant}.mp4",
         progress=progress,
     )
@@ -171,7 +171,9 @@ def _child(clip: str) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-video-") as tmp:
         start = time.perf_counter()
         result = process_video(
-            clip, DetectorSettings(model_variant="lite"), out_path=Path(tmp) / "out.mp4"
+            clip,
+            VideoOptions(DetectorSettings(model_variant="lite")),
+            out_path=Path(tmp) / "out.mp4",
         )
         elapsed = time.perf_counter() - start
     peak_kb = _peak_rss_kb()

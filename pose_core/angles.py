@@ -51,22 +51,63 @@ JOINT_ANGLES: dict[str, tuple[int, int, int]] = {
 }
 
 
-def angle_at(a: np.ndarray, vertex: np.ndarray, b: np.ndarray) -> float:
-    """Angle in degrees at ``vertex`` between the rays to ``a`` and ``b`` (NaN if degenerate)."""
+# Every angle :func:`angle_rows` computes, in column order.
+ANGLE_NAMES: tuple[str, ...] = (*JOINT_ANGLES, "trunk_lean")
+_TRUNK = [I["left_hip"], I["right_hip"], I["left_shoulder"], I["right_shoulder"]]
+# World y points down, so "up" from the hips is -y.
+_UP = np.array([0.0, -1.0, 0.0])
+
+
+def angles_at(a: np.ndarray, vertex: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Angles in degrees at ``vertex`` between the rays to ``a`` and ``b``, over the last
+    axis (any leading shape); NaN where a ray is degenerate or not finite."""
     u = np.asarray(a, dtype=np.float64) - vertex
     v = np.asarray(b, dtype=np.float64) - vertex
-    norms = np.linalg.norm(u) * np.linalg.norm(v)
-    if not np.isfinite(norms) or norms < 1e-12:
-        return float("nan")
-    cosine = np.clip(np.dot(u, v) / norms, -1.0, 1.0)
-    return float(np.degrees(np.arccos(cosine)))
+    norms = np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cosine = np.clip(np.einsum("...i,...i->...", u, v) / norms, -1.0, 1.0)
+        degrees = np.degrees(np.arccos(cosine))
+    return np.where(np.isfinite(norms) & (norms >= 1e-12), degrees, np.nan)
 
 
-def _trunk_lean(world: np.ndarray) -> float:
-    # World y points down, so "up" is -y. 0 = upright trunk, 90 = horizontal.
-    mid_hip = (world[I["left_hip"]] + world[I["right_hip"]]) / 2
-    mid_shoulder = (world[I["left_shoulder"]] + world[I["right_shoulder"]]) / 2
-    return angle_at(mid_hip + np.array([0.0, -1.0, 0.0]), mid_hip, mid_shoulder)
+def angle_at(a: np.ndarray, vertex: np.ndarray, b: np.ndarray) -> float:
+    """Angle in degrees at ``vertex`` between the rays to ``a`` and ``b`` (NaN if degenerate)."""
+    return float(angles_at(a, np.asarray(vertex, dtype=np.float64), b))
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class AngleRows:
+    """The angles of many poses at once.
+
+    Attributes:
+        degrees: (N, A) angles, columns in :data:`ANGLE_NAMES` order.
+        visibility: (N, A) the lowest visibility of each angle's landmarks.
+    """
+
+    degrees: np.ndarray
+    visibility: np.ndarray
+
+
+def angle_rows(world_landmarks: np.ndarray, visibility: np.ndarray) -> AngleRows:
+    """Every angle in :data:`ANGLE_NAMES` for N poses.
+
+    Args:
+        world_landmarks: (N, 33, 3) world landmarks in metres. 3D angles do not depend on
+            the camera's viewpoint, unlike angles measured on the image.
+        visibility: (N, 33) visibility scores.
+    """
+    world = np.asarray(world_landmarks, dtype=np.float64)
+    vis = np.asarray(visibility, dtype=np.float64)
+    degrees = [
+        angles_at(world[:, a], world[:, v], world[:, b]) for a, v, b in JOINT_ANGLES.values()
+    ]
+    lowest = [vis[:, [a, v, b]].min(axis=1) for a, v, b in JOINT_ANGLES.values()]
+    # The trunk's angle from vertical: 0 upright, 90 horizontal.
+    hips = world[:, [I["left_hip"], I["right_hip"]]].mean(axis=1)
+    shoulders = world[:, [I["left_shoulder"], I["right_shoulder"]]].mean(axis=1)
+    degrees.append(angles_at(hips + _UP, hips, shoulders))
+    lowest.append(vis[:, _TRUNK].min(axis=1))
+    return AngleRows(np.stack(degrees, axis=1), np.stack(lowest, axis=1))
 
 
 def joint_angles(
@@ -76,8 +117,6 @@ def joint_angles(
 
     Args:
         world_landmarks: (33, 3) world landmarks in metres (``PersonPose.world_landmarks``).
-            3D angles do not depend on the camera's viewpoint, unlike angles measured on
-            the image.
         visibility: Optional (33,) visibility scores, reported per angle.
 
     Returns:
@@ -86,10 +125,8 @@ def joint_angles(
     """
     world = np.asarray(world_landmarks, dtype=np.float64)
     vis = np.ones(len(world)) if visibility is None else np.asarray(visibility, dtype=np.float64)
-    angles = [
-        JointAngle(name, angle_at(world[a], world[v], world[b]), float(min(vis[a], vis[v], vis[b])))
-        for name, (a, v, b) in JOINT_ANGLES.items()
+    rows = angle_rows(world[None], vis[None])
+    return [
+        JointAngle(name, float(rows.degrees[0, k]), float(rows.visibility[0, k]))
+        for k, name in enumerate(ANGLE_NAMES)
     ]
-    trunk = [I["left_hip"], I["right_hip"], I["left_shoulder"], I["right_shoulder"]]
-    angles.append(JointAngle("trunk_lean", _trunk_lean(world), float(vis[trunk].min())))
-    return angles

@@ -14,8 +14,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from .angles import JOINT_ANGLES
-from .landmarks import LANDMARK_INDEX, LANDMARK_NAMES, NUM_LANDMARKS
+from .angles import ANGLE_NAMES, angle_rows
+from .landmarks import LANDMARK_NAMES, NUM_LANDMARKS
 from .results import LANDMARK_FIELDS, WORLD_FIELDS
 from .smoothing import JITTER_MIN_VISIBILITY, jitter_steps
 
@@ -28,7 +28,6 @@ TABLE_COLUMNS: tuple[str, ...] = (
     *LANDMARK_FIELDS,
     *(f"world_{f}" for f in WORLD_FIELDS),
 )
-ANGLE_NAMES: tuple[str, ...] = (*JOINT_ANGLES, "trunk_lean")
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -171,50 +170,27 @@ class TableBuilder:
 # ---- joint angles --------------------------------------------------------------------
 
 
-def _angles_at(a: np.ndarray, vertex: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise angle in degrees at ``vertex`` between rays to ``a`` and ``b`` (N, 3)."""
-    u = a - vertex
-    v = b - vertex
-    norms = np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cosine = np.clip(np.einsum("...i,...i->...", u, v) / norms, -1.0, 1.0)
-        degrees = np.degrees(np.arccos(cosine))
-    return np.where(np.isfinite(norms) & (norms >= 1e-12), degrees, np.nan)
-
-
 def angle_table(table: LandmarkTable) -> pd.DataFrame:
     """Joint angles (degrees, from world landmarks) for every row of ``table``.
 
-    The same angles as :func:`pose_core.joint_angles`, vectorised over rows.
+    The same angles as :func:`pose_core.joint_angles`, for all rows at once.
 
     Returns:
         Columns frame, time_s, person, then one column per angle in
         :data:`ANGLE_NAMES` (elbows, shoulders, ... , trunk_lean), and for each angle a
         ``<name>_visibility`` column: the lowest visibility of its three landmarks.
     """
-    world = table.world_landmarks.astype(np.float64)
-    visibility = table.landmarks[:, :, 3].astype(np.float64)
+    rows = angle_rows(table.world_landmarks, table.landmarks[:, :, 3])
     data: dict[str, np.ndarray] = {
         "frame": table.frame,
         "time_s": table.time_s,
         "person": table.person,
     }
-    vis_columns: dict[str, np.ndarray] = {}
-    for name, (a, v, b) in JOINT_ANGLES.items():
-        data[name] = _angles_at(world[:, a], world[:, v], world[:, b])
-        vis_columns[f"{name}_visibility"] = visibility[:, [a, v, b]].min(axis=1)
-    hips = world[:, [LANDMARK_INDEX["left_hip"], LANDMARK_INDEX["right_hip"]]].mean(axis=1)
-    shoulders = world[:, [LANDMARK_INDEX["left_shoulder"], LANDMARK_INDEX["right_shoulder"]]].mean(
-        axis=1
-    )
-    # World y points down, so "up" from the hips is -y; 0 = upright trunk.
-    up = hips + np.array([0.0, -1.0, 0.0])
-    data["trunk_lean"] = _angles_at(up, hips, shoulders)
-    trunk = [
-        LANDMARK_INDEX[n] for n in ("left_hip", "right_hip", "left_shoulder", "right_shoulder")
-    ]
-    vis_columns["trunk_lean_visibility"] = visibility[:, trunk].min(axis=1)
-    return pd.DataFrame({**data, **vis_columns})
+    for k, name in enumerate(ANGLE_NAMES):
+        data[name] = rows.degrees[:, k]
+    for k, name in enumerate(ANGLE_NAMES):
+        data[f"{name}_visibility"] = rows.visibility[:, k]
+    return pd.DataFrame(data)
 
 
 # ---- summary -------------------------------------------------------------------------

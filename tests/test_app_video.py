@@ -8,6 +8,7 @@ simulated.
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import time
@@ -32,6 +33,7 @@ from tests.test_app_support import (
 )
 from tests.test_video import make_walk_clip
 from ui import report
+from ui.video_session import VideoSession
 
 PAGE = ROOT / "app_pages" / "video.py"
 CLIP_FRAMES = 30
@@ -59,10 +61,10 @@ def upload(at: AppTest, name: str, data: bytes, mime: str = "video/mp4") -> AppT
 def wait_for_result(at: AppTest, timeout: float = 120) -> AppTest:
     """Rerun until the background job has finished (as the progress fragment does)."""
     deadline = time.monotonic() + timeout
-    while "_video_job" in at.session_state and time.monotonic() < deadline:
+    while running(at) and time.monotonic() < deadline:
         time.sleep(0.3)
         at.run()
-    assert "_video_job" not in at.session_state, "processing did not finish in time"
+    assert not running(at), "processing did not finish in time"
     return at.run()
 
 
@@ -71,8 +73,17 @@ def analyse(at: AppTest) -> AppTest:
     return wait_for_result(at)
 
 
+def session(at: AppTest) -> VideoSession:
+    return at.session_state["_video_session"]
+
+
+def running(at: AppTest) -> bool:
+    """A job is under way for this session."""
+    return "_video_session" in at.session_state and session(at).running is not None
+
+
 def results(at: AppTest) -> dict:
-    return at.session_state["_video_results"]
+    return session(at).results
 
 
 def test_empty_page_invites_an_upload() -> None:
@@ -151,7 +162,7 @@ def test_display_options_do_not_reprocess(walk_bytes: bytes) -> None:
     at.slider(key="video_cursor").set_value(2.0).run()
     at.segmented_control(key="video_camera").set_value("side").run()
     assert_no_exception(at)
-    assert "_video_job" not in at.session_state
+    assert not running(at)
     assert list(results(at).values()) == [result]  # the very same object
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     names = [t["name"] for t in spec["data"] if t.get("showlegend") is not False]
@@ -237,10 +248,12 @@ def test_a_clip_cut_short_is_analysed_up_to_the_cut(clips: dict[str, Path]) -> N
 
 def test_temporary_files_stay_in_the_session_folder(walk_bytes: bytes) -> None:
     at = analyse(upload(video_page(), "walk.mp4", walk_bytes))
-    folder = Path(at.session_state["_video_tmpdir"].name)
+    folder = session(at).folder
     (result,) = results(at).values()
     assert result.video_path.parent == folder
     assert sorted(p.name.split("-")[0] for p in folder.iterdir()) == ["annotated", "input"]
-    # The folder goes with the session (its TemporaryDirectory is cleaned up).
-    at.session_state["_video_tmpdir"].cleanup()
+    # The folder goes with the session's state (its TemporaryDirectory's finaliser).
+    del at.session_state["_video_session"]
+    del result
+    gc.collect()
     assert not folder.exists()

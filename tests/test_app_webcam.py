@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pose_core import DetectorSettings, DrawingStyle, ImageDetector, decode_image
+from pose_core import DetectorSettings, DrawingStyle, ImageDetector, decode_image, live
 from pose_core import detector as detector_module
 from pose_core.smoothing import SmoothingParams
 from tests.test_app_support import (
@@ -73,7 +73,7 @@ def frame() -> np.ndarray:
     return decode_image(FIXTURES / "messi5.jpg")
 
 
-def _processor(at) -> webcam.PoseStreamProcessor:
+def _processor(at) -> live.PoseStreamProcessor:
     return at.session_state["webcam_processor"]
 
 
@@ -108,7 +108,7 @@ def test_live_frames_readout_slider_and_snapshot(streamer, frame):
     # text; the skeleton changes pixels further down.
     np.testing.assert_allclose(out[1, 1], frame[1, 1] * 0.4, atol=1.5)
     assert not np.array_equal(out[40:], frame[40:])
-    assert webcam.readout_lines(stats)[1].startswith("frames 1 ")
+    assert live.readout_lines(stats)[1].startswith("frames 1 ")
 
     # A slider reaches the running stream on its next frame, same detector object.
     at.slider(key="detection").set_value(0.75).run()
@@ -212,15 +212,15 @@ def test_a_bad_ice_setting_is_reported_and_ignored(streamer, monkeypatch):
 # ---- the processor on its own ---------------------------------------------------------
 
 
-def live_config(smoothing: SmoothingParams | None = None, **changes) -> webcam.LiveConfig:
+def live_config(smoothing: SmoothingParams | None = None, **changes) -> live.LiveConfig:
     """The processor's settings in these tests (and ``test_limits``,
     ``test_webcam_recording``): Lite, one person, visibility threshold 0.5, no smoothing
     unless given; ``changes`` to the detector settings."""
     detector = DetectorSettings(**{"model_variant": "lite", "num_poses": 1, **changes})
-    return webcam.LiveConfig(detector, DrawingStyle(visibility_threshold=0.5), smoothing)
+    return live.LiveConfig(detector, DrawingStyle(visibility_threshold=0.5), smoothing)
 
 
-def send_frame(processor: webcam.PoseStreamProcessor, rgb: np.ndarray) -> np.ndarray:
+def send_frame(processor: live.PoseStreamProcessor, rgb: np.ndarray) -> np.ndarray:
     """Push one RGB frame through ``processor`` as the WebRTC worker does; returns the
     frame it sends back, as RGB."""
     out = processor.recv(av.VideoFrame.from_ndarray(rgb, format="rgb24"))
@@ -231,7 +231,9 @@ def test_processor_reports_errors_on_the_frame_and_keeps_going(frame):
     def broken(settings):
         raise RuntimeError("model file missing")
 
-    processor = webcam.PoseStreamProcessor(live_config(), detector_factory=broken)
+    processor = live.PoseStreamProcessor(
+        live_config(), slots=live.StreamSlots(1), detector_factory=broken
+    )
     assert send_frame(processor, frame).shape == frame.shape
     assert processor.stats().error == "RuntimeError: model file missing"
     assert processor.snapshot() is None
@@ -239,7 +241,9 @@ def test_processor_reports_errors_on_the_frame_and_keeps_going(frame):
 
 def test_processed_fps_comes_from_the_frame_clock(frame):
     now = [100.0]
-    processor = webcam.PoseStreamProcessor(live_config(), clock=lambda: now[0])
+    processor = live.PoseStreamProcessor(
+        live_config(), slots=live.StreamSlots(1), clock=lambda: now[0]
+    )
     try:
         for _ in range(5):
             processor.recv(av.VideoFrame.from_ndarray(frame, format="rgb24"))
@@ -256,7 +260,7 @@ def test_processed_fps_comes_from_the_frame_clock(frame):
 
 
 def test_config_holder_is_safe_across_threads():
-    holder = webcam.LiveConfigHolder(live_config())
+    holder = live.LiveConfigHolder(live_config())
     seen = []
 
     def reader():
@@ -299,7 +303,7 @@ def test_frames_of_changing_size_reuse_one_detector_and_release_it(frame):
     open_before = len(detector_module._OPEN)
     threads = []
     # Two streams one after the other on one processor: stopped, the next one works.
-    processor = webcam.PoseStreamProcessor(live_config(), slots=webcam.StreamSlots(1))
+    processor = live.PoseStreamProcessor(live_config(), slots=live.StreamSlots(1))
     for _ in range(2):
         processor.start_recording()
         detectors = set()
@@ -324,7 +328,7 @@ def test_frames_of_changing_size_reuse_one_detector_and_release_it(frame):
             assert offset < 0.04, ((width, height), offset)
         assert len(detectors) == 1  # one detector for the whole stream
         recording = processor.stop_recording()
-        assert recording.frames == len(CHANGING_SIZES)
+        assert recording.frames_analysed == len(CHANGING_SIZES)
         assert len(recording.table.frame) == len(CHANGING_SIZES)  # one person per frame
         # Landmarks are kept normalised; pixel views use the first frame's size.
         assert (recording.frame_width, recording.frame_height) == CHANGING_SIZES[0]
@@ -339,16 +343,16 @@ def test_frames_of_changing_size_reuse_one_detector_and_release_it(frame):
 
 def test_a_stream_without_frames_gives_its_slot_to_the_next(frame):
     now = [100.0]
-    slots = webcam.StreamSlots(1)
-    gone = webcam.PoseStreamProcessor(live_config(), clock=lambda: now[0], slots=slots)
-    waiting = webcam.PoseStreamProcessor(live_config(), clock=lambda: now[0], slots=slots)
+    slots = live.StreamSlots(1)
+    gone = live.PoseStreamProcessor(live_config(), clock=lambda: now[0], slots=slots)
+    waiting = live.PoseStreamProcessor(live_config(), clock=lambda: now[0], slots=slots)
     try:
         gone.recv(_decoded(frame))  # then its tab closes: no more frames
         gone_detector = gone.detector
         now[0] += 1.0
         waiting.recv(_decoded(frame))
         assert waiting.stats().busy and slots.in_use() == 1
-        now[0] += webcam.STALE_STREAM_S - 1.5  # not stale yet
+        now[0] += live.STALE_STREAM_S - 1.5  # not stale yet
         waiting.recv(_decoded(frame))
         assert waiting.stats().busy and not gone_detector.closed
 
@@ -366,7 +370,7 @@ def test_a_stream_without_frames_gives_its_slot_to_the_next(frame):
 
         # Counting the slots (the Webcam page does on every run) frees a quiet one too.
         waiting_detector = waiting.detector
-        now[0] += webcam.STALE_STREAM_S + 0.5
+        now[0] += live.STALE_STREAM_S + 0.5
         gone.idle_seconds()  # asking does not count as a frame
         assert slots.in_use() == 0
         assert waiting_detector.closed and waiting.detector is None

@@ -18,12 +18,13 @@ import gc, json, sys
 import mediapipe, pandas, plotly.graph_objects, streamlit, streamlit_webrtc
 from ui import gc_tuning
 tracked = len(gc.get_objects())
-first = gc_tuning.freeze_new_imports()
-again = gc_tuning.freeze_new_imports()
+freezer = gc_tuning.ImportFreezer()
+first = freezer.freeze_new_imports()
+again = freezer.freeze_new_imports()
 left = len(gc.get_objects())
 frozen = gc.get_freeze_count()
 import xml.dom.minidom  # noqa: F401  (a module nothing above imports)
-after_import = gc_tuning.freeze_new_imports()
+after_import = freezer.freeze_new_imports()
 print(json.dumps(dict(tracked=tracked, first=first, again=again, left=left,
                       frozen=frozen, after_import=after_import)))
 """
@@ -47,8 +48,10 @@ def test_a_full_collection_skips_the_imported_libraries():
 
 def test_every_run_of_the_app_offers_to_freeze(monkeypatch):
     calls = []
-    real = gc_tuning.freeze_new_imports
-    monkeypatch.setattr(gc_tuning, "freeze_new_imports", lambda: calls.append(1) or real())
+    real = gc_tuning.ImportFreezer.freeze_new_imports
+    monkeypatch.setattr(
+        gc_tuning.ImportFreezer, "freeze_new_imports", lambda self: calls.append(1) or real(self)
+    )
     at = new_app().run()
     assert_no_exception(at)
     at.switch_page("app_pages/image.py").run()

@@ -8,12 +8,13 @@ import gc
 import numpy as np
 import pytest
 
-from pose_core.limits import ENV_VARS, Limits
+from pose_core import live
 from pose_core.video import VideoLimits
 from tests.conftest import load_rgb
 from tests.test_app_support import assert_no_exception, fixture_bytes, new_app, open_page
 from tests.test_app_webcam import live_config, send_frame
-from ui import limits, webcam
+from ui import runtime, webcam
+from ui.limits import ENV_VARS, Limits
 
 
 @pytest.fixture
@@ -25,12 +26,12 @@ def env_limits(monkeypatch):
     def set_env(**values: str) -> None:
         for field, value in values.items():
             monkeypatch.setenv(ENV_VARS[field], value)
-        limits.current.clear()
+        runtime.current.clear()
 
     yield set_env
-    limits.current.clear()
+    runtime.current.clear()
     monkeypatch.undo()
-    limits.current()  # the defaults again, for the shared pools too
+    runtime.current()  # the defaults again, for the shared pools too
 
 
 def test_defaults_are_the_documented_ones() -> None:
@@ -110,10 +111,14 @@ def test_the_frame_budget_reaches_the_video_page(env_limits, tmp_path) -> None:
 
 
 def test_stream_slots_count_holders_and_free_dropped_ones() -> None:
-    class Holder:  # a stand-in for a session's processor
-        pass
+    class Holder:  # a stand-in for a session's processor, never idle
+        def idle_seconds(self) -> float:
+            return 0.0
 
-    slots = webcam.StreamSlots(2)
+        def release(self) -> None:
+            raise AssertionError("a busy holder is never released by the slots")
+
+    slots = live.StreamSlots(2)
     a, b, c = Holder(), Holder(), Holder()
     assert slots.try_acquire(a) and slots.try_acquire(a)  # again: still one slot
     assert slots.try_acquire(b)
@@ -124,15 +129,13 @@ def test_stream_slots_count_holders_and_free_dropped_ones() -> None:
     del b  # a session dropped without releasing: its slot frees itself
     gc.collect()
     assert slots.in_use() == 1
-    slots.set_capacity(1)
-    assert not slots.try_acquire(Holder())
 
 
 def test_a_stream_over_the_limit_is_told_the_server_is_busy_then_gets_its_turn() -> None:
-    slots = webcam.StreamSlots(1)
+    slots = live.StreamSlots(1)
     frame = load_rgb("basketball1.png")
-    first = webcam.PoseStreamProcessor(live_config(), slots=slots)
-    second = webcam.PoseStreamProcessor(live_config(), slots=slots)
+    first = live.PoseStreamProcessor(live_config(), slots=slots)
+    second = live.PoseStreamProcessor(live_config(), slots=slots)
     try:
         send_frame(first, frame)
         assert first.stats().people >= 1 and not first.stats().busy
@@ -171,7 +174,7 @@ def test_the_webcam_page_reports_the_streams_in_use(env_limits, monkeypatch) -> 
             pages.append(at.run())
             fake.send(frame)
         second = pages[1]
-        assert webcam.STREAM_SLOTS.capacity == 1
+        assert runtime.current().live_slots.capacity == 1
         monkeypatch.setattr(webcam, "webrtc_streamer", fakes[1])
         second.run()
         assert_no_exception(second)
@@ -181,4 +184,4 @@ def test_the_webcam_page_reports_the_streams_in_use(env_limits, monkeypatch) -> 
         for fake in fakes:
             for call in fake.calls:
                 call["video_frame_callback"].__self__.release()
-    assert webcam.STREAM_SLOTS.in_use() == 0
+    assert runtime.current().live_slots.in_use() == 0

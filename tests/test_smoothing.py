@@ -20,7 +20,7 @@ from pose_core.smoothing import (
     jitter,
     person_scale,
 )
-from pose_core.video import process_video
+from pose_core.video import VideoOptions, process_video
 from tests.conftest import FIXTURES
 from tests.corpus import write_clip
 from tests.test_video import make_walk_clip
@@ -199,8 +199,8 @@ def still_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_smoothing_cuts_jitter_on_a_still_subject(still_clip: Path) -> None:
-    raw = process_video(still_clip, LITE).jitter()
-    smoothed = process_video(still_clip, LITE, smoothing=SmoothingParams()).jitter()
+    raw = process_video(still_clip, VideoOptions(LITE)).jitter()
+    smoothed = process_video(still_clip, VideoOptions(LITE, smoothing=SmoothingParams())).jitter()
     # The raw run's jitter is real: MediaPipe's landmarks wander on a still picture.
     assert raw["raw_px"] > 0.2 and raw["raw_mm"] > 3
     assert smoothed["raw_px"] == pytest.approx(raw["raw_px"])
@@ -209,14 +209,14 @@ def test_smoothing_cuts_jitter_on_a_still_subject(still_clip: Path) -> None:
     assert smoothed["smoothed_mm"] < 0.5 * raw["raw_mm"]
     # A lower cut-off smooths more.
     stiffer = process_video(
-        still_clip, LITE, smoothing=SmoothingParams(min_cutoff=0.1, beta=0.0)
+        still_clip, VideoOptions(LITE, smoothing=SmoothingParams(min_cutoff=0.1, beta=0.0))
     ).jitter()
     assert stiffer["smoothed_px"] < smoothed["smoothed_px"]
 
 
 def test_smoothing_follows_a_walking_person(tmp_path: Path) -> None:
     clip = make_walk_clip(tmp_path / "walk.mp4")
-    r = process_video(clip, LITE, smoothing=SmoothingParams())
+    r = process_video(clip, VideoOptions(LITE, smoothing=SmoothingParams()))
     visible = r.raw_table.landmarks[:, :, 3] >= 0.5
     offset = np.linalg.norm(
         (r.table.landmarks[:, :, :2] - r.raw_table.landmarks[:, :, :2]) * [768, 576], axis=2
@@ -227,7 +227,9 @@ def test_smoothing_follows_a_walking_person(tmp_path: Path) -> None:
     assert 3 < speed < 12
     assert np.mean(offset) < 0.6 * speed
     # A heavy, speed-blind filter trails far more: the beta term is what keeps up.
-    sluggish = process_video(clip, LITE, smoothing=SmoothingParams(min_cutoff=0.1, beta=0.0))
+    sluggish = process_video(
+        clip, VideoOptions(LITE, smoothing=SmoothingParams(min_cutoff=0.1, beta=0.0))
+    )
     lag = np.linalg.norm(
         (sluggish.table.landmarks[:, :, :2] - sluggish.raw_table.landmarks[:, :, :2]) * [768, 576],
         axis=2,

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import gc
 import math
+import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import av
@@ -44,8 +45,9 @@ from pose_core.timeseries import (
 from pose_core.video import (
     NotAVideoError,
     VideoDecodeError,
-    VideoJob,
+    VideoJobRunner,
     VideoLimits,
+    VideoOptions,
     VideoTooLargeError,
     VideoTooLongError,
     analysis_size,
@@ -107,7 +109,7 @@ def walk_clip(tmp_path_factory: pytest.TempPathFactory, walk_frames) -> Path:
 @pytest.fixture(scope="module")
 def walk_result(walk_clip: Path, tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("walk_out") / "annotated.mp4"
-    return process_video(walk_clip, LITE, out_path=out)
+    return process_video(walk_clip, VideoOptions(LITE), out_path=out)
 
 
 # ---- probing and decoding ------------------------------------------------------------
@@ -163,7 +165,7 @@ def test_odd_sized_clip_is_encoded_at_an_even_size(tmp_path: Path, walk_frames) 
     assert {f.rgb_frame.shape for f in frames} == {(200, 300, 3)} or {
         f.rgb_frame.shape for f in frames
     } == {(202, 302, 3)}
-    r = process_video(clip, LITE, out_path=tmp_path / "odd_out.mp4")
+    r = process_video(clip, VideoOptions(LITE), out_path=tmp_path / "odd_out.mp4")
     assert r.frame_width % 2 == 0 and r.frame_height % 2 == 0
     decoded = decode_all(r.video_path)
     assert len(decoded) == 6 and (decoded[0].width, decoded[0].height) == (
@@ -262,7 +264,7 @@ def test_result_describes_the_run(walk_result) -> None:
 def test_people_keep_their_ids(walk_clip: Path) -> None:
     """With several people allowed, the walker stays person 0 all along, however
     MediaPipe orders the people of each frame; passers-by get other ids."""
-    r = process_video(walk_clip, DetectorSettings(model_variant="lite", num_poses=3))
+    r = process_video(walk_clip, VideoOptions(DetectorSettings(model_variant="lite", num_poses=3)))
     walker = r.table.for_person(0)
     assert walker.frame.tolist() == list(range(WALK_FRAMES))
     hips = walker.landmarks[:, [23, 24], :2].mean(axis=1)
@@ -308,7 +310,9 @@ def test_annotated_video_decodes_with_every_frame(walk_result, walk_frames) -> N
 
 
 def test_stride_and_cap_in_processing(walk_clip: Path, walk_result, tmp_path: Path) -> None:
-    r = process_video(walk_clip, LITE, stride=3, max_side=384, out_path=tmp_path / "out.mp4")
+    r = process_video(
+        walk_clip, VideoOptions(LITE, stride=3, max_side=384), out_path=tmp_path / "out.mp4"
+    )
     assert r.frame_index.tolist() == list(range(0, WALK_FRAMES, 3))
     assert (r.frame_width, r.frame_height) == (384, 288)
     frames = decode_all(r.video_path)
@@ -339,7 +343,9 @@ def test_progress_and_cancel(walk_clip: Path, tmp_path: Path) -> None:
         calls.append((done, total))
         return done < 10
 
-    r = process_video(walk_clip, LITE, progress=progress, out_path=tmp_path / "out.mp4")
+    r = process_video(
+        walk_clip, VideoOptions(LITE), progress=progress, out_path=tmp_path / "out.mp4"
+    )
     assert r.cancelled
     assert r.frames_analysed == 10
     assert calls == [(i, WALK_FRAMES) for i in range(1, 11)]
@@ -349,13 +355,15 @@ def test_progress_and_cancel(walk_clip: Path, tmp_path: Path) -> None:
 
 def test_progress_reaches_the_total(walk_clip: Path) -> None:
     calls: list[tuple[int, int]] = []
-    process_video(walk_clip, LITE, stride=2, progress=lambda d, t: calls.append((d, t)) or True)
+    process_video(
+        walk_clip, VideoOptions(LITE, stride=2), progress=lambda d, t: calls.append((d, t)) or True
+    )
     assert [c[0] for c in calls[:-1]] == list(range(1, 31))
     assert calls[-1] == (30, 30)
 
 
 def test_smoothing_is_applied_and_raw_kept(walk_clip: Path, walk_result) -> None:
-    r = process_video(walk_clip, LITE, smoothing=SmoothingParams())
+    r = process_video(walk_clip, VideoOptions(LITE, smoothing=SmoothingParams()))
     np.testing.assert_array_equal(r.raw_table.landmarks, walk_result.raw_table.landmarks)
     assert r.table is not r.raw_table
     # Positions move, scores do not.
@@ -372,7 +380,7 @@ def test_frames_are_streamed_not_accumulated(walk_clip: Path, tmp_path: Path, mo
     reference rather than by an allocator hook)."""
     alive: set[int] = set()
     peak = 0
-    real_iter_frames = video.iter_frames
+    real_iter_frames = video.pipeline.iter_frames
 
     def counting_iter_frames(*args, **kwargs):
         for decoded in real_iter_frames(*args, **kwargs):
@@ -385,41 +393,80 @@ def test_frames_are_streamed_not_accumulated(walk_clip: Path, tmp_path: Path, mo
         peak = max(peak, len(alive))
         return True
 
-    monkeypatch.setattr(video, "iter_frames", counting_iter_frames)
-    process_video(walk_clip, LITE, progress=progress, out_path=tmp_path / "streamed.mp4")
+    monkeypatch.setattr(video.pipeline, "iter_frames", counting_iter_frames)
+    process_video(
+        walk_clip, VideoOptions(LITE), progress=progress, out_path=tmp_path / "streamed.mp4"
+    )
     gc.collect()
     # Two queues of QUEUE_FRAMES (4) plus one frame in each thread's hands.
     assert 1 <= peak <= 12, peak
     assert not alive
 
 
-def test_job_runs_in_background_and_cancels(walk_clip: Path, tmp_path: Path) -> None:
-    job = VideoJob(walk_clip, LITE, out_path=tmp_path / "job.mp4").start()
+@pytest.fixture
+def runner() -> Iterator[VideoJobRunner]:
+    runner = VideoJobRunner(max_jobs=1)
+    yield runner
+    runner.shutdown()
+
+
+def test_job_runs_in_background_and_a_queued_one_cancels(
+    runner: VideoJobRunner, walk_clip: Path, tmp_path: Path
+) -> None:
+    job = runner.submit(walk_clip, VideoOptions(LITE), out_path=tmp_path / "job.mp4")
+    # One worker: the second job waits for the first.
+    queued = runner.submit(walk_clip, VideoOptions(LITE), out_path=tmp_path / "job2.mp4")
+    assert queued.status().state == "queued"
+    queued.cancel()
     status = job.wait(timeout=120)
     assert status.state == "done"
     assert status.done == status.total == WALK_FRAMES
     assert status.result is not None and status.result.frames_analysed == WALK_FRAMES
     assert status.fps > 0 and status.fraction == 1.0
 
-    job = VideoJob(walk_clip, LITE, out_path=tmp_path / "job2.mp4")
-    job.cancel()
-    status = job.start().wait(timeout=120)
+    status = queued.wait(timeout=120)
     assert status.state == "cancelled"
-    assert status.result is not None and status.result.frames_analysed <= 1
+    assert status.result is None and status.done == 0  # never ran
+    assert not (tmp_path / "job2.mp4").exists()
 
 
-def test_dropping_a_job_cancels_it(walk_clip: Path) -> None:
-    job = VideoJob(walk_clip, LITE).start()
+def test_cancelling_a_running_job_keeps_the_frames_done(
+    runner: VideoJobRunner, walk_clip: Path
+) -> None:
+    job = runner.submit(walk_clip, VideoOptions(LITE))
+    deadline = time.monotonic() + 60
+    while job.status().done < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    job.cancel()
+    status = job.wait(timeout=60)
+    assert status.state == "cancelled"
+    assert status.result is not None and 3 <= status.result.frames_analysed < WALK_FRAMES
+
+
+def test_runner_shutdown_cancels_its_jobs(walk_clip: Path) -> None:
+    runner = VideoJobRunner(max_jobs=1)
+    running = runner.submit(walk_clip, VideoOptions(LITE))
+    waiting = runner.submit(walk_clip, VideoOptions(LITE))
+    deadline = time.monotonic() + 60
+    while running.status().done < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    runner.shutdown()
+    assert running.wait(timeout=60).state == "cancelled"
+    assert waiting.wait(timeout=60).state == "cancelled"
+
+
+def test_dropping_a_job_cancels_it(runner: VideoJobRunner, walk_clip: Path) -> None:
+    job = runner.submit(walk_clip, VideoOptions(LITE))
     shared = job._shared
     del job
     gc.collect()
     assert shared.cancel.is_set()
 
 
-def test_job_reports_a_bad_clip(tmp_path: Path) -> None:
+def test_job_reports_a_bad_clip(runner: VideoJobRunner, tmp_path: Path) -> None:
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"not a video at all" * 100)
-    status = VideoJob(bad, LITE).start().wait(timeout=60)
+    status = runner.submit(bad, VideoOptions(LITE)).wait(timeout=60)
     assert status.state == "failed"
     assert isinstance(status.error, NotAVideoError)
 
@@ -433,8 +480,10 @@ def test_read_frame_at_seeks(walk_result) -> None:
 
 def test_encoder_falls_back_to_vp9(walk_clip: Path, tmp_path: Path, monkeypatch) -> None:
     available = set(av.codecs_available) - {"libx264", "libopenh264"}
-    monkeypatch.setattr("pose_core.video.av.codecs_available", available)
-    r = process_video(walk_clip, LITE, stride=6, max_side=192, out_path=tmp_path / "o.mp4")
+    monkeypatch.setattr("pose_core.video.encode.av.codecs_available", available)
+    r = process_video(
+        walk_clip, VideoOptions(LITE, stride=6, max_side=192), out_path=tmp_path / "o.mp4"
+    )
     assert r.video_path.suffix == ".webm" and r.video_mime == "video/webm"
     assert r.video_codec == "libvpx-vp9"
     with av.open(str(r.video_path)) as container:
@@ -469,16 +518,18 @@ def test_bad_clips_get_a_clear_message(bad_clips, clip: str) -> None:
     _assert_user_message(caught.value)
     # process_video refuses them the same way, before loading any model.
     with pytest.raises(case.error):
-        process_video(bad_clips[clip], LITE)
+        process_video(bad_clips[clip], VideoOptions(LITE))
 
 
 def test_cut_clips_are_analysed_up_to_the_cut(bad_clips, tmp_path: Path) -> None:
-    r = process_video(bad_clips["cut_mp4_index_first"], LITE, out_path=tmp_path / "a.mp4")
+    r = process_video(
+        bad_clips["cut_mp4_index_first"], VideoOptions(LITE), out_path=tmp_path / "a.mp4"
+    )
     assert 5 <= r.frames_analysed < 30
     assert len(r.warnings) == 1 and "cut short" in r.warnings[0]
     assert len(decode_all(r.video_path)) == r.frames_analysed
 
-    r = process_video(bad_clips["cut_avi"], LITE, stride=20, max_side=192)
+    r = process_video(bad_clips["cut_avi"], VideoOptions(LITE, stride=20, max_side=192))
     assert 0 < r.frame_index[-1] < 795 / 2
     assert len(r.warnings) == 1 and "announces 795 frames" in r.warnings[0]
 
@@ -487,7 +538,7 @@ def test_limits_on_duration_and_frames() -> None:
     with pytest.raises(VideoTooLongError, match=r"1\.3 minutes"):
         probe_video(VTEST, VideoLimits(max_duration_s=60))
     with pytest.raises(VideoTooLongError, match="more than the 100 allowed"):
-        process_video(VTEST, LITE, stride=2, limits=VideoLimits(max_frames=100))
+        process_video(VTEST, VideoOptions(LITE, stride=2, limits=VideoLimits(max_frames=100)))
     with pytest.raises(VideoTooLargeError):
         probe_video(VTEST, VideoLimits(max_pixels=768 * 576 - 1))
 

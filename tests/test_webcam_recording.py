@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pose_core import decode_image
+from pose_core import decode_image, live
 from pose_core.smoothing import SmoothingParams
 from pose_core.timeseries import TABLE_COLUMNS
 from tests.test_app_support import (
@@ -28,7 +28,6 @@ from tests.test_app_webcam import (
     send_frame,
     streamer,  # noqa: F401  (fixture)
 )
-from ui import webcam
 
 FRAMES = 6
 
@@ -53,7 +52,7 @@ def test_record_stop_and_explore_on_the_page(streamer, clips):  # noqa: F811
     assert at.toggle(key="webcam_record").disabled  # nothing is playing
     streamer.playing = True
     at.run()
-    processor: webcam.PoseStreamProcessor = at.session_state["webcam_processor"]
+    processor: live.PoseStreamProcessor = at.session_state["webcam_processor"]
     streamer.send(clips[0])  # before recording: not kept
 
     at.toggle(key="webcam_record").set_value(True).run()
@@ -108,7 +107,7 @@ def test_the_cap_stops_the_recording_and_the_page_says_so(streamer, clips):  # n
     at = open_page(new_app(), "webcam.py")
     streamer.playing = True
     at.run()
-    processor: webcam.PoseStreamProcessor = at.session_state["webcam_processor"]
+    processor: live.PoseStreamProcessor = at.session_state["webcam_processor"]
     processor.max_recording_frames = 3
     at.toggle(key="webcam_record").set_value(True).run()
     for n in range(5):
@@ -125,7 +124,9 @@ def test_the_cap_stops_the_recording_and_the_page_says_so(streamer, clips):  # n
 
 
 def test_recorder_memory_is_bounded(clips):
-    processor = webcam.PoseStreamProcessor(live_config(), max_recording_frames=4)
+    processor = live.PoseStreamProcessor(
+        live_config(), slots=live.StreamSlots(1), max_recording_frames=4
+    )
     try:
         processor.start_recording()
         for n in range(7):
@@ -133,20 +134,24 @@ def test_recorder_memory_is_bounded(clips):
         recording = processor.stop_recording()
     finally:
         processor.release()
-    assert recording.frames == 4 and recording.full
+    assert recording.frames_analysed == 4
+    assert recording.warnings == (
+        "The recording reached its cap of 4 frames; frames after that were not kept.",
+    )
     assert len(recording.table) == 4  # one person per frame
     assert recording.table.landmarks.shape == (4, 33, 5)
     assert recording.table.world_landmarks.shape == (4, 33, 3)
     assert recording.raw_table is recording.table  # no smoothing: one copy only
-    result = recording.to_video_result()
-    assert result.frames_analysed == 4 and result.video_path is None
+    assert recording.video_path is None and recording.info.container == "webcam"
     assert processor.stop_recording() is None
 
 
 def _still_clip_jitter(frame: np.ndarray, smoothing: SmoothingParams | None) -> dict:
     """Record a still frame with fresh sensor noise each time, at 30 fps."""
     now = [10.0]
-    processor = webcam.PoseStreamProcessor(live_config(smoothing), clock=lambda: now[0])
+    processor = live.PoseStreamProcessor(
+        live_config(smoothing), slots=live.StreamSlots(1), clock=lambda: now[0]
+    )
     rng = np.random.default_rng(4)
     try:
         processor.start_recording()
@@ -157,8 +162,8 @@ def _still_clip_jitter(frame: np.ndarray, smoothing: SmoothingParams | None) -> 
         recording = processor.stop_recording()
     finally:
         processor.release()
-    assert recording.frames == 20
-    return recording.to_video_result().jitter()
+    assert recording.frames_analysed == 20
+    return recording.jitter()
 
 
 def test_smoothing_reduces_jitter_on_a_still_noisy_frame():
@@ -175,8 +180,10 @@ def test_smoothing_reduces_jitter_on_a_still_noisy_frame():
 def test_the_drawn_skeleton_is_the_smoothed_one_and_resets_with_settings():
     frame = decode_image(FIXTURES / "messi5.jpg")
     now = [0.0]
-    processor = webcam.PoseStreamProcessor(
-        live_config(SmoothingParams(min_cutoff=0.05, beta=0.0)), clock=lambda: now[0]
+    processor = live.PoseStreamProcessor(
+        live_config(SmoothingParams(min_cutoff=0.05, beta=0.0)),
+        slots=live.StreamSlots(1),
+        clock=lambda: now[0],
     )
     try:
         send_frame(processor, frame)

@@ -12,7 +12,7 @@ of a bunch are dropped. Measured with one stream (``bench_webcam --no-freeze`` a
 camera frames per second processed; with the freeze, 0.9 ms and 29.2 of 29.9.
 
 Almost all of those objects come from importing modules and live as long as the
-process. :func:`freeze_new_imports` moves them to the permanent generation
+process. :meth:`ImportFreezer.freeze_new_imports` moves them to the permanent generation
 (``gc.freeze``), which full collections skip, so they walk only the app's own objects.
 Reference counting still frees frozen objects; only a reference cycle that was alive at
 a freeze and dies later is never reclaimed, so a freeze happens only after new modules
@@ -29,31 +29,38 @@ import time
 
 LOGGER = logging.getLogger(__name__)
 
-_lock = threading.Lock()
-_modules_at_freeze = 0
 
+class ImportFreezer:
+    """Freezes the objects imported modules made, once per batch of new imports.
 
-def freeze_new_imports() -> bool:
-    """Freeze every tracked object if modules were imported since the last freeze.
-
-    Cheap when nothing was imported (one ``len``), so it is called after every run.
-    Returns whether it froze.
+    Thread-safe: every session's script thread calls :meth:`freeze_new_imports` after
+    its run. One per process (the app's runtime owns it).
     """
-    global _modules_at_freeze
-    if len(sys.modules) <= _modules_at_freeze:
-        return False
-    with _lock:
-        if len(sys.modules) <= _modules_at_freeze:
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._modules_at_freeze = 0
+
+    def freeze_new_imports(self) -> bool:
+        """Freeze every tracked object if modules were imported since the last freeze.
+
+        Cheap when nothing was imported (one ``len``), so it is called after every run.
+        Returns whether it froze.
+        """
+        if len(sys.modules) <= self._modules_at_freeze:
             return False
-        started = time.perf_counter()
-        # Collect first: garbage frozen now would stay forever.
-        gc.collect()
-        gc.freeze()
-        _modules_at_freeze = len(sys.modules)
-    LOGGER.info(
-        "Froze %d objects after imports (%d modules) in %.0f ms",
-        gc.get_freeze_count(),
-        _modules_at_freeze,
-        (time.perf_counter() - started) * 1000.0,
-    )
-    return True
+        with self._lock:
+            if len(sys.modules) <= self._modules_at_freeze:
+                return False
+            started = time.perf_counter()
+            # Collect first: garbage frozen now would stay forever.
+            gc.collect()
+            gc.freeze()
+            self._modules_at_freeze = len(sys.modules)
+        LOGGER.info(
+            "Froze %d objects after imports (%d modules) in %.0f ms",
+            gc.get_freeze_count(),
+            self._modules_at_freeze,
+            (time.perf_counter() - started) * 1000.0,
+        )
+        return True

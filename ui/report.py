@@ -25,7 +25,7 @@ from pose_core import (
 )
 from pose_core.imageio import jpeg_bytes
 
-from . import detectors, limits, state
+from . import detectors, runtime, state
 from .settings_panel import AppSettings
 
 # Row tint for landmarks under the visibility threshold (the overlay dims them too).
@@ -99,7 +99,7 @@ def analyse_bytes(
         return found
     decoded = state.cached_decode(key)
     if decoded is None:
-        budget = limits.current()
+        budget = runtime.current().limits
         rgb_image, size = decode_image_reduced(
             data,
             reduce_to_pixels=ANALYSIS_PIXELS,

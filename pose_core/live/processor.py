@@ -1,0 +1,299 @@
+"""The live engine: one :class:`PoseStreamProcessor` per browser session's webcam stream.
+
+Threads: :meth:`PoseStreamProcessor.recv` and :meth:`~PoseStreamProcessor.on_ended` run
+on streamlit-webrtc's frame worker thread, never on the script thread, so they must not
+touch the page's session state. The script hands over the current settings through a
+:class:`~pose_core.live.stats.LiveConfigHolder` updated on every rerun; the worker reads
+it once per frame, so moving a slider reaches the live stream on the next frame, without
+restarting it. Shared fields are guarded by the processor's lock, which is held around
+reads and swaps of those fields, never around detection or drawing.
+
+Frames: ``webrtc_streamer(async_processing=True)`` queues incoming frames for the worker
+and hands a plain callback only the newest one (older ones are dropped, see
+``AsyncMediaProcessTrack._fallback_recv_queued``); meanwhile the last processed frame is
+sent again. So a slow model lowers the processed frame rate, never adds latency.
+
+Lifetime: one processor and one VIDEO-mode ``StreamDetector`` per browser session, never
+shared (MediaPipe's tracker holds per-stream state). The detector is created on the
+first frame, with a slot from the server's :class:`~pose_core.live.slots.StreamSlots`,
+and closed when the stream stops; a stream that finds no free slot is sent its own
+frames with a "server busy" banner and tries again on each frame.
+
+Tracking, smoothing, recording: while smoothing or recording is on, people get stable
+ids (:class:`~pose_core.tracking.PoseTracks`, the same rules as the video pipeline),
+are drawn in id order so each keeps their colour, are smoothed with a per-person One
+Euro filter if asked, and are recorded (:class:`~pose_core.live.recorder.LiveRecorder`).
+Filters start afresh when the stream restarts or the settings change.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import av
+import numpy as np
+
+from ..detector import StreamDetector, load_mediapipe
+from ..drawing import draw_poses
+from ..results import PoseResult
+from ..settings import DetectorSettings
+from ..smoothing import SmoothingParams
+from ..tracking import PoseTracks
+from ..video import VideoResult
+from .overlay import BUSY_LINES, FAILED_LINES, draw_readout, readout_lines
+from .recorder import MAX_RECORDING_FRAMES, LiveRecorder
+from .slots import StreamBusyError, StreamSlots
+from .stats import LiveConfig, LiveConfigHolder, Snapshot, StreamStats
+
+LOGGER = logging.getLogger(__name__)
+
+# Processed-fps window, in seconds.
+FPS_WINDOW_S = 2.0
+# Server time per frame is averaged over this many frames (about FPS_WINDOW_S at 30 fps).
+FRAME_TIME_WINDOW = 60
+
+
+class PoseStreamProcessor:
+    """Runs a per-session :class:`StreamDetector` on webcam frames.
+
+    ``recv`` and ``on_ended`` are called by streamlit-webrtc on its threads; everything
+    else is called by the script thread. Shared fields are guarded by ``_lock``.
+
+    Args:
+        config: The settings to start with.
+        slots: The server's live-stream slots; the first frame takes one.
+        detector_factory: Makes the stream's detector (tests count or slow it).
+        clock: Monotonic seconds, for frame times and idleness.
+        max_recording_frames: Cap of a recording.
+        on_released: Called (on the releasing thread) after a detector was closed,
+            e.g. to give the freed memory back to the OS.
+    """
+
+    def __init__(
+        self,
+        config: LiveConfig,
+        *,
+        slots: StreamSlots,
+        detector_factory: Callable[[DetectorSettings], StreamDetector] = StreamDetector,
+        clock: Callable[[], float] = time.monotonic,
+        max_recording_frames: int = MAX_RECORDING_FRAMES,
+        on_released: Callable[[], object] | None = None,
+    ) -> None:
+        # The stream's first frame creates the detector on the frame worker thread: import
+        # MediaPipe here, on the script thread, rather than there (load_mediapipe).
+        load_mediapipe()
+        self.config = LiveConfigHolder(config)
+        self._slots = slots
+        self._on_released = on_released
+        self.max_recording_frames = max_recording_frames
+        self._detector_factory = detector_factory
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._detector: StreamDetector | None = None
+        self._latest: Snapshot | None = None
+        self._frames = 0
+        self._window: collections.deque[tuple[float, float]] = collections.deque()
+        self._frame_ms: collections.deque[float] = collections.deque(maxlen=FRAME_TIME_WINDOW)
+        self._people = 0
+        self._error: str | None = None
+        self._busy = False
+        # Clock time recv last started or finished a frame (a float: read without the lock).
+        self._last_frame_at: float | None = None
+        # Worker-side per-stream state, reset by release() (guarded by _lock).
+        self._tracks: PoseTracks | None = None
+        # What the smoothing filters were started for: new settings restart them.
+        self._smoothing_for: tuple[SmoothingParams, DetectorSettings] | None = None
+        self._recorder: LiveRecorder | None = None
+
+    # ---- script thread ---------------------------------------------------------------
+
+    def update_config(self, config: LiveConfig) -> None:
+        """Hand the current sidebar settings to the worker (applied on the next frame)."""
+        self.config.set(config)
+
+    def stats(self) -> StreamStats:
+        """A consistent copy of the live counters."""
+        with self._lock:
+            return self._stats_locked()
+
+    def snapshot(self) -> Snapshot | None:
+        """The latest processed frame and its poses, or None before the first frame."""
+        with self._lock:
+            return self._latest
+
+    @property
+    def recording(self) -> bool:
+        """Whether a recording is under way."""
+        with self._lock:
+            return self._recorder is not None
+
+    def start_recording(self) -> None:
+        """Start keeping the landmarks of every processed frame (drops one under way)."""
+        with self._lock:
+            self._recorder = LiveRecorder(self.max_recording_frames)
+
+    def stop_recording(self) -> VideoResult | None:
+        """End the recording under way and return it (None if there was none)."""
+        with self._lock:
+            recorder, self._recorder = self._recorder, None
+        # Detached: no other thread touches it any more, so build outside the lock.
+        return recorder.finish() if recorder is not None else None
+
+    @property
+    def detector(self) -> StreamDetector | None:
+        """The session's stream detector while a stream runs (for diagnostics/tests)."""
+        with self._lock:
+            return self._detector
+
+    def idle_seconds(self) -> float:
+        """Seconds since :meth:`recv` last started or finished a frame (0 before the first).
+
+        Lock-free, so :class:`StreamSlots` can ask under its own lock.
+        """
+        last = self._last_frame_at
+        return 0.0 if last is None else self._clock() - last
+
+    def release(self) -> None:
+        """Close the stream detector and reset the counters; safe from any thread, twice."""
+        with self._lock:
+            detector, self._detector = self._detector, None
+            self._frames = 0
+            self._window.clear()
+            self._frame_ms.clear()
+            self._people = 0
+            self._busy = False
+            # A restarted stream tracks and smooths afresh (a recording carries on).
+            self._tracks = None
+            self._smoothing_for = None
+        self._slots.release(self)
+        if detector is not None:
+            # StreamDetector.close waits for a detect in progress on the worker thread.
+            detector.close()
+            LOGGER.info("Released the webcam stream detector")
+            if self._on_released is not None:
+                self._on_released()
+
+    # ---- streamlit-webrtc threads ----------------------------------------------------
+
+    def on_ended(self) -> None:
+        """streamlit-webrtc calls this when the video track ends (stop, tab closed)."""
+        self.release()
+
+    def recv(self, frame: av.VideoFrame) -> av.VideoFrame:
+        """Detect, draw and annotate one frame (runs on the frame worker thread)."""
+        started = time.perf_counter()
+        self._last_frame_at = self._clock()
+        # PyAV converts straight to RGB, the order pose_core works in: no cv2 swap.
+        rgb_frame = frame.to_ndarray(format="rgb24")
+        config = self.config.get()
+        detector = None
+        try:
+            loading = time.perf_counter()
+            detector = self._ready_detector(config.detector)
+            # Loading a model (first frame, new settings) is not per-frame time.
+            started += time.perf_counter() - loading
+            result = detector.detect(rgb_frame)
+            now = self._clock()
+            with self._lock:
+                shown = self._track_smooth_record_locked(result, config, detector.settings, now)
+            annotated = draw_poses(rgb_frame, shown, config.style)
+        except StreamBusyError:
+            with self._lock:
+                self._busy = True
+            annotated = np.array(rgb_frame, copy=True)
+            draw_readout(annotated, BUSY_LINES)
+            return av.VideoFrame.from_ndarray(annotated, format="rgb24")
+        except Exception as exc:  # keep the stream alive; the page shows the error
+            # release() from the script thread may close the detector mid-frame as the
+            # stream stops: not an error worth showing.
+            if not (detector is not None and detector.closed):
+                LOGGER.exception("Webcam frame processing failed")
+                with self._lock:
+                    self._error = f"{type(exc).__name__}: {exc}"
+            annotated = np.array(rgb_frame, copy=True)
+            draw_readout(annotated, FAILED_LINES)
+            return av.VideoFrame.from_ndarray(annotated, format="rgb24")
+        with self._lock:
+            self._frames += 1
+            self._window.append((now, result.inference_ms))
+            while self._window and now - self._window[0][0] > FPS_WINDOW_S:
+                self._window.popleft()
+            self._people = result.num_poses
+            self._error = None
+            self._busy = False
+            self._latest = Snapshot(rgb_frame, shown, detector.settings)
+            stats = self._stats_locked()
+        draw_readout(annotated, readout_lines(stats))
+        out = av.VideoFrame.from_ndarray(annotated, format="rgb24")
+        # Timing hook for the readout and bench/bench_webcam.py: one clock read, one lock.
+        elapsed_ms = (time.perf_counter() - started) * 1000.0
+        with self._lock:
+            if self._detector is detector:  # not released meanwhile
+                self._frame_ms.append(elapsed_ms)
+        self._last_frame_at = self._clock()  # a slow frame is not a quiet stream
+        return out
+
+    # ---- internals ---------------------------------------------------------------------
+
+    def _track_smooth_record_locked(
+        self, result: PoseResult, config: LiveConfig, settings: DetectorSettings, now: float
+    ) -> PoseResult:
+        """Track, smooth if asked and record ``result``; returns the poses to draw."""
+        recorder = self._recorder
+        if config.smoothing is None and recorder is None:
+            return result
+        if self._tracks is None or self._tracks.max_people != settings.num_poses:
+            self._tracks = PoseTracks(settings.num_poses)
+            self._smoothing_for = None
+        key = (config.smoothing, settings) if config.smoothing is not None else None
+        if key != self._smoothing_for:
+            # New settings: start afresh rather than blend two filters' outputs.
+            self._tracks.restart_smoothing(config.smoothing)
+            self._smoothing_for = key
+        tracked = self._tracks.update(result, now)
+        if recorder is not None:
+            recorder.add(now, tracked, settings, config.smoothing)
+        return tracked.shown
+
+    def _ready_detector(self, settings: DetectorSettings) -> StreamDetector:
+        with self._lock:
+            detector = self._detector
+        if detector is None:
+            if not self._slots.try_acquire(self):
+                raise StreamBusyError
+            # Loading takes 50-300 ms: done on this worker thread, outside the lock, so
+            # the script thread's stats() calls never wait for it.
+            detector = self._detector_factory(settings)
+            with self._lock:
+                self._detector = detector
+        elif detector.settings != settings:
+            # New landmarker, same stream clock: timestamps keep increasing.
+            detector.update_settings(settings)
+        return detector
+
+    def _stats_locked(self) -> StreamStats:
+        window = self._window
+        fps = 0.0
+        if len(window) >= 2 and window[-1][0] > window[0][0]:
+            fps = (len(window) - 1) / (window[-1][0] - window[0][0])
+        inference = sum(ms for _, ms in window) / len(window) if window else 0.0
+        frame_ms = sum(self._frame_ms) / len(self._frame_ms) if self._frame_ms else 0.0
+        detector = self._detector
+        return StreamStats(
+            frames=self._frames,
+            fps=fps,
+            inference_ms=inference,
+            frame_ms=frame_ms,
+            people=self._people,
+            model=detector.settings.model_variant if detector else "",
+            running=detector is not None,
+            error=self._error,
+            recording=self._recorder is not None,
+            recorded_frames=self._recorder.frames if self._recorder else 0,
+            recording_full=bool(self._recorder and self._recorder.full),
+            busy=self._busy,
+        )

@@ -1,0 +1,71 @@
+"""The app's process-wide things, made once per server: one :class:`Runtime` object.
+
+Streamlit runs every browser session's script on a thread of its own in one process,
+so whatever is shared between sessions lives here and nowhere else: the limits read
+from the environment, the pool of threads that analyse uploaded clips, the live-stream
+slots, the memory trimmer run after a stream stops, the garbage-collector freeze, and
+the app's logging set-up. Pages get it with :func:`current`.
+
+Thread rules: :func:`current` may be called from any script thread (Streamlit's cache
+makes one object); every member is thread-safe.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import streamlit as st
+
+from pose_core.live import StreamSlots
+from pose_core.memory import MemoryTrimmer
+from pose_core.video import VideoJobRunner
+
+from . import logs
+from .gc_tuning import ImportFreezer
+from .limits import Limits, for_server
+
+LOGGER = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Runtime:
+    """Everything shared by the sessions of one server process.
+
+    Attributes:
+        limits: What one user may ask of the server (``POSESCOPE_*`` over defaults).
+        video_jobs: Analyses uploaded clips, ``limits.max_video_jobs`` at once.
+        live_slots: Webcam streams processed at once (``limits.max_live_streams``).
+        memory: Gives memory back to the OS after a live stream stops.
+        imports: Freezes imported modules' objects out of full garbage collections.
+    """
+
+    limits: Limits
+    video_jobs: VideoJobRunner
+    live_slots: StreamSlots
+    memory: MemoryTrimmer
+    imports: ImportFreezer
+
+    @classmethod
+    def create(cls, limits: Limits) -> Runtime:
+        return cls(
+            limits=limits,
+            video_jobs=VideoJobRunner(limits.max_video_jobs),
+            live_slots=StreamSlots(limits.max_live_streams),
+            memory=MemoryTrimmer(),
+            imports=ImportFreezer(),
+        )
+
+    def close(self) -> None:
+        """Cancel the clips being analysed (a server shutting down, or tests)."""
+        self.video_jobs.shutdown()
+
+
+@st.cache_resource(show_spinner=False, on_release=Runtime.close)
+def current() -> Runtime:
+    """This server's runtime, made on first use (the entrypoint's first run)."""
+    logs.configure()
+    limits = for_server()
+    for problem in limits.problems:
+        LOGGER.warning("Limits: %s", problem)
+    return Runtime.create(limits)
