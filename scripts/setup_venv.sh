@@ -39,8 +39,9 @@ if [[ ! -f "$stamp" ]]; then
     "${pip[@]}" uninstall -y opencv-contrib-python opencv-python-headless
     "${pip[@]}" install --no-deps --require-hashes -r requirements.txt
   fi
-  # The `posescope` command (the same as `python -m pose_core`), built with the setuptools
-  # that `python3.11 -m venv` ships: nothing to download.
-  "${pip[@]}" install --no-deps --no-build-isolation --editable .
+  # The project itself, for the `posescope` command (the same as `python -m pose_core`),
+  # built by the setuptools pinned in requirements.txt: nothing to download. Editable, so
+  # new modules need no reinstall; the warnings hush setuptools' notice saying just that.
+  PYTHONWARNINGS=ignore "${pip[@]}" install --no-deps --no-build-isolation --editable .
   touch "$stamp"
 fi
