@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Create .venv (Python 3.11) and install the pinned requirements into it.
+# Create .venv (Python 3.11) and install the locked requirements into it, then the project
+# itself (editable, no dependencies) for the `posescope` command.
 #   scripts/setup_venv.sh          app requirements
 #   scripts/setup_venv.sh --dev    app + test requirements
-# Requirements are complete pinned closures installed with --no-deps: mediapipe declares
-# opencv-contrib-python, which would overwrite opencv-python-headless's cv2/ (see
-# tools/lock_requirements.py). Re-running is cheap: a stamp skips an unchanged install.
+# The requirement files are complete closures with hashes (tools/lock.sh), installed with
+# --no-deps: mediapipe declares opencv-contrib-python, which would overwrite
+# opencv-python-headless's cv2/ (see tools/lock-excludes.txt). Re-running is cheap: a
+# stamp skips an unchanged install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,16 +27,21 @@ files=(requirements.txt)
 [[ "${1:-}" == "--dev" ]] && files+=(requirements-dev.txt)
 
 [[ -x .venv/bin/python ]] || "$PYTHON" -m venv .venv
-stamp=".venv/.posescope-$(cat "${files[@]}" | sha256sum | cut -c1-16)"
+stamp=".venv/.posescope-$(cat "${files[@]}" pyproject.toml | sha256sum | cut -c1-16)"
 if [[ ! -f "$stamp" ]]; then
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  pip=(.venv/bin/python -m pip --quiet --disable-pip-version-check)
+  "${pip[@]}" install --upgrade pip
   for f in "${files[@]}"; do
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r "$f"
+    "${pip[@]}" install --no-deps --require-hashes -r "$f"
   done
   # A cv2 left behind by an earlier opencv-contrib-python would shadow the headless one.
-  if .venv/bin/python -m pip show opencv-contrib-python >/dev/null 2>&1; then
-    .venv/bin/python -m pip uninstall --quiet -y opencv-contrib-python opencv-python-headless
-    .venv/bin/python -m pip install --quiet --no-deps "$(grep '^opencv-python-headless==' requirements.txt)"
+  if "${pip[@]}" show opencv-contrib-python >/dev/null 2>&1; then
+    "${pip[@]}" uninstall -y opencv-contrib-python opencv-python-headless
+    "${pip[@]}" install --no-deps --require-hashes -r requirements.txt
   fi
+  # The project itself, for the `posescope` command (the same as `python -m pose_core`),
+  # built by the setuptools pinned in requirements.txt: nothing to download. Editable, so
+  # new modules need no reinstall; the warnings hush setuptools' notice saying just that.
+  PYTHONWARNINGS=ignore "${pip[@]}" install --no-deps --no-build-isolation --editable .
   touch "$stamp"
 fi
