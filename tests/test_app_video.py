@@ -1,7 +1,7 @@
 """AppTest of the Video page: upload, background processing with progress and Cancel,
 results (video, curves, 3D, tables, downloads) and clear messages for bad clips.
 
-The clip is real street footage (tests/test_video.py cuts it from vtest.avi); the model,
+The clip is real street footage (tests/corpus.py cuts it from vtest.avi); the model,
 PyAV and the encoder all run for real. Only the browser's part (the upload, clicks) is
 simulated.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from pathlib import Path
 
 import av
@@ -19,21 +18,20 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pose_core.timeseries import TABLE_COLUMNS
-from tests.corpus import VIDEO_CASE_KEYS, video_case, video_corpus
+from tests.corpus import VIDEO_CASE_KEYS, make_walk_clip, video_case, video_corpus
 from tests.test_app_support import (
-    APP,
     ROOT,
+    analyse,
     assert_no_exception,
     downloaded,
     metric_values,
-    new_app,
-    open_page,
     recorded_media,
+    upload,
+    video_page,
+    wait_for_result,
 )
-from tests.test_video import make_walk_clip
 from ui import report
 
-PAGE = ROOT / "app_pages" / "video.py"
 CLIP_FRAMES = 30
 
 
@@ -41,34 +39,6 @@ CLIP_FRAMES = 30
 def walk_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     path = make_walk_clip(tmp_path_factory.mktemp("app") / "walk.mp4", count=CLIP_FRAMES)
     return path.read_bytes()
-
-
-def video_page() -> AppTest:
-    """The Video page, through the real entrypoint once it lists the page; until then
-    the page file alone (it reads the shared settings, defaults without the sidebar)."""
-    if "app_pages/video.py" in APP.read_text():
-        return open_page(new_app(), "video.py")
-    return AppTest.from_file(str(PAGE), default_timeout=120).run()
-
-
-def upload(at: AppTest, name: str, data: bytes, mime: str = "video/mp4") -> AppTest:
-    at.file_uploader(key="video_upload").set_value((name, data, mime))
-    return at.run()
-
-
-def wait_for_result(at: AppTest, timeout: float = 120) -> AppTest:
-    """Rerun until the background job has finished (as the progress fragment does)."""
-    deadline = time.monotonic() + timeout
-    while "_video_job" in at.session_state and time.monotonic() < deadline:
-        time.sleep(0.3)
-        at.run()
-    assert "_video_job" not in at.session_state, "processing did not finish in time"
-    return at.run()
-
-
-def analyse(at: AppTest) -> AppTest:
-    at.button(key="video_process").click().run()
-    return wait_for_result(at)
 
 
 def results(at: AppTest) -> dict:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import types
 from pathlib import Path
 
 import av
@@ -18,54 +17,19 @@ import cv2
 import numpy as np
 import pytest
 
-from pose_core import DetectorSettings, DrawingStyle, ImageDetector, decode_image
+from pose_core import DetectorSettings, ImageDetector, decode_image
 from pose_core import detector as detector_module
-from pose_core.smoothing import SmoothingParams
+from tests.conftest import FIXTURES
 from tests.test_app_support import (
-    FIXTURES,
     assert_no_exception,
     landmark_tables,
+    live_config,
     metric_values,
     new_app,
     open_page,
+    send_frame,
 )
 from ui import ice, webcam
-
-
-class FakeStreamer:
-    """Stands in for ``webrtc_streamer``: records calls, reports a playing state."""
-
-    def __init__(self) -> None:
-        self.calls: list[dict] = []
-        self.playing = False
-
-    def __call__(self, **kwargs):
-        self.calls.append(kwargs)
-        state = types.SimpleNamespace(playing=self.playing, signalling=False)
-        return types.SimpleNamespace(state=state)
-
-    @property
-    def last(self) -> dict:
-        return self.calls[-1]
-
-    def send(self, rgb_frame: np.ndarray) -> np.ndarray:
-        """Push one frame through the page's callback, as the WebRTC worker does."""
-        frame = av.VideoFrame.from_ndarray(rgb_frame, format="rgb24")
-        out = self.last["video_frame_callback"](frame)
-        assert isinstance(out, av.VideoFrame)
-        return out.to_ndarray(format="rgb24")
-
-
-@pytest.fixture
-def streamer(monkeypatch):
-    fake = FakeStreamer()
-    monkeypatch.setattr(webcam, "webrtc_streamer", fake)
-    monkeypatch.delenv(ice.ENV_VAR, raising=False)
-    yield fake
-    # Close every session's stream detector, as stopping the stream would: a MediaPipe
-    # landmarker left for the garbage collector can hang the process in its __del__.
-    for call in fake.calls:
-        call["video_frame_callback"].__self__.release()
 
 
 @pytest.fixture(scope="module")
@@ -210,21 +174,6 @@ def test_a_bad_ice_setting_is_reported_and_ignored(streamer, monkeypatch):
 
 
 # ---- the processor on its own ---------------------------------------------------------
-
-
-def live_config(smoothing: SmoothingParams | None = None, **changes) -> webcam.LiveConfig:
-    """The processor's settings in these tests (and ``test_limits``,
-    ``test_webcam_recording``): Lite, one person, visibility threshold 0.5, no smoothing
-    unless given; ``changes`` to the detector settings."""
-    detector = DetectorSettings(**{"model_variant": "lite", "num_poses": 1, **changes})
-    return webcam.LiveConfig(detector, DrawingStyle(visibility_threshold=0.5), smoothing)
-
-
-def send_frame(processor: webcam.PoseStreamProcessor, rgb: np.ndarray) -> np.ndarray:
-    """Push one RGB frame through ``processor`` as the WebRTC worker does; returns the
-    frame it sends back, as RGB."""
-    out = processor.recv(av.VideoFrame.from_ndarray(rgb, format="rgb24"))
-    return out.to_ndarray(format="rgb24")
 
 
 def test_processor_reports_errors_on_the_frame_and_keeps_going(frame):
