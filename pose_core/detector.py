@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import atexit
+import concurrent.futures.thread  # noqa: F401  (its exit hook must be registered before ours)
 import functools
+import logging
 import threading
 import time
 import types
@@ -19,6 +21,7 @@ from .settings import DetectorSettings
 # Inference runs on at most this many pixels; MediaPipe itself looks at 224x224 and
 # 256x256 crops, so a 12-megapixel photo only costs conversion time above this.
 DEFAULT_MAX_INFERENCE_PIXELS = 4_000_000
+LOGGER = logging.getLogger(__name__)
 
 # Every landmarker still open at interpreter exit prints a TypeError traceback from its
 # __del__ (mediapipe 1.2.2), and one garbage-collected while open can hang the process
@@ -33,11 +36,21 @@ def _close_all() -> None:
 
 
 # A landmarker makes its C calls on a ThreadPoolExecutor thread, and executors refuse
-# work once the threading module shuts down, which happens before plain atexit
-# handlers run. threading's own exit hooks run last-registered first, so this one runs
-# while the executors still accept the close call.
-_register_exit_hook = getattr(threading, "_register_atexit", atexit.register)
-_register_exit_hook(_close_all)
+# work once threading's exit hooks have run, which is before any atexit handler (and
+# MediaPipe's own atexit handler turns its C calls into no-ops). So the detectors left
+# open are closed from a threading exit hook: CPython-private, with no public
+# equivalent (concurrent.futures uses it for the same reason); pinned by
+# tests/test_private_api_pins.py. Those hooks run last-registered first, so this one,
+# registered after concurrent.futures.thread's (imported above), runs while the
+# executors still accept the close call.
+if hasattr(threading, "_register_atexit"):
+    threading._register_atexit(_close_all)
+else:
+    LOGGER.warning(
+        "threading._register_atexit is missing: pose detectors left open at exit are "
+        "closed too late to release MediaPipe's graphs, and the process may hang at exit"
+    )
+    atexit.register(_close_all)
 
 
 @functools.cache
