@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
 import functools
 import threading
 import time
@@ -11,6 +10,7 @@ from typing import Literal
 
 import numpy as np
 
+from .exit_hooks import call_before_threads_join
 from .imageio import fit_within_pixels
 from .models import verified_model_path
 from .results import PoseResult
@@ -32,12 +32,9 @@ def _close_all() -> None:
         detector.close()
 
 
-# A landmarker makes its C calls on a ThreadPoolExecutor thread, and executors refuse
-# work once the threading module shuts down, which happens before plain atexit
-# handlers run. threading's own exit hooks run last-registered first, so this one runs
-# while the executors still accept the close call.
-_register_exit_hook = getattr(threading, "_register_atexit", atexit.register)
-_register_exit_hook(_close_all)
+# A landmarker makes its C calls on a ThreadPoolExecutor thread, so the ones left open
+# are closed before executors shut down at exit (see exit_hooks).
+call_before_threads_join(_close_all)
 
 
 @functools.cache

@@ -51,3 +51,20 @@ def _close_shared_detectors() -> Iterator[None]:
 @pytest.fixture(params=["lite", "full", "heavy"])
 def variant(request: pytest.FixtureRequest) -> str:
     return request.param
+
+
+@pytest.fixture
+def streamer(monkeypatch: pytest.MonkeyPatch):
+    """The Webcam page's WebRTC component replaced by a :class:`FakeStreamer` (AppTest
+    cannot run its browser half); every stream it was handed is released afterwards."""
+    from tests.test_app_support import FakeStreamer
+    from ui import ice, webcam
+
+    fake = FakeStreamer()
+    monkeypatch.setattr(webcam, "webrtc_streamer", fake)
+    monkeypatch.delenv(ice.ENV_VAR, raising=False)
+    yield fake
+    # Close every session's stream detector, as stopping the stream would: a MediaPipe
+    # landmarker left for the garbage collector can hang the process in its __del__.
+    for call in fake.calls:
+        call["video_frame_callback"].__self__.release()

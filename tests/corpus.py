@@ -320,6 +320,11 @@ def write_clip(
     return path
 
 
+def make_walk_clip(path: Path, count: int = WALK_FRAMES) -> Path:
+    """The walking pedestrian of vtest.avi as an H.264 MP4 (index at the end)."""
+    return write_clip(path, vtest_frames(WALK_START, count))
+
+
 # ---- the video corpus ----------------------------------------------------------------
 
 

@@ -1,7 +1,7 @@
 """AppTest of the Video page: upload, background processing with progress and Cancel,
 results (video, curves, 3D, tables, downloads) and clear messages for bad clips.
 
-The clip is real street footage (tests/test_video.py cuts it from vtest.avi); the model,
+The clip is real street footage (tests/corpus.py cuts it from vtest.avi); the model,
 PyAV and the encoder all run for real. Only the browser's part (the upload, clicks) is
 simulated.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import io
 import json
-import time
 from pathlib import Path
 
 import av
@@ -20,22 +19,22 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pose_core.timeseries import TABLE_COLUMNS
-from tests.corpus import VIDEO_CASE_KEYS, video_case, video_corpus
+from tests.corpus import VIDEO_CASE_KEYS, make_walk_clip, video_case, video_corpus
 from tests.test_app_support import (
-    APP,
     ROOT,
+    analyse,
     assert_no_exception,
     downloaded,
     metric_values,
-    new_app,
-    open_page,
     recorded_media,
+    upload,
+    video_job_running,
+    video_page,
+    video_session,
+    wait_for_result,
 )
-from tests.test_video import make_walk_clip
 from ui import report
-from ui.video_session import VideoSession
 
-PAGE = ROOT / "app_pages" / "video.py"
 CLIP_FRAMES = 30
 
 
@@ -45,45 +44,8 @@ def walk_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return path.read_bytes()
 
 
-def video_page() -> AppTest:
-    """The Video page, through the real entrypoint once it lists the page; until then
-    the page file alone (it reads the shared settings, defaults without the sidebar)."""
-    if "app_pages/video.py" in APP.read_text():
-        return open_page(new_app(), "video.py")
-    return AppTest.from_file(str(PAGE), default_timeout=120).run()
-
-
-def upload(at: AppTest, name: str, data: bytes, mime: str = "video/mp4") -> AppTest:
-    at.file_uploader(key="video_upload").set_value((name, data, mime))
-    return at.run()
-
-
-def wait_for_result(at: AppTest, timeout: float = 120) -> AppTest:
-    """Rerun until the background job has finished (as the progress fragment does)."""
-    deadline = time.monotonic() + timeout
-    while running(at) and time.monotonic() < deadline:
-        time.sleep(0.3)
-        at.run()
-    assert not running(at), "processing did not finish in time"
-    return at.run()
-
-
-def analyse(at: AppTest) -> AppTest:
-    at.button(key="video_process").click().run()
-    return wait_for_result(at)
-
-
-def session(at: AppTest) -> VideoSession:
-    return at.session_state["_video_session"]
-
-
-def running(at: AppTest) -> bool:
-    """A job is under way for this session."""
-    return "_video_session" in at.session_state and session(at).running is not None
-
-
 def results(at: AppTest) -> dict:
-    return session(at).results
+    return video_session(at).results
 
 
 def test_empty_page_invites_an_upload() -> None:
@@ -162,7 +124,7 @@ def test_display_options_do_not_reprocess(walk_bytes: bytes) -> None:
     at.slider(key="video_cursor").set_value(2.0).run()
     at.segmented_control(key="video_camera").set_value("side").run()
     assert_no_exception(at)
-    assert not running(at)
+    assert not video_job_running(at)
     assert list(results(at).values()) == [result]  # the very same object
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     names = [t["name"] for t in spec["data"] if t.get("showlegend") is not False]
@@ -248,7 +210,7 @@ def test_a_clip_cut_short_is_analysed_up_to_the_cut(clips: dict[str, Path]) -> N
 
 def test_temporary_files_stay_in_the_session_folder(walk_bytes: bytes) -> None:
     at = analyse(upload(video_page(), "walk.mp4", walk_bytes))
-    folder = session(at).folder
+    folder = video_session(at).folder
     (result,) = results(at).values()
     assert result.video_path.parent == folder
     assert sorted(p.name.split("-")[0] for p in folder.iterdir()) == ["annotated", "input"]

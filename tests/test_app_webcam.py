@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import types
 from pathlib import Path
 
 import av
@@ -18,54 +17,19 @@ import cv2
 import numpy as np
 import pytest
 
-from pose_core import DetectorSettings, DrawingStyle, ImageDetector, decode_image, live
+from pose_core import DetectorSettings, ImageDetector, StreamDetector, decode_image, live
 from pose_core import detector as detector_module
-from pose_core.smoothing import SmoothingParams
+from tests.conftest import FIXTURES
 from tests.test_app_support import (
-    FIXTURES,
     assert_no_exception,
     landmark_tables,
+    live_config,
     metric_values,
     new_app,
     open_page,
+    send_frame,
 )
 from ui import ice, webcam
-
-
-class FakeStreamer:
-    """Stands in for ``webrtc_streamer``: records calls, reports a playing state."""
-
-    def __init__(self) -> None:
-        self.calls: list[dict] = []
-        self.playing = False
-
-    def __call__(self, **kwargs):
-        self.calls.append(kwargs)
-        state = types.SimpleNamespace(playing=self.playing, signalling=False)
-        return types.SimpleNamespace(state=state)
-
-    @property
-    def last(self) -> dict:
-        return self.calls[-1]
-
-    def send(self, rgb_frame: np.ndarray) -> np.ndarray:
-        """Push one frame through the page's callback, as the WebRTC worker does."""
-        frame = av.VideoFrame.from_ndarray(rgb_frame, format="rgb24")
-        out = self.last["video_frame_callback"](frame)
-        assert isinstance(out, av.VideoFrame)
-        return out.to_ndarray(format="rgb24")
-
-
-@pytest.fixture
-def streamer(monkeypatch):
-    fake = FakeStreamer()
-    monkeypatch.setattr(webcam, "webrtc_streamer", fake)
-    monkeypatch.delenv(ice.ENV_VAR, raising=False)
-    yield fake
-    # Close every session's stream detector, as stopping the stream would: a MediaPipe
-    # landmarker left for the garbage collector can hang the process in its __del__.
-    for call in fake.calls:
-        call["video_frame_callback"].__self__.release()
 
 
 @pytest.fixture(scope="module")
@@ -212,21 +176,6 @@ def test_a_bad_ice_setting_is_reported_and_ignored(streamer, monkeypatch):
 # ---- the processor on its own ---------------------------------------------------------
 
 
-def live_config(smoothing: SmoothingParams | None = None, **changes) -> live.LiveConfig:
-    """The processor's settings in these tests (and ``test_limits``,
-    ``test_webcam_recording``): Lite, one person, visibility threshold 0.5, no smoothing
-    unless given; ``changes`` to the detector settings."""
-    detector = DetectorSettings(**{"model_variant": "lite", "num_poses": 1, **changes})
-    return live.LiveConfig(detector, DrawingStyle(visibility_threshold=0.5), smoothing)
-
-
-def send_frame(processor: live.PoseStreamProcessor, rgb: np.ndarray) -> np.ndarray:
-    """Push one RGB frame through ``processor`` as the WebRTC worker does; returns the
-    frame it sends back, as RGB."""
-    out = processor.recv(av.VideoFrame.from_ndarray(rgb, format="rgb24"))
-    return out.to_ndarray(format="rgb24")
-
-
 def test_processor_reports_errors_on_the_frame_and_keeps_going(frame):
     def broken(settings):
         raise RuntimeError("model file missing")
@@ -259,20 +208,73 @@ def test_processed_fps_comes_from_the_frame_clock(frame):
         processor.release()
 
 
-def test_config_holder_is_safe_across_threads():
-    holder = live.LiveConfigHolder(live_config())
-    seen = []
+class _PausingStreamDetector(StreamDetector):
+    """A real stream detector that holds the frame worker at its first read of
+    ``settings`` after a detection: ``recv`` reads them under the processor's lock, to
+    track, smooth and record the frame's poses."""
 
-    def reader():
-        for _ in range(2000):
-            seen.append(holder.get().detector.min_pose_detection_confidence)
+    def __init__(
+        self, settings: DetectorSettings, paused: threading.Event, resume: threading.Event
+    ) -> None:
+        self.paused, self.resume = paused, resume
+        self._hold: threading.Thread | None = None
+        super().__init__(settings)
 
-    thread = threading.Thread(target=reader)
-    thread.start()
-    for value in (0.1, 0.2, 0.3) * 200:
-        holder.set(live_config(min_pose_detection_confidence=value))
-    thread.join()
-    assert set(seen) <= {0.5, 0.1, 0.2, 0.3}
+    @property
+    def settings(self) -> DetectorSettings:
+        if threading.current_thread() is self._hold:
+            self._hold = None
+            self.paused.set()
+            self.resume.wait(timeout=120)
+        return self._settings
+
+    @settings.setter
+    def settings(self, value: DetectorSettings) -> None:
+        self._settings = value
+
+    def detect(self, rgb_frame: np.ndarray, timestamp_ms: int | None = None):
+        result = super().detect(rgb_frame, timestamp_ms)
+        self._hold = threading.current_thread()
+        return result
+
+
+def test_stopping_a_recording_waits_for_the_frame_being_recorded(frame):
+    # The frame worker records a frame under the processor's lock and the script thread
+    # takes the recorder under the same lock: a stop pressed while a frame is being
+    # recorded waits for it, so the frame is kept rather than appended to a recording
+    # already handed over (and being built) on the other thread.
+    paused, resume = threading.Event(), threading.Event()
+    processor = live.PoseStreamProcessor(
+        live_config(),
+        detector_factory=lambda settings: _PausingStreamDetector(settings, paused, resume),
+        slots=live.StreamSlots(1),
+    )
+    processor.start_recording()
+    stopped = []
+    worker = threading.Thread(target=send_frame, args=(processor, frame))
+    stopper = threading.Thread(target=lambda: stopped.append(processor.stop_recording()))
+    try:
+        worker.start()
+        assert paused.wait(timeout=120), "the frame never reached the recording step"
+        stopper.start()
+        # With the lock held by the worker, the stop cannot finish however long it is
+        # given; without it, it finishes at once (the half-second only matters then).
+        stopper.join(timeout=0.5)
+        assert stopper.is_alive(), "the stop did not wait for the frame being recorded"
+    finally:
+        resume.set()
+        worker.join(timeout=120)
+        if stopper.ident is not None:
+            stopper.join(timeout=120)
+    try:
+        stats = processor.stats()
+        assert (stats.frames, stats.people, stats.error) == (1, 1, None)
+        (recording,) = stopped
+        assert recording.frames == 1
+        assert recording.table.frame.tolist() == [0]  # the person of that frame
+        assert not processor.recording
+    finally:
+        processor.release()
 
 
 # ---- long runs: frames of changing size, streams that go quiet -------------------------

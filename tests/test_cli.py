@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import fixture_path
 from tests.corpus import image_corpus
-from tests.test_detector import direct_mediapipe
+from tests.support import direct_mediapipe
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -22,7 +22,7 @@ from PIL import Image
 from pose_core import DetectorSettings, decode_image
 from tests.conftest import shared_detector
 from tests.corpus import EXIF_ORIENTATION, IMAGE_CASE_NAMES, image_case, image_corpus
-from tests.test_imageio import assert_user_message
+from tests.support import assert_user_message
 from ui.limits import Limits
 
 LITE = DetectorSettings(model_variant="lite")

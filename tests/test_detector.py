@@ -8,30 +8,17 @@ import sys
 import threading
 from pathlib import Path
 
-import mediapipe as mp
 import numpy as np
 import pytest
-from mediapipe.tasks.python import BaseOptions, vision
 
 from pose_core import (
     DetectorSettings,
     ImageDetector,
     ModelFileError,
     StreamDetector,
-    model_path,
 )
 from tests.conftest import NO_PERSON_PHOTOS, PEOPLE_PHOTOS, load_rgb, shared_detector
-
-
-def direct_mediapipe(rgb: np.ndarray, variant: str, num_poses: int = 1):
-    """The bare Tasks API call, with no pose_core code in between."""
-    options = vision.PoseLandmarkerOptions(
-        base_options=BaseOptions(model_asset_path=str(model_path(variant))),
-        running_mode=vision.RunningMode.IMAGE,
-        num_poses=num_poses,
-    )
-    with vision.PoseLandmarker.create_from_options(options) as landmarker:
-        return landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+from tests.support import direct_mediapipe
 
 
 def test_matches_direct_mediapipe_call(variant: str, messi_rgb: np.ndarray) -> None:

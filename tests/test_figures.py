@@ -21,7 +21,7 @@ from pose_core import (
 from pose_core.drawing import LEFT_COLOUR, RIGHT_COLOUR
 from pose_core.figures import DIM_OPACITY
 from pose_core.landmarks import LANDMARK_INDEX, side_of
-from tests.test_app_support import FIXTURES
+from tests.conftest import FIXTURES
 
 
 @pytest.fixture(scope="module")

@@ -34,6 +34,7 @@ from pose_core.imageio import (
 from pose_core.landmarks import LANDMARK_INDEX
 from tests.conftest import fixture_path, load_rgb, shared_detector
 from tests.corpus import encode, handmade_png, jpeg_with_orientation
+from tests.support import assert_user_message
 
 # ---- helpers -------------------------------------------------------------------------
 
@@ -64,19 +65,6 @@ def assert_rgb_image(array: np.ndarray, height: int, width: int) -> None:
     assert array.shape == (height, width, 3)
     assert array.dtype == np.uint8
     assert array.flags.c_contiguous
-
-
-def assert_user_message(error: ImageDecodeError, *expected: str) -> None:
-    """The message is one readable sentence or two: no traceback, no repr noise."""
-    assert isinstance(error, ImageDecodeError)
-    assert isinstance(error, ValueError)
-    message = str(error)
-    assert message, "empty error message"
-    assert "Traceback" not in message
-    assert "\n" not in message
-    assert message.rstrip().endswith("."), message
-    for fragment in expected:
-        assert fragment.lower() in message.lower(), (fragment, message)
 
 
 # ---- every supported format ----------------------------------------------------------

@@ -11,8 +11,19 @@ import pytest
 from pose_core import live
 from pose_core.video import VideoLimits
 from tests.conftest import load_rgb
-from tests.test_app_support import assert_no_exception, fixture_bytes, new_app, open_page
-from tests.test_app_webcam import live_config, send_frame
+from tests.corpus import make_walk_clip
+from tests.test_app_support import (
+    FakeStreamer,
+    analyse,
+    assert_no_exception,
+    fixture_bytes,
+    live_config,
+    new_app,
+    open_page,
+    send_frame,
+    upload,
+    video_page,
+)
 from ui import runtime, webcam
 from ui.limits import ENV_VARS, Limits
 
@@ -95,9 +106,6 @@ def test_the_pixel_budget_and_upload_size_reach_the_image_page(env_limits) -> No
 
 
 def test_the_frame_budget_reaches_the_video_page(env_limits, tmp_path) -> None:
-    from tests.test_app_video import analyse, upload, video_page
-    from tests.test_video import make_walk_clip
-
     env_limits(max_video_frames="10", video_upload_mb="50")
     clip = make_walk_clip(tmp_path / "walk.mp4", count=30).read_bytes()
     at = upload(video_page(), "walk.mp4", clip)
@@ -160,8 +168,6 @@ def test_a_stream_over_the_limit_is_told_the_server_is_busy_then_gets_its_turn()
 
 
 def test_the_webcam_page_reports_the_streams_in_use(env_limits, monkeypatch) -> None:
-    from tests.test_app_webcam import FakeStreamer
-
     env_limits(max_live_streams="1")
     fakes = [FakeStreamer(), FakeStreamer()]
     frame = load_rgb("basketball1.png")

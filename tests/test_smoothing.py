@@ -22,8 +22,7 @@ from pose_core.smoothing import (
 )
 from pose_core.video import VideoOptions, process_video
 from tests.conftest import FIXTURES
-from tests.corpus import write_clip
-from tests.test_video import make_walk_clip
+from tests.corpus import make_walk_clip, write_clip
 
 LITE = DetectorSettings(model_variant="lite", num_poses=1)
 

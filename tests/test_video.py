@@ -70,14 +70,6 @@ from tests.corpus import (
 LITE = DetectorSettings(model_variant="lite", num_poses=1)
 
 
-# ---- clip makers (shared with test_app_video; the rest are in tests/corpus.py) -------
-
-
-def make_walk_clip(path: Path, count: int = WALK_FRAMES) -> Path:
-    """The walking pedestrian of vtest.avi as an H.264 MP4 (index at the end)."""
-    return write_clip(path, vtest_frames(WALK_START, count))
-
-
 def decode_all(path: Path) -> list[av.VideoFrame]:
     with av.open(str(path)) as container:
         return list(container.decode(video=0))

@@ -14,19 +14,16 @@ import pytest
 from pose_core import decode_image, live
 from pose_core.smoothing import SmoothingParams
 from pose_core.timeseries import TABLE_COLUMNS
+from tests.conftest import FIXTURES
 from tests.test_app_support import (
-    FIXTURES,
     assert_no_exception,
     downloaded,
+    live_config,
     metric_values,
     new_app,
     open_page,
     recorded_media,
-)
-from tests.test_app_webcam import (
-    live_config,
     send_frame,
-    streamer,  # noqa: F401  (fixture)
 )
 
 FRAMES = 6
@@ -47,7 +44,7 @@ def _values(data) -> list:
     return [x for x in data if x is not None]
 
 
-def test_record_stop_and_explore_on_the_page(streamer, clips):  # noqa: F811
+def test_record_stop_and_explore_on_the_page(streamer, clips):
     at = open_page(new_app(), "webcam.py")
     assert at.toggle(key="webcam_record").disabled  # nothing is playing
     streamer.playing = True
@@ -103,7 +100,7 @@ def test_record_stop_and_explore_on_the_page(streamer, clips):  # noqa: F811
     assert "webcam_rec_cursor" in at.session_state and "video_cursor" not in at.session_state
 
 
-def test_the_cap_stops_the_recording_and_the_page_says_so(streamer, clips):  # noqa: F811
+def test_the_cap_stops_the_recording_and_the_page_says_so(streamer, clips):
     at = open_page(new_app(), "webcam.py")
     streamer.playing = True
     at.run()
@@ -205,7 +202,7 @@ def test_the_drawn_skeleton_is_the_smoothed_one_and_resets_with_settings():
         processor.release()
 
 
-def test_the_cursor_stays_where_the_user_moved_it(streamer, clips):  # noqa: F811
+def test_the_cursor_stays_where_the_user_moved_it(streamer, clips):
     at = open_page(new_app(), "webcam.py")
     streamer.playing = True
     at.run()
