@@ -24,7 +24,7 @@ from pose_core import (
     draw_poses,
     tuning,
 )
-from pose_core import figures_tuning as figs
+from pose_core.tuning import sweep_figures as figs
 from pose_core.video import VideoDecodeError
 from ui import limits, report, samples, settings_panel
 from ui.uploads import IMAGE_TYPES

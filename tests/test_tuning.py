@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pose_core import DetectorSettings, ImageDetector, PersonPose, PoseResult, tuning
-from pose_core import figures_tuning as figs
 from pose_core.landmarks import BODY_PARTS, NUM_LANDMARKS
+from pose_core.tuning import sweep_figures as figs
 from pose_core.video import VideoDecodeError
 from tests.conftest import NO_PERSON_PHOTOS, fixture_path, load_rgb
 

@@ -80,10 +80,10 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from .detector import ImageDetector
-from .landmarks import BODY_PARTS, LANDMARK_NAMES, NUM_LANDMARKS
-from .results import PoseResult
-from .settings import MODEL_VARIANTS, DetectorSettings
+from ..detector import ImageDetector
+from ..landmarks import BODY_PARTS, LANDMARK_NAMES, NUM_LANDMARKS
+from ..results import PoseResult
+from ..settings import MODEL_VARIANTS, DetectorSettings
 
 Parameter = Literal["detection", "presence"]
 PARAMETERS: tuple[Parameter, ...] = ("detection", "presence")
@@ -220,7 +220,7 @@ def sample_video_frames(
         pose_core.video.VideoDecodeError: The file is not a readable video; its message
             is for users.
     """
-    from .video import iter_frames, probe_video  # PyAV loads only when a video is used
+    from ..video import iter_frames, probe_video  # PyAV loads only when a video is used
 
     if count < 1:
         raise ValueError(f"count must be at least 1, not {count}")

@@ -18,22 +18,22 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .drawing import PERSON_COLOURS
-from .figures import SCENE_BACKGROUND, TEXT_COLOUR, _rgb, chart_layout
-from .tuning import BODY_PART_LABELS, PARAMETER_LABELS
+from ..drawing import PERSON_COLOURS
+from ..figures import SCENE_BACKGROUND, TEXT_COLOUR, chart_layout, css_rgb
+from .sweeps import BODY_PART_LABELS, PARAMETER_LABELS
 
 VARIANT_COLOURS: dict[str, str] = {
-    "lite": _rgb(PERSON_COLOURS[1]),  # sky blue
-    "full": _rgb(PERSON_COLOURS[0]),  # orange
-    "heavy": _rgb(PERSON_COLOURS[2]),  # bluish green
+    "lite": css_rgb(PERSON_COLOURS[1]),  # sky blue
+    "full": css_rgb(PERSON_COLOURS[0]),  # orange
+    "heavy": css_rgb(PERSON_COLOURS[2]),  # bluish green
 }
 VARIANT_LABELS = {"lite": "Lite", "full": "Full", "heavy": "Heavy"}
 # Body parts get hues apart from the variants' (yellow, pink, vermilion, cyan, lavender).
 BODY_PART_COLOURS: dict[str, str] = {
-    "face": _rgb(PERSON_COLOURS[3]),
-    "arms": _rgb(PERSON_COLOURS[4]),
-    "hands": _rgb(PERSON_COLOURS[5]),
-    "hips_legs": _rgb(PERSON_COLOURS[9]),
+    "face": css_rgb(PERSON_COLOURS[3]),
+    "arms": css_rgb(PERSON_COLOURS[4]),
+    "hands": css_rgb(PERSON_COLOURS[5]),
+    "hips_legs": css_rgb(PERSON_COLOURS[9]),
     "feet": "rgb(179,157,219)",
     "all": TEXT_COLOUR,
 }
@@ -41,7 +41,7 @@ BODY_PART_COLOURS: dict[str, str] = {
 CURRENT_COLOUR = "#9aa4b2"
 PICK_COLOUR = "#FF9100"
 TOTAL_COLOUR = TEXT_COLOUR
-IMAGES_COLOUR = _rgb(PERSON_COLOURS[1])
+IMAGES_COLOUR = css_rgb(PERSON_COLOURS[1])
 ZERO_CELL = "#232a36"
 MAX_LABEL_CHARS = 40
 
