@@ -21,7 +21,14 @@ from pathlib import Path
 import mediapipe as mp
 from mediapipe.tasks.python import BaseOptions, vision
 
-from pose_core import DetectorSettings, ImageDetector, decode_image, draw_poses, model_path
+from pose_core import (
+    MODEL_VARIANTS,
+    DetectorSettings,
+    ImageDetector,
+    decode_image,
+    draw_poses,
+    model_path,
+)
 
 PHOTOS = ("messi5.jpg", "basketball1.png", "astronaut.png", "camera.png", "chelsea.png")
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
@@ -76,7 +83,7 @@ def bench_variant(variant: str, images: dict[str, bytes], repeats: int) -> dict[
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=15, help="rounds over the photos")
-    parser.add_argument("--variants", nargs="+", default=["lite", "full", "heavy"])
+    parser.add_argument("--variants", nargs="+", default=list(MODEL_VARIANTS))
     args = parser.parse_args(argv)
     images = {name: (FIXTURES / name).read_bytes() for name in PHOTOS}
     print(f"bench_image: {len(images)} photos x {args.repeats} rounds, medians per image")

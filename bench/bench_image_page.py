@@ -32,6 +32,7 @@ from streamlit.elements.lib import image_utils
 from streamlit.elements.lib.layout_utils import LayoutConfig
 
 from pose_core import (
+    MODEL_VARIANTS,
     DetectorSettings,
     ImageDetector,
     decode_image,
@@ -159,7 +160,7 @@ def _table(title: str, times: dict[str, list[float]]) -> tuple[float, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=15)
-    parser.add_argument("--model", default="full", choices=["lite", "full", "heavy"])
+    parser.add_argument("--model", default="full", choices=MODEL_VARIANTS)
     args = parser.parse_args(argv)
     data = phone_photo_jpeg()
     print(

@@ -39,9 +39,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pose_core import MODEL_VARIANT_LABELS
 from tests.browser import harness
 from tests.browser.y4m import basketball_frames, write_y4m
-from ui.settings_panel import MODEL_LABELS
 
 TARGET_GROWTH = 0.05  # the 10-minute soak's target: RSS within 5 % after warm-up
 
@@ -207,7 +207,7 @@ def run_stream(page: Any, server: harness.AppServer, args: argparse.Namespace) -
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cycles", type=int, default=50, help="stop/start cycles (0: none)")
-    parser.add_argument("--model", default="lite", choices=list(MODEL_LABELS), help="model")
+    parser.add_argument("--model", default="lite", choices=list(MODEL_VARIANT_LABELS), help="model")
     parser.add_argument("--frames", type=int, default=30, help="processed frames per start")
     parser.add_argument("--settle", type=float, default=1.0, help="seconds after STOP to sample")
     parser.add_argument("--warmup-cycles", type=int, default=5, help="cycles before the baseline")
@@ -235,7 +235,9 @@ def main(argv: list[str] | None = None) -> int:
                 try:
                     page = context.new_page()
                     page.set_default_timeout(60_000)
-                    harness.open_page(page, server, f"webcam?model={MODEL_LABELS[args.model]}")
+                    harness.open_page(
+                        page, server, f"webcam?model={MODEL_VARIANT_LABELS[args.model]}"
+                    )
                     harness.wait_streams(page, 0)
                     results["idle"] = _sample(server)
                     print(

@@ -38,7 +38,7 @@ import av
 import mediapipe as mp
 from mediapipe.tasks.python import BaseOptions, vision
 
-from pose_core import DetectorSettings, model_path
+from pose_core import MODEL_VARIANTS, DetectorSettings, model_path
 from pose_core.video import VideoOptions, iter_frames, process_video
 
 CLIP = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "vtest.avi"
@@ -229,7 +229,7 @@ def bench_memory(repeat: int) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--variants", nargs="+", default=["lite", "full", "heavy"])
+    parser.add_argument("--variants", nargs="+", default=list(MODEL_VARIANTS))
     parser.add_argument("--repeats", type=int, default=5, help="rounds per variant")
     parser.add_argument("--frames", type=int, default=795, help="frames of the clip to use")
     parser.add_argument("--memory-repeat", type=int, default=10, help="long clip = clip x N")

@@ -66,10 +66,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pose_core import DetectorSettings, StreamDetector
+from pose_core import MODEL_VARIANT_LABELS, DetectorSettings, StreamDetector
 from tests.browser import harness
 from tests.browser.y4m import CLIP_FPS, basketball_frames, write_y4m
-from ui.settings_panel import MODEL_LABELS
 
 PROBE_DIR = Path(__file__).resolve().parent / "probe"
 TARGET_FPS = {"lite": 25.0, "full": 20.0}
@@ -225,7 +224,7 @@ def run_model(
         for page in pages:
             page.set_default_timeout(60_000)
             harness.open_page(
-                page, server, f"webcam?model={MODEL_LABELS[model]}&poses={args.poses}"
+                page, server, f"webcam?model={MODEL_VARIANT_LABELS[model]}&poses={args.poses}"
             )
             frames.append(harness.start_webcam(page))
         for page in pages:
@@ -390,7 +389,7 @@ def report(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--model", nargs="+", default=["lite"], choices=list(MODEL_LABELS), help="models"
+        "--model", nargs="+", default=["lite"], choices=list(MODEL_VARIANT_LABELS), help="models"
     )
     parser.add_argument("--seconds", type=float, default=20.0, help="measured window")
     parser.add_argument("--sessions", type=int, default=1, help="browser sessions at once")

@@ -27,7 +27,7 @@ from .imageio import (
 from .landmarks import LANDMARK_NAMES, NUM_LANDMARKS, POSE_CONNECTIONS
 from .models import ModelFileError, model_path, verified_model_path
 from .results import PersonPose, PoseResult
-from .settings import MODEL_VARIANTS, DetectorSettings, ModelVariant
+from .settings import MODEL_VARIANT_LABELS, MODEL_VARIANTS, DetectorSettings, ModelVariant
 
 __all__ = [
     "CAMERA_PRESETS",
@@ -35,6 +35,7 @@ __all__ = [
     "JOINT_ANGLES",
     "LANDMARK_NAMES",
     "MODEL_VARIANTS",
+    "MODEL_VARIANT_LABELS",
     "NUM_LANDMARKS",
     "POSE_CONNECTIONS",
     "DetectorSettings",

@@ -26,7 +26,7 @@ from .detector import ImageDetector
 from .drawing import DrawingStyle, draw_poses
 from .imageio import ImageDecodeError, decode_image, rgb_to_bgr
 from .models import ModelFileError
-from .settings import MAX_NUM_POSES, DetectorSettings
+from .settings import MAX_NUM_POSES, MODEL_VARIANTS, DetectorSettings
 
 EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     detect.add_argument(
         "--model",
-        choices=("lite", "full", "heavy"),
+        choices=MODEL_VARIANTS,
         default="full",
         help="model variant: lite is fastest, heavy most accurate (default: full)",
     )

@@ -88,8 +88,15 @@ def chart_layout(
     }
 
 
-def _rgb(colour: tuple[int, int, int]) -> str:
-    return f"rgb({colour[0]},{colour[1]},{colour[2]})"
+def css_rgb(colour: tuple[int, int, int]) -> str:
+    """An RGB triple (0-255, as :mod:`pose_core.drawing` keeps its colours) as the CSS
+    colour Plotly takes, e.g. ``(255, 145, 0)`` -> ``"rgb(255,145,0)"``.
+
+    The charts draw with the overlays' own colours, so a person or body side looks the
+    same in a chart as on the image.
+    """
+    red, green, blue = colour
+    return f"rgb({red},{green},{blue})"
 
 
 def _to_plot_axes(xyz: np.ndarray) -> np.ndarray:
@@ -148,7 +155,7 @@ def _skeleton_traces(
                         y=ys,
                         z=zs,
                         mode="lines",
-                        line={"color": _rgb(colours[side]), "width": 7 if bright else 4},
+                        line={"color": css_rgb(colours[side]), "width": 7 if bright else 4},
                         opacity=1.0 if bright else DIM_OPACITY,
                         hoverinfo="skip",
                         showlegend=False,
@@ -179,7 +186,7 @@ def _skeleton_traces(
                     mode="markers",
                     marker={
                         "size": 5 if bright else 4,
-                        "color": _rgb(colours[side]),
+                        "color": css_rgb(colours[side]),
                         "line": {"color": "#141414", "width": 1},
                     },
                     opacity=1.0 if bright else DIM_OPACITY,
@@ -289,7 +296,7 @@ def _label_trace(points: np.ndarray, text: str, colour: tuple[int, int, int]) ->
         z=[z],
         mode="text",
         text=[text],
-        textfont={"color": _rgb(colour), "size": 14},
+        textfont={"color": css_rgb(colour), "size": 14},
         hoverinfo="skip",
         showlegend=False,
         name=text,

@@ -25,9 +25,9 @@ from .figures import (
     _check_camera,
     _empty_figure,
     _equal_scale_scene,
-    _rgb,
     _to_plot_axes,
     chart_layout,
+    css_rgb,
 )
 from .landmarks import (
     LANDMARK_INDEX,
@@ -157,7 +157,7 @@ def figure_angles_over_time(
     times = rows["time_s"].to_numpy()
     for joint in joints:
         side, part = _side_and_part(joint)
-        colour = _rgb(_SIDE_COLOURS[side])
+        colour = css_rgb(_SIDE_COLOURS[side])
         values = rows[joint].to_numpy(dtype=np.float64)
         reliable = rows[f"{joint}_visibility"].to_numpy() >= visibility_threshold
         label = joint.replace("_", " ")
@@ -247,7 +247,7 @@ def figure_coordinates_over_time(
     styles = {}
     for name in landmarks:
         side = side_of(LANDMARK_INDEX[name])
-        styles[name] = (_rgb(_SIDE_COLOURS[side]), dashes[seen_per_side.get(side, 0) % 6])
+        styles[name] = (css_rgb(_SIDE_COLOURS[side]), dashes[seen_per_side.get(side, 0) % 6])
         seen_per_side[side] = seen_per_side.get(side, 0) + 1
     visible = rows.landmarks[:, :, 3] >= visibility_threshold
     for r, coordinate in enumerate(coordinates, start=1):
@@ -360,7 +360,7 @@ def _trace_styles() -> list[go.Scatter3d]:
     )
     traces = []
     for kind, side, bright in _TRACE_KEYS:
-        colour = _rgb(_SIDE_COLOURS[side])
+        colour = css_rgb(_SIDE_COLOURS[side])
         name = f"{side} {kind}" + ("" if bright else " (low visibility)")
         opacity = 1.0 if bright else DIM_OPACITY
         if kind == "bones":

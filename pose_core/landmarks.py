@@ -1,6 +1,10 @@
-"""The 33 BlazePose landmarks: names, skeleton edges and body sides."""
+"""The 33 BlazePose landmarks: names, skeleton edges, body sides and a person's size."""
 
 from __future__ import annotations
+
+import math
+
+import numpy as np
 
 LANDMARK_NAMES: tuple[str, ...] = (
     "nose",
@@ -73,3 +77,26 @@ BODY_PARTS: dict[str, tuple[int, ...]] = {
     "hips_legs": (23, 24, 25, 26, 27, 28),
     "feet": (29, 30, 31, 32),
 }
+
+
+def person_size(xy: np.ndarray) -> float:
+    """How big a person is: the diagonal of their landmarks' bounding box.
+
+    Distances between two estimates of a person only mean something relative to the
+    person: 10 px is a miss on someone 60 px tall and noise on someone filling the
+    frame. The diagonal uses both extents, so a person lying down or seen from above
+    (wide, not tall) is not taken for a small one. Landmarks out of frame count: their
+    estimated positions still say how big the person is.
+
+    Args:
+        xy: (N, 2) landmark positions, in pixels or normalised units (the size comes
+            back in the same units). Rows with a NaN or infinity are skipped.
+
+    Returns:
+        The diagonal, or NaN with fewer than two usable landmarks.
+    """
+    points = np.asarray(xy, dtype=np.float64)
+    points = points[np.isfinite(points).all(axis=1)]
+    if len(points) < 2:
+        return math.nan
+    return float(np.linalg.norm(points.max(axis=0) - points.min(axis=0)))

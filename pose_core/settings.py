@@ -6,7 +6,10 @@ import dataclasses
 from typing import Literal, get_args
 
 ModelVariant = Literal["lite", "full", "heavy"]
-MODEL_VARIANTS: tuple[str, ...] = get_args(ModelVariant)
+MODEL_VARIANTS: tuple[ModelVariant, ...] = get_args(ModelVariant)
+# What users read: the settings panel (and so the share links' ``model=``), the charts'
+# legends and the tables all show these.
+MODEL_VARIANT_LABELS: dict[ModelVariant, str] = {"lite": "Lite", "full": "Full", "heavy": "Heavy"}
 MAX_NUM_POSES = 10
 
 

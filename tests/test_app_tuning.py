@@ -71,10 +71,10 @@ def test_sweeps_on_people_and_no_person_photos():
         assert f"Mean landmark visibility vs. {label}" in titles
     assert "Landmarks drawn at full strength vs. visibility threshold" in titles
 
-    (sweep,) = at.session_state["_tuning_sweeps"].values()
-    assert sweep["settings"].model_variant == "lite"
+    (sweep,) = at.session_state["_tuning_lab"].sweeps.values()
+    assert sweep.settings.model_variant == "lite"
     for parameter in ("detection", "presence"):
-        per_image = sweep[parameter]
+        per_image = sweep.sweep(parameter).table
         assert set(per_image["label"]) == {
             "messi5.jpg", "basketball2.png", "chelsea.png", "coffee.png"
         }  # fmt: skip
@@ -86,8 +86,8 @@ def test_sweeps_on_people_and_no_person_photos():
             # Presence must be monotone (derived from nested runs); detection is on
             # these photos.
             assert tuning.is_non_increasing(frame.sort_values("threshold")["people"])
-    assert sweep["presence"]["derived"].all()
-    assert sweep["presence_runs"] < sweep["presence_naive"]
+    assert sweep.presence.table["derived"].all()
+    assert sweep.presence.model_runs < sweep.presence.naive_runs
 
     # The heatmap's rows are the file names; the flips tables list the switches.
     heatmaps = [s for s in _chart_specs(at).values() if s["data"][0]["type"] == "heatmap"]
@@ -103,9 +103,9 @@ def test_sweeps_on_people_and_no_person_photos():
     assert detection_flips.loc["coffee.png", "to_threshold"] <= 0.5
 
     # A rerun shows the cached sweep without running anything.
-    runs = len(at.session_state["_tuning_runs"])
+    runs = len(at.session_state["_tuning_lab"].runs)
     at.run()
-    assert len(at.session_state["_tuning_runs"]) == runs
+    assert len(at.session_state["_tuning_lab"].runs) == runs
     assert len(_titles(at)) == len(titles)
 
 
@@ -189,7 +189,7 @@ def test_video_frames_join_the_set():
     at.slider(key="tuning_frames").set_value(4).run()
     assert_no_exception(at)
     assert any("4 images in the set: 4 video frames" in e.label for e in at.expander)
-    (frames,) = at.session_state["_tuning_frames"].values()
+    frames = at.session_state["_tuning_lab"].video.images
     assert [f.label.split(" @ ")[0] for f in frames] == ["vtest.avi"] * 4
     assert len({f.key for f in frames}) == 4
 

@@ -19,7 +19,7 @@ from pose_core import (
     figure_image_space,
 )
 from pose_core.drawing import LEFT_COLOUR, RIGHT_COLOUR
-from pose_core.figures import DIM_OPACITY
+from pose_core.figures import DIM_OPACITY, css_rgb
 from pose_core.landmarks import LANDMARK_INDEX, side_of
 from tests.conftest import FIXTURES
 
@@ -33,10 +33,6 @@ def results() -> dict[str, PoseResult]:
         }
     assert found["messi5.jpg"].num_poses == 1 and found["basketball2.png"].num_poses == 2
     return found
-
-
-def _rgb(colour) -> str:
-    return f"rgb({colour[0]},{colour[1]},{colour[2]})"
 
 
 def _lines(figure):
@@ -61,8 +57,8 @@ def test_bones_are_lines_coloured_by_side(results):
     # Every bone once: segments are separated by None in one trace per side.
     assert sum(list(t.x).count(None) for t in lines) == len(POSE_CONNECTIONS)
     colours = {t.name.split(" ")[2]: t.line.color for t in lines}
-    assert colours["left"] == _rgb(LEFT_COLOUR)
-    assert colours["right"] == _rgb(RIGHT_COLOUR)
+    assert colours["left"] == css_rgb(LEFT_COLOUR)
+    assert colours["right"] == css_rgb(RIGHT_COLOUR)
     for trace in _markers(figure):
         side = trace.name.split(" ")[2]
         assert {side_of(LANDMARK_INDEX[row[0]]) for row in trace.customdata} == {side}
@@ -185,3 +181,7 @@ def test_no_person_gives_a_message_not_an_error():
         figure = make(PoseResult.empty(640, 480))
         assert figure.layout.annotations[0].text == "No person detected"
         assert not figure.data
+
+
+def test_css_rgb_is_the_colour_plotly_takes():
+    assert css_rgb(LEFT_COLOUR) == "rgb(255,145,0)"

@@ -1,4 +1,5 @@
-"""The hand-copied skeleton in pose_core.landmarks against MediaPipe's own definitions.
+"""pose_core.landmarks: the hand-copied skeleton against MediaPipe's own definitions,
+and a person's size.
 
 pose_core keeps the landmark names and bones as plain tuples, so that drawing, tables
 and figures need no MediaPipe import (0.4-1.5 s, see ``detector.load_mediapipe``);
@@ -8,9 +9,12 @@ landmarks differently.
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 from mediapipe.tasks.python.vision import PoseLandmark, PoseLandmarksConnections
 
-from pose_core.landmarks import LANDMARK_NAMES, NUM_LANDMARKS, POSE_CONNECTIONS
+from pose_core.landmarks import LANDMARK_NAMES, NUM_LANDMARKS, POSE_CONNECTIONS, person_size
 
 
 def test_landmark_names_and_order_are_mediapipes() -> None:
@@ -25,3 +29,9 @@ def test_connections_are_mediapipes() -> None:
     # The same bones, each once, each from the same end (the order of the list does not
     # matter).
     assert sorted(POSE_CONNECTIONS) == sorted(theirs)
+
+
+def test_person_size_is_the_bounding_box_diagonal_of_finite_landmarks():
+    xy = np.array([[10.0, 20.0], [40.0, 60.0], [25.0, 30.0], [np.nan, 500.0], [np.inf, 0.0]])
+    assert person_size(xy) == 50.0  # a 30 x 40 box; the NaN and infinite rows skipped
+    assert math.isnan(person_size(xy[:1])) and math.isnan(person_size(np.zeros((0, 2))))

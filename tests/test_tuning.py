@@ -17,7 +17,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pose_core import DetectorSettings, ImageDetector, PersonPose, PoseResult, tuning
-from pose_core import figures_tuning as figs
 from pose_core.landmarks import BODY_PARTS, NUM_LANDMARKS
 from pose_core.video import VideoDecodeError
 from tests.conftest import NO_PERSON_PHOTOS, fixture_path, load_rgb
@@ -85,6 +84,17 @@ def test_images_are_keyed_by_content_and_large_ones_downscaled():
     assert (image.width, image.height) == (tuning.LAB_MAX_SIDE, 1200)
     assert not image.rgb_image.flags.writeable
     assert tuning.unique_labels(["x", "y", "x", "x"]) == ["x", "y", "x (2)", "x (3)"]
+
+    frame = tuning.SampledFrame(2.04, rgb)
+    many = [a, b, a, *tuning.video_frame_images("clip.mp4", [frame])]
+    assert [i.label for i in tuning.image_set(many)] == [
+        "a.png",
+        "b.png",
+        "a.png (2)",
+        "clip.mp4 @ 2.0 s",
+    ]
+    assert [i.label for i in tuning.image_set(many, max_images=2)] == ["a.png", "b.png"]
+    assert tuning.source_counts(many) == {"upload": 3, "video": 1}
 
 
 # ---- the bisection ---------------------------------------------------------------------
@@ -162,7 +172,8 @@ def test_identify_poses_needs_an_exact_ordered_subset(images):
 
 def test_presence_sweep_is_derived_exactly_with_fewer_runs(images, cache):
     runner = tuning.Runner(cache)
-    derived = tuning.presence_sweep(images, LOW_DETECTION, runner, COARSE)
+    sweep = tuning.presence_sweep(images, LOW_DETECTION, runner, COARSE)
+    derived = sweep.table
     direct = _direct(images, LOW_DETECTION, "min_pose_presence_confidence", COARSE)
 
     assert derived["derived"].all()  # every image's runs were nested
@@ -174,6 +185,7 @@ def test_presence_sweep_is_derived_exactly_with_fewer_runs(images, cache):
     assert derived.groupby("image")["people"].nunique().max() > 1
     # ...from far fewer model runs than one per threshold and image.
     assert runner.inferences < len(images) * len(COARSE) * 0.7
+    assert sweep.model_runs == runner.inferences and sweep.naive_runs == len(images) * len(COARSE)
     # Counts can only fall as the presence threshold rises, and nobody passes 1.0.
     for _, frame in derived.groupby("image"):
         assert tuning.is_non_increasing(frame.sort_values("threshold")["people"])
@@ -183,14 +195,14 @@ def test_presence_sweep_is_derived_exactly_with_fewer_runs(images, cache):
 def test_detection_sweep_runs_every_threshold_and_caches(images, cache):
     base = LITE.replace(num_poses=2)
     runner = tuning.Runner(cache)
-    sweep = tuning.detection_sweep(images, base, runner, COARSE)
+    sweep = tuning.detection_sweep(images, base, runner, COARSE).table
     assert list(sweep.columns) == tuning.SWEEP_COLUMNS
     assert len(sweep) == len(images) * len(COARSE) and not sweep["derived"].any()
     assert runner.inferences <= len(images) * len(COARSE)
     assert runner.landmarkers == len(COARSE)  # one landmarker per threshold, not per image
 
     again = tuning.Runner(cache)
-    pd.testing.assert_frame_equal(tuning.detection_sweep(images, base, again, COARSE), sweep)
+    pd.testing.assert_frame_equal(tuning.detection_sweep(images, base, again, COARSE).table, sweep)
     assert again.inferences == 0  # all from the cache
 
     at_default = tuning.at_threshold(sweep, 0.5).set_index("label")["people"]
@@ -225,8 +237,8 @@ def test_the_detection_threshold_moves_landmarks_so_it_cannot_be_derived(images,
 
     # Nor is the count monotone in the detection threshold: on one frame of vtest.avi
     # lowering it from 0.1 to 0.0 loses the one person lite found (up to two people).
-    _, rgb = tuning.sample_video_frames(fixture_path("vtest.avi"), 10)[1]
-    frame = tuning.make_image("vtest.avi @ 7.9 s", rgb, "video")
+    sampled = tuning.sample_video_frames(fixture_path("vtest.avi"), 10)[1]
+    frame = tuning.make_image("vtest.avi @ 7.9 s", sampled.rgb_frame, "video")
     two = LITE.replace(num_poses=2)
     counts = tuning.Runner(cache).run(
         [(frame, tuning.lab_settings(two, min_pose_detection_confidence=t)) for t in (0.0, 0.1)]
@@ -238,17 +250,22 @@ def test_the_detection_threshold_moves_landmarks_so_it_cannot_be_derived(images,
 
 
 def test_summary_and_flips_from_a_hand_made_sweep():
-    per_image = pd.DataFrame(
-        [
-            ("a", "A", 0.0, 2, 0.5, False),
-            ("a", "A", 0.5, 1, 0.8, False),
-            ("a", "A", 1.0, 0, math.nan, False),
-            ("b", "B", 0.0, 0, math.nan, False),
-            ("b", "B", 0.5, 1, 0.6, False),
-            ("b", "B", 1.0, 0, math.nan, False),
-        ],
-        columns=tuning.SWEEP_COLUMNS,
+    sweep = tuning.Sweep(
+        "presence",
+        tuple(
+            tuning.SweepPoint(*row)
+            for row in [
+                ("a", "A", 0.0, 2, 0.5, False),
+                ("a", "A", 0.5, 1, 0.8, False),
+                ("a", "A", 1.0, 0, math.nan, False),
+                ("b", "B", 0.0, 0, math.nan, False),
+                ("b", "B", 0.5, 1, 0.6, False),
+                ("b", "B", 1.0, 0, math.nan, False),
+            ]
+        ),
     )
+    per_image = sweep.table
+    assert list(per_image.columns) == tuning.SWEEP_COLUMNS
     summary = tuning.summarise_sweep(per_image)
     assert summary["people"].tolist() == [2, 2, 0]
     assert summary["images_with_people"].tolist() == [1, 2, 0]
@@ -265,11 +282,17 @@ def test_summary_and_flips_from_a_hand_made_sweep():
     ]
     assert tuning.at_threshold(per_image, 0.4)["threshold"].unique().tolist() == [0.5]
     assert tuning.summarise_sweep(per_image.iloc[:0]).empty
+    # The sweep's own views are the same functions' results.
+    pd.testing.assert_frame_equal(sweep.summary, summary)
+    pd.testing.assert_frame_equal(sweep.flips, flips)
+    assert sweep.count_at(0.4) == tuning.SweepCount(0.5, 2, 2, 2)
+    assert sweep.count_at(0.9) == tuning.SweepCount(1.0, 0, 0, 2)
+    assert tuning.Sweep("presence", ()).count_at(0.5) is None
 
 
 def test_visibility_survival_per_body_part(images, cache):
     results = tuning.Runner(cache).run([(image, tuning.lab_settings(LITE)) for image in images])
-    survival = tuning.visibility_survival(results)
+    survival = tuning.visibility_survival(results).table
     people = sum(r.num_poses for r in results)
     assert set(survival["body_part"]) == {*BODY_PARTS, "all"}
     for part, frame in survival.groupby("body_part"):
@@ -284,7 +307,17 @@ def test_visibility_survival_per_body_part(images, cache):
     at = survival[survival["threshold"] == 0.7].set_index("body_part")["fraction"]
     assert at["hips_legs"] < at["face"]
 
+    typed = tuning.visibility_survival(results)
+    assert typed.at(0.52).kept == direct and typed.at(0.52).threshold == 0.5
+    assert typed.at(0.7, "hips_legs").fraction == at["hips_legs"]
+    table = typed.fractions((0.3, 0.5, 0.33))  # 0.33 is not on the grid
+    assert list(table.columns) == [0.3, 0.5] and table.loc["All landmarks", 0.5] == pytest.approx(
+        direct / (NUM_LANDMARKS * people)
+    )
+
     empty = tuning.visibility_survival([PoseResult.empty(10, 10)])
+    assert not empty.found_anyone
+    empty = empty.table
     assert (empty["total"] == 0).all() and empty["fraction"].isna().all()
 
 
@@ -303,12 +336,12 @@ def test_people_are_matched_by_landmark_distance(images, cache):
     w, h = pair.image_width, pair.image_height
     swapped = PoseResult((_shifted(pair, 1, 6.0), _shifted(pair, 0, 6.0)), w, h)
     matches = tuning.match_people(pair, swapped)
-    assert [(i, j) for i, j, _ in matches] == [(0, 1), (1, 0)]
-    assert all(d == pytest.approx(6.0, abs=1e-3) for _, _, d in matches)
+    assert [(m.reference, m.other) for m in matches] == [(0, 1), (1, 0)]
+    assert all(m.mean_px == pytest.approx(6.0, abs=1e-3) for m in matches)
     np.testing.assert_allclose(tuning.landmark_distances(pair, 0, swapped, 1), 6.0, atol=1e-3)
     # Someone half an image away is another person, not a bad estimate of this one.
     far = PoseResult((_shifted(pair, 0, w / 2),), w, h)
-    assert all(i != 0 for i, _, _ in tuning.match_people(pair, far))
+    assert all(m.reference != 0 for m in tuning.match_people(pair, far))
     assert tuning.match_people(pair, PoseResult.empty(w, h)) == []
 
 
@@ -350,6 +383,10 @@ def test_comparing_lite_full_and_heavy(images):
     assert (comparison.per_landmark["pairs"] == 1).all()
     per_image = comparison.per_image.set_index(["label", "variant"])
     assert math.isnan(per_image.loc[("chelsea.png", "lite"), "mean_px"])
+    assert math.isnan(comparison.distance("lite", pair[1].key))
+    assert (
+        comparison.distance("full", pair[0].key) == per_image.loc[("messi5.jpg", "full"), "mean_px"]
+    )
     assert [image.key for image in comparison.images] == [image.key for image in pair]
     with pytest.raises(ValueError, match="reference"):
         tuning.compare_variants(pair, {"lite": runs["lite"]})
@@ -361,9 +398,9 @@ def test_comparing_lite_full_and_heavy(images):
 def test_video_frames_are_sampled_across_the_clip():
     frames = tuning.sample_video_frames(fixture_path("vtest.avi"), count=5, max_side=384)
     assert len(frames) == 5
-    times = [t for t, _ in frames]
+    times = [f.time_s for f in frames]
     assert times == sorted(times) and times[-1] - times[0] > 30  # spread over the 79 s clip
-    for _, rgb in frames:
+    for rgb in (f.rgb_frame for f in frames):
         assert rgb.dtype == np.uint8 and rgb.ndim == 3 and max(rgb.shape[:2]) <= 384
     with pytest.raises(VideoDecodeError):
         tuning.sample_video_bytes(b"not a video at all" * 100, 3)
@@ -376,33 +413,32 @@ def test_figures_escape_labels_and_keep_variant_colours(images, cache):
     runner = tuning.Runner(cache)
     evil = tuning.TuningImage(images[0].key, "<b>bold</b> & co.png", images[0].rgb_image)
     sweep = tuning.detection_sweep([evil, *images[1:3]], LITE.replace(num_poses=2), runner, COARSE)
-    heatmap = figs.figure_sweep_heatmap(sweep, "detection", current=0.5, pick=0.6)
+    heatmap = tuning.figure_sweep_heatmap(sweep, current=0.5, pick=0.6)
     assert heatmap.data[0].y[0] == "&lt;b&gt;bold&lt;/b&gt; &amp; co.png"
     spec = json.loads(heatmap.to_json())
     assert [s["x0"] for s in spec["layout"]["shapes"]] == [0.5, 0.6]
 
-    summary = tuning.summarise_sweep(sweep)
-    people = figs.figure_sweep_people(summary, "detection", current=0.5, pick=0.5)
-    assert list(people.data[0].y) == summary["people"].tolist()
+    people = tuning.figure_sweep_people(sweep, current=0.5, pick=0.5)
+    assert list(people.data[0].y) == sweep.summary["people"].tolist()
     assert len(people.layout.shapes) == 1  # pick equal to the sidebar: one line
 
-    fake = pd.DataFrame(
-        {
-            "variant": ["lite", "full", "heavy"],
-            "median_ms": [5.0, 6.0, 9.0],
-            "median_ms_people": [10.0, 20.0, 40.0],
-            "timed_calls": [6, 6, 6],
-            "mean_px_visible": [8.0, 5.0, 0.0],
-        }
-    )
-    bars = figs.figure_inference_time(fake)
-    assert list(bars.data[0].marker.color) == [figs.VARIANT_COLOURS[v] for v in fake["variant"]]
-    points = figs.figure_speed_accuracy(fake)
+    unused = {"relative_time": math.nan, "people": 1, "images_with_people": 1}
+    unused |= {"mean_visibility": math.nan, "matched": 1, "unmatched": 0, "mean_px": math.nan}
+    fake = [
+        tuning.VariantSummary(
+            variant=variant, median_ms=ms, median_ms_people=ms_people, timed_calls=6,
+            mean_px_visible=px, **unused,
+        )
+        for variant, ms, ms_people, px in (
+            ("lite", 5.0, 10.0, 8.0), ("full", 6.0, 20.0, 5.0), ("heavy", 9.0, 40.0, 0.0)
+        )
+    ]  # fmt: skip
+    bars = tuning.figure_inference_time(fake)
+    assert list(bars.data[0].marker.color) == [tuning.VARIANT_COLOURS[s.variant] for s in fake]
+    points = tuning.figure_speed_accuracy(fake)
     assert [t.marker.color for t in points.data] == [
-        figs.VARIANT_COLOURS[v] for v in fake["variant"]
+        tuning.VARIANT_COLOURS[s.variant] for s in fake
     ]
     assert [t.x[0] for t in points.data] == [10.0, 20.0, 40.0]
-    assert figs.short_landmark_name("left_eye_inner") == "L eye inner"
-    assert figs.figure_sweep_people(
-        tuning.summarise_sweep(sweep.iloc[:0]), "presence"
-    ).layout.annotations
+    assert tuning.short_landmark_name("left_eye_inner") == "L eye inner"
+    assert tuning.figure_sweep_people(tuning.Sweep("presence", ())).layout.annotations

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from pose_core import MODEL_VARIANTS, DetectorSettings, DrawingStyle
+from pose_core import MODEL_VARIANT_LABELS, MODEL_VARIANTS, DetectorSettings, DrawingStyle
 from pose_core.settings import MAX_NUM_POSES
 
 # Widget keys, which are also the URL query parameter names.
@@ -27,7 +27,6 @@ SEGMENTATION = "segmentation"
 
 _STATE_KEY = "_app_settings"
 
-MODEL_LABELS = {"lite": "Lite", "full": "Full", "heavy": "Heavy"}
 MODEL_HELP = (
     "**Lite** is the fastest (best for the webcam on a laptop), **Full** balances speed "
     "and accuracy, **Heavy** is the most accurate and the slowest."
@@ -63,7 +62,7 @@ class AppSettings:
         d = self.detector
         return {
             # A bound segmented control matches URL values against its labels.
-            MODEL: MODEL_LABELS[d.model_variant],
+            MODEL: MODEL_VARIANT_LABELS[d.model_variant],
             POSES: str(d.num_poses),
             DETECTION: _number(d.min_pose_detection_confidence),
             PRESENCE: _number(d.min_pose_presence_confidence),
@@ -125,7 +124,7 @@ def render_sidebar() -> AppSettings:
             MODEL_VARIANTS,
             default=defaults[MODEL],
             required=True,
-            format_func=MODEL_LABELS.get,
+            format_func=MODEL_VARIANT_LABELS.get,
             key=MODEL,
             help=MODEL_HELP,
             bind="query-params",

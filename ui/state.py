@@ -14,6 +14,7 @@ import numpy as np
 import streamlit as st
 
 from pose_core import DetectorSettings, PoseResult
+from pose_core.bounded import BoundedDict
 from pose_core.imageio import fit_within_width, jpeg_bytes
 
 Source = Literal["sample", "upload", "snapshot"]
@@ -71,12 +72,25 @@ class Analysis:
         return jpeg_bytes(self.display_image)
 
 
+@dataclasses.dataclass(frozen=True)
+class _CacheKey:
+    """One input analysed with the settings a page asked for."""
+
+    input_key: str
+    requested: DetectorSettings
+
+
+def _analysis_cache() -> BoundedDict[_CacheKey, Analysis]:
+    init()
+    return st.session_state[_ANALYSIS_CACHE]
+
+
 def init() -> None:
     """Create this session's containers once (safe to call on every run)."""
     if _ANALYSES not in st.session_state:
         st.session_state[_ANALYSES] = []
     if _ANALYSIS_CACHE not in st.session_state:
-        st.session_state[_ANALYSIS_CACHE] = {}
+        st.session_state[_ANALYSIS_CACHE] = BoundedDict[_CacheKey, Analysis](MAX_CACHED_ANALYSES)
 
 
 def remember(analysis: Analysis) -> None:
@@ -100,34 +114,28 @@ def latest() -> Analysis | None:
 
 def cached(key: str, settings: DetectorSettings) -> Analysis | None:
     """A previous analysis of the same input with the same settings, if kept."""
-    init()
-    return st.session_state[_ANALYSIS_CACHE].get((key, settings))
+    return _analysis_cache().get(_CacheKey(key, settings))
 
 
 def cached_decode(key: str) -> tuple[np.ndarray, tuple[int, int] | None] | None:
     """The decoded image of input ``key`` and its full size (see :class:`Analysis`) from
     any kept analysis (decode once, not per settings value)."""
-    init()
-    for (cached_key, _), analysis in st.session_state[_ANALYSIS_CACHE].items():
-        if cached_key == key:
+    for cache_key, analysis in _analysis_cache().items():
+        if cache_key.input_key == key:
             return analysis.rgb_image, analysis.full_size
     return None
 
 
 def store(analysis: Analysis, requested: DetectorSettings) -> None:
     """Keep ``analysis`` for reruns with the same input and ``requested`` settings."""
-    init()
-    cache: dict = st.session_state[_ANALYSIS_CACHE]
-    cache[(analysis.key, requested)] = analysis
-    while len(cache) > MAX_CACHED_ANALYSES:
-        cache.pop(next(iter(cache)))  # oldest first: dicts keep insertion order
+    _analysis_cache()[_CacheKey(analysis.key, requested)] = analysis
 
 
 def forget_missing(keys: set[str], prefix: str) -> None:
     """Drop cached analyses under ``prefix`` whose input is gone (a removed upload)."""
-    init()
-    cache: dict = st.session_state[_ANALYSIS_CACHE]
-    for cache_key in [k for k in cache if k[0].startswith(prefix) and k[0] not in keys]:
+    cache = _analysis_cache()
+    gone = [k for k in cache if k.input_key.startswith(prefix) and k.input_key not in keys]
+    for cache_key in gone:
         del cache[cache_key]
 
 

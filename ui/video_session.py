@@ -19,6 +19,7 @@ from typing import Protocol
 
 import streamlit as st
 
+from pose_core.bounded import BoundedDict
 from pose_core.settings import DetectorSettings
 from pose_core.smoothing import SmoothingParams
 from pose_core.video import (
@@ -95,7 +96,9 @@ class VideoSession:
     def __init__(self) -> None:
         # Deleted when the session's state is dropped (its finaliser runs) or at exit.
         self._tmpdir = tempfile.TemporaryDirectory(prefix="posescope-video-")
-        self.results: dict[ResultKey, VideoResult] = {}
+        self.results: BoundedDict[ResultKey, VideoResult] = BoundedDict(
+            MAX_RESULTS, on_evict=_delete_video
+        )
         self._latest: dict[str, ResultKey] = {}  # digest -> the last result's key
         self.errors: dict[ResultKey, str] = {}
         self._digests: dict[str, str] = {}  # upload file id -> sha256
@@ -172,10 +175,12 @@ class VideoSession:
     def _store(self, key: ResultKey, result: VideoResult) -> None:
         self.results[key] = result
         self._latest[key.digest] = key
-        while len(self.results) > MAX_RESULTS:
-            old = self.results.pop(next(iter(self.results)))  # dicts keep insertion order
-            if old.video_path is not None:
-                old.video_path.unlink(missing_ok=True)
+
+
+def _delete_video(_key: ResultKey, result: VideoResult) -> None:
+    """An evicted result's annotated video goes with it."""
+    if result.video_path is not None:
+        result.video_path.unlink(missing_ok=True)
 
 
 def current() -> VideoSession:

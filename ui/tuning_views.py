@@ -1,0 +1,133 @@
+"""What the Tuning lab page shows of its results: text, tables and charts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from pose_core import MODEL_VARIANT_LABELS, tuning
+from pose_core.settings import ModelVariant
+
+from .tuning_lab import Pick
+
+# The visibility thresholds the survival table lists.
+SURVIVAL_TABLE_THRESHOLDS = (0.3, 0.5, 0.7, 0.9)
+
+
+def chart(container: Any, figure: Any, key: str) -> None:
+    # theme=None keeps the figures' own dark style (Streamlit's theme recolours text).
+    container.plotly_chart(figure, key=key, theme=None, config={"displaylogo": False})
+
+
+def people(n: int) -> str:
+    return "1 person" if n == 1 else f"{n} people"
+
+
+def count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None or np.isnan(value) else f"{value:.0%}"
+
+
+def survival_table(survival: tuning.Survival) -> pd.DataFrame | None:
+    """The share of each body part's landmarks kept at a few thresholds, as text (None
+    if nobody was found)."""
+    table = survival.fractions(SURVIVAL_TABLE_THRESHOLDS)
+    if table.columns.empty:
+        return None
+    table.columns = [f"≥ {t:.1f}" for t in table.columns]
+    return table.map(percent)
+
+
+def comparison_table(comparison: tuning.Comparison) -> pd.DataFrame:
+    """The comparison's summary, one row per variant, in :data:`COMPARISON_COLUMNS`."""
+    summary = comparison.summary.copy()
+    summary["variant"] = summary["variant"].map(MODEL_VARIANT_LABELS)
+    return summary[list(COMPARISON_COLUMNS)]
+
+
+COMPARISON_COLUMNS = {
+    "variant": st.column_config.TextColumn("model"),
+    "median_ms_people": st.column_config.NumberColumn(
+        "median time",
+        format="%.1f ms",
+        help="Median inference time on this server, over images where the model found "
+        "someone: only there does the landmark model (which differs between the three) run.",
+    ),
+    "median_ms": st.column_config.NumberColumn(
+        "… all images",
+        format="%.1f ms",
+        help="Median over every image. With nobody in view only the person detector runs, "
+        "and it is the same model in all three.",
+    ),
+    "relative_time": st.column_config.NumberColumn(
+        "time vs Heavy", format="%.2f×", help="Median time relative to Heavy's."
+    ),
+    "people": st.column_config.NumberColumn("people"),
+    "mean_visibility": st.column_config.NumberColumn("mean visibility", format="%.2f"),
+    "matched": st.column_config.NumberColumn(
+        "matched to Heavy", help="People paired with one Heavy found in the same image."
+    ),
+    "unmatched": st.column_config.NumberColumn(
+        "unmatched", help="People found by this model or by Heavy but not both."
+    ),
+    "mean_px": st.column_config.NumberColumn(
+        "distance to Heavy", format="%.1f px", help="Mean landmark distance, all landmarks."
+    ),
+    "mean_px_visible": st.column_config.NumberColumn(
+        "… visible ones",
+        format="%.1f px",
+        help=f"Mean distance over landmarks Heavy sees (visibility ≥ "
+        f"{tuning.AGREEMENT_VISIBILITY:.1f}).",
+    ),
+}
+
+
+def overlay_caption(comparison: tuning.Comparison, variant: ModelVariant, index: int) -> str:
+    """ "Lite: 1 person, 4.2 px from Heavy" for image ``index`` of the comparison."""
+    result = comparison.runs[variant].results[index]
+    distance = comparison.distance(variant, comparison.images[index].key)
+    agreement = (
+        "" if variant == comparison.reference or np.isnan(distance)
+        else f", {distance:.1f} px from Heavy"
+    )  # fmt: skip
+    return f"{MODEL_VARIANT_LABELS[variant]}: {people(result.num_poses)}{agreement}"
+
+
+def set_description(images: Sequence[tuning.TuningImage]) -> str:
+    """ "12 images in the set: 4 samples, 8 uploads"."""
+    nouns = {"sample": "sample", "upload": "upload", "video": "video frame"}
+    parts = [count(n, nouns[source]) for source, n in tuning.source_counts(images).items()]
+    return f"{count(len(images), 'image')} in the set: {', '.join(parts)}"
+
+
+def pick_summary(sweeps: tuning.SweepSet | None, pick: Pick) -> str | None:
+    """What the last sweep found at the picked thresholds (nearest grid values)."""
+    if sweeps is None:
+        return None
+    lines = []
+    for parameter, value in (("detection", pick.detection), ("presence", pick.presence)):
+        found = sweeps.sweep(parameter).count_at(value)
+        if found is not None:
+            lines.append(
+                f"- At {parameter} {found.threshold:.2f}: **{found.people} people** in "
+                f"{found.images_with_people} of {found.images} images"
+            )
+    point = sweeps.survival.at(pick.visibility)
+    if point is not None and point.total:
+        lines.append(
+            f"- At visibility {point.threshold:.2f}: **{percent(point.fraction)}** of "
+            "landmarks drawn at full strength"
+        )
+    if not lines:
+        return None
+    return (
+        f"In the last sweep ({MODEL_VARIANT_LABELS[sweeps.settings.model_variant]}, the "
+        "other threshold held at its sidebar value; nearest grid value):\n" + "\n".join(lines)
+    )
