@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 LANDMARK_NAMES: tuple[str, ...] = (
@@ -79,6 +77,32 @@ BODY_PARTS: dict[str, tuple[int, ...]] = {
 }
 
 
+def landmark_span(xy: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+    """A person's extent: the (width, height) of their landmarks' bounding box.
+
+    The one definition of how big a person is; callers reduce it to the single number
+    their thresholds were calibrated on (:func:`person_size`'s diagonal for comparing
+    poses, the longest side for tracking, the mean side for smoothing speeds).
+
+    Args:
+        xy: (N, 2) landmark positions, in pixels or normalised units (the extent comes
+            back in the same units). Rows with a NaN or infinity are skipped.
+        keep: Optional (N,) mask of the landmarks to use (say, the visible ones).
+
+    Returns:
+        (2,) width and height, or NaN twice with fewer than two usable landmarks.
+    """
+    points = np.asarray(xy, dtype=np.float64)
+    usable = np.isfinite(points).all(axis=1)
+    if keep is not None:
+        usable &= keep
+    points = points[usable]
+    if len(points) < 2:
+        return np.full(2, np.nan)
+    span: np.ndarray = points.max(axis=0) - points.min(axis=0)
+    return span
+
+
 def person_size(xy: np.ndarray) -> float:
     """How big a person is: the diagonal of their landmarks' bounding box.
 
@@ -89,14 +113,9 @@ def person_size(xy: np.ndarray) -> float:
     estimated positions still say how big the person is.
 
     Args:
-        xy: (N, 2) landmark positions, in pixels or normalised units (the size comes
-            back in the same units). Rows with a NaN or infinity are skipped.
+        xy: (N, 2) landmark positions (see :func:`landmark_span`).
 
     Returns:
         The diagonal, or NaN with fewer than two usable landmarks.
     """
-    points = np.asarray(xy, dtype=np.float64)
-    points = points[np.isfinite(points).all(axis=1)]
-    if len(points) < 2:
-        return math.nan
-    return float(np.linalg.norm(points.max(axis=0) - points.min(axis=0)))
+    return float(np.linalg.norm(landmark_span(xy)))

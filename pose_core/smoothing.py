@@ -15,6 +15,8 @@ import math
 
 import numpy as np
 
+from .landmarks import landmark_span
+
 # Columns of PersonPose.landmarks that are positions (x, y, z); visibility and presence
 # are scores, and smoothing them would only delay the dimming of a hidden joint.
 POSITION_COLUMNS = slice(0, 3)
@@ -133,7 +135,9 @@ class OneEuroFilter:
 
 
 def person_scale(landmarks: np.ndarray, min_visibility: float = JITTER_MIN_VISIBILITY) -> float:
-    """A person's size in normalised image units: mean of bounding-box width and height.
+    """A person's size in normalised image units: the mean side of their extent
+    (:func:`~pose_core.landmarks.landmark_span`), the scale the filter's ``beta`` was
+    tuned on.
 
     Args:
         landmarks: (33, 5) image landmarks (x, y, z, visibility, presence).
@@ -144,12 +148,11 @@ def person_scale(landmarks: np.ndarray, min_visibility: float = JITTER_MIN_VISIB
         The size, at least 0.01 (so a degenerate box does not blow up speeds).
     """
     xy = landmarks[:, :2]
-    keep = np.isfinite(xy).all(axis=1) & (landmarks[:, 3] >= min_visibility)
-    if keep.sum() < 2:
-        keep = np.isfinite(xy).all(axis=1)
-    if keep.sum() < 2:
+    span = landmark_span(xy, landmarks[:, 3] >= min_visibility)
+    if not np.isfinite(span).all():
+        span = landmark_span(xy)
+    if not np.isfinite(span).all():
         return 1.0
-    span = xy[keep].max(axis=0) - xy[keep].min(axis=0)
     return max(float(span.mean()), 0.01)
 
 

@@ -12,6 +12,7 @@ import dataclasses
 
 import numpy as np
 
+from .landmarks import landmark_span
 from .results import PersonPose, PoseResult
 from .smoothing import PoseSmoother, SmoothingParams
 
@@ -20,12 +21,16 @@ _TORSO = [11, 12, 23, 24]
 
 
 def _anchor(landmarks: np.ndarray) -> tuple[np.ndarray, float]:
-    """A person's position (torso centre, normalised) and size, for matching."""
+    """A person's position (torso centre, normalised) and size, for matching.
+
+    The size is the longest side of the person's extent: ``max_jump`` is in those units.
+    """
     torso = landmarks[_TORSO, :2]
     torso = torso[np.isfinite(torso).all(axis=1)]
     xy = landmarks[:, :2][np.isfinite(landmarks[:, :2]).all(axis=1)]
     centre = torso.mean(axis=0) if len(torso) else xy.mean(axis=0)
-    size = float((xy.max(axis=0) - xy.min(axis=0)).max()) if len(xy) > 1 else 0.1
+    span = landmark_span(xy)
+    size = float(span.max()) if np.isfinite(span).all() else 0.1
     return centre, max(size, 0.02)
 
 

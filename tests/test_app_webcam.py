@@ -270,7 +270,7 @@ def test_stopping_a_recording_waits_for_the_frame_being_recorded(frame):
         stats = processor.stats()
         assert (stats.frames, stats.people, stats.error) == (1, 1, None)
         (recording,) = stopped
-        assert recording.frames == 1
+        assert recording.frames_analysed == 1
         assert recording.table.frame.tolist() == [0]  # the person of that frame
         assert not processor.recording
     finally:

@@ -14,7 +14,13 @@ import math
 import numpy as np
 from mediapipe.tasks.python.vision import PoseLandmark, PoseLandmarksConnections
 
-from pose_core.landmarks import LANDMARK_NAMES, NUM_LANDMARKS, POSE_CONNECTIONS, person_size
+from pose_core.landmarks import (
+    LANDMARK_NAMES,
+    NUM_LANDMARKS,
+    POSE_CONNECTIONS,
+    landmark_span,
+    person_size,
+)
 
 
 def test_landmark_names_and_order_are_mediapipes() -> None:
@@ -35,3 +41,11 @@ def test_person_size_is_the_bounding_box_diagonal_of_finite_landmarks():
     xy = np.array([[10.0, 20.0], [40.0, 60.0], [25.0, 30.0], [np.nan, 500.0], [np.inf, 0.0]])
     assert person_size(xy) == 50.0  # a 30 x 40 box; the NaN and infinite rows skipped
     assert math.isnan(person_size(xy[:1])) and math.isnan(person_size(np.zeros((0, 2))))
+
+
+def test_landmark_span_is_the_box_of_the_kept_finite_landmarks():
+    xy = np.array([[0.1, 0.2], [0.5, 0.3], [0.3, 0.9], [np.nan, 0.0]])
+    np.testing.assert_allclose(landmark_span(xy), [0.4, 0.7])
+    visible = np.array([True, True, False, True])
+    np.testing.assert_allclose(landmark_span(xy, visible), [0.4, 0.1])
+    assert np.isnan(landmark_span(xy, np.array([True, False, False, True]))).all()
