@@ -186,7 +186,7 @@ def run_detect(args: argparse.Namespace) -> int:
     return status
 
 
-def _emit(record: dict) -> None:
+def _emit(record: dict[str, object]) -> None:
     sys.stdout.write(json.dumps(record, allow_nan=False) + "\n")
     sys.stdout.flush()
 
@@ -200,5 +200,5 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # Output piped into `head` and closed early: not an error of ours.
-        sys.stdout = None  # type: ignore[assignment]
+        sys.stdout = None
         return EXIT_OK

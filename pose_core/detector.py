@@ -6,7 +6,7 @@ import functools
 import threading
 import time
 import types
-from typing import Literal
+from typing import Any, Literal, Self
 
 import numpy as np
 
@@ -57,7 +57,9 @@ def load_mediapipe() -> types.SimpleNamespace:
     return types.SimpleNamespace(mp=mp, BaseOptions=BaseOptions, vision=vision)
 
 
-def _create_landmarker(settings: DetectorSettings, running_mode: Literal["IMAGE", "VIDEO"]):
+def _create_landmarker(
+    settings: DetectorSettings, running_mode: Literal["IMAGE", "VIDEO"]
+) -> Any:  # vision.PoseLandmarker: MediaPipe ships no types
     tasks = load_mediapipe()
     vision = tasks.vision
     options = vision.PoseLandmarkerOptions(
@@ -74,7 +76,7 @@ def _create_landmarker(settings: DetectorSettings, running_mode: Literal["IMAGE"
     return vision.PoseLandmarker.create_from_options(options)
 
 
-def _as_mp_image(rgb_image: np.ndarray):
+def _as_mp_image(rgb_image: np.ndarray) -> Any:  # mediapipe.Image
     if rgb_image.ndim != 3 or rgb_image.shape[2] != 3 or rgb_image.dtype != np.uint8:
         raise ValueError(
             f"expected an H x W x 3 uint8 RGB image, got {rgb_image.dtype} {rgb_image.shape}"
@@ -111,7 +113,7 @@ class _Detector:
                 self._landmarker = None
         _OPEN.discard(self)
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_exc: object) -> None:

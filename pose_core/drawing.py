@@ -63,7 +63,11 @@ def person_colours(person: int, num_people: int) -> dict[str, RGB]:
         return {"left": LEFT_COLOUR, "right": RIGHT_COLOUR, "center": CENTRE_COLOUR}
     hue = np.array(PERSON_COLOURS[person % len(PERSON_COLOURS)], dtype=np.float64)
     light = hue + (255 - hue) * 0.55
-    as_rgb = lambda c: tuple(round(v) for v in c)  # noqa: E731
+
+    def as_rgb(colour: np.ndarray) -> RGB:
+        red, green, blue = (round(float(v)) for v in colour)
+        return red, green, blue
+
     return {"left": as_rgb(hue), "right": as_rgb(light), "center": as_rgb((hue + light) / 2)}
 
 

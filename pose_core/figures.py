@@ -14,7 +14,7 @@ hovering a joint shows its original MediaPipe values.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import plotly.graph_objects as go
@@ -59,7 +59,7 @@ def chart_layout(
     margin: dict[str, int] | None = None,
     legend: dict[str, object] | None = None,
     **extra: object,
-) -> dict:
+) -> dict[str, Any]:
     """Layout of the 2D charts (time series, sweeps) in the 3D view's dark style.
 
     Args:
@@ -209,7 +209,7 @@ def _equal_scale_scene(
     axis_titles: tuple[str, str, str],
     camera: str,
     min_extent: float,
-) -> dict:
+) -> dict[str, Any]:
     """A scene whose three axes share one scale (1 unit is as long on each axis)."""
     stacked = np.concatenate([p[np.isfinite(p).all(axis=1)] for p in points] or [np.zeros((0, 3))])
     if len(stacked) == 0:
@@ -241,7 +241,7 @@ def _equal_scale_scene(
     }
 
 
-def _base_layout(title: str, scene: dict, camera: str, height: int) -> dict:
+def _base_layout(title: str, scene: dict[str, Any], camera: str, height: int) -> dict[str, Any]:
     return {
         "title": {"text": title, "font": {"color": TEXT_COLOUR, "size": 15}, "x": 0.02},
         "scene": scene,

@@ -9,12 +9,14 @@ right, dimmed low-visibility joints) so a video looks like the still 3D view.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .angles import ANGLE_NAMES
 from .drawing import CENTRE_COLOUR, LEFT_COLOUR, RIGHT_COLOUR
 from .figures import (
     DIM_OPACITY,
@@ -37,7 +39,7 @@ from .landmarks import (
     side_of,
     side_of_connection,
 )
-from .timeseries import ANGLE_NAMES, LandmarkTable
+from .timeseries import LandmarkTable
 
 # Plotly redraws the whole 3D scene per animation frame; beyond a few hundred frames the
 # browser stutters and the figure's JSON grows to many megabytes, so longer clips are
@@ -69,7 +71,10 @@ def _side_and_part(name: str) -> tuple[str, str]:
     return side, part
 
 
-def _person_rows(frame: pd.DataFrame | LandmarkTable, person: int | None):
+_Rows = TypeVar("_Rows", pd.DataFrame, LandmarkTable)
+
+
+def _person_rows(frame: _Rows, person: int | None) -> tuple[_Rows, int | None]:
     """Rows of one person: the given one, else the one seen in most frames."""
     people = frame["person"] if isinstance(frame, pd.DataFrame) else frame.person
     if len(people) == 0:
@@ -95,7 +100,7 @@ def _break_gaps(times: np.ndarray, *columns: np.ndarray) -> tuple[np.ndarray, ..
     return (times, *(np.insert(c.astype(np.float64), gaps, np.nan) for c in columns))
 
 
-def _time_layout(title: str, height: int) -> dict:
+def _time_layout(title: str, height: int) -> dict[str, Any]:
     return chart_layout(
         title,
         height,
@@ -306,7 +311,7 @@ _TRACE_KEYS: tuple[tuple[str, str, bool], ...] = tuple(
 
 def _frame_traces(
     points: np.ndarray, original: np.ndarray, visibility: np.ndarray, threshold: float
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """The fixed list of trace updates for one frame (same order as _TRACE_KEYS).
 
     ``points`` are in plot axes; ``original`` are MediaPipe's values, shown on hover.
@@ -317,7 +322,7 @@ def _frame_traces(
     original = np.round(original.astype(np.float64), 4)
     finite = np.isfinite(points).all(axis=1)
     visible = (visibility >= threshold) & finite
-    out = []
+    out: list[dict[str, Any]] = []
     for kind, side, bright in _TRACE_KEYS:
         if kind == "bones":
             xs: list[float | None] = []

@@ -6,6 +6,7 @@ import functools
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 from .settings import MODEL_VARIANTS
 
@@ -18,9 +19,10 @@ class ModelFileError(RuntimeError):
 
 
 @functools.cache
-def _manifest() -> dict:
+def _manifest() -> dict[str, Any]:
     try:
-        return json.loads(MANIFEST_PATH.read_text())
+        manifest: dict[str, Any] = json.loads(MANIFEST_PATH.read_text())
+        return manifest
     except (OSError, ValueError) as exc:
         raise ModelFileError(f"Cannot read the model manifest {MANIFEST_PATH}: {exc}") from exc
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 ModelVariant = Literal["lite", "full", "heavy"]
 MODEL_VARIANTS: tuple[ModelVariant, ...] = get_args(ModelVariant)
@@ -60,6 +60,6 @@ class DetectorSettings:
             object.__setattr__(self, name, float(value))
         object.__setattr__(self, "output_segmentation_masks", bool(self.output_segmentation_masks))
 
-    def replace(self, **changes: object) -> DetectorSettings:
+    def replace(self, **changes: Any) -> DetectorSettings:
         """Return a copy with ``changes`` applied (validated like the constructor)."""
         return dataclasses.replace(self, **changes)

@@ -64,6 +64,17 @@ def _alpha(cutoff: np.ndarray | float, dt: float) -> np.ndarray | float:
     return 1.0 / (1.0 + tau / dt)
 
 
+@dataclasses.dataclass
+class _FilterState:
+    """A running filter's memory: last filtered value and speed, which elements have
+    one yet, and the last sample's time."""
+
+    x: np.ndarray
+    dx: np.ndarray
+    seen: np.ndarray
+    t: float
+
+
 class OneEuroFilter:
     """A One Euro filter over arrays of any fixed shape, element by element.
 
@@ -78,20 +89,16 @@ class OneEuroFilter:
 
     def __init__(self, params: SmoothingParams | None = None) -> None:
         self.params = params or SmoothingParams()
-        self._x: np.ndarray | None = None  # last filtered value
-        self._dx: np.ndarray | None = None  # last filtered speed
-        self._seen: np.ndarray | None = None  # elements that have a state yet
-        self._t: float | None = None
+        self._state: _FilterState | None = None
 
     def reset(self) -> None:
         """Forget the past: the next sample passes through unchanged."""
-        self._x = self._dx = self._seen = None
-        self._t = None
+        self._state = None
 
     @property
     def last_time(self) -> float | None:
         """Time of the last sample, or None before the first."""
-        return self._t
+        return self._state.t if self._state is not None else None
 
     def __call__(self, x: np.ndarray, t: float, *, speed_scale: float = 1.0) -> np.ndarray:
         """Filter one sample.
@@ -107,31 +114,33 @@ class OneEuroFilter:
         """
         x = np.asarray(x, dtype=np.float64)
         finite = np.isfinite(x)
-        if self._x is None or self._t is None or x.shape != self._x.shape:
-            self._x = np.where(finite, x, np.nan)
-            self._dx = np.zeros_like(x)
-            self._seen = finite.copy()
-            self._t = float(t)
+        state = self._state
+        if state is None or x.shape != state.x.shape:
+            self._state = _FilterState(
+                x=np.where(finite, x, np.nan), dx=np.zeros_like(x), seen=finite.copy(), t=float(t)
+            )
             return x.copy()
-        dt = float(t) - self._t
+        dt = float(t) - state.t
         if dt <= 0:
             # Repeated or reordered timestamp: nothing sensible to filter with.
-            return np.where(self._seen & finite, self._x, x)
-        self._t = float(t)
+            repeated: np.ndarray = np.where(state.seen & finite, state.x, x)
+            return repeated
+        state.t = float(t)
         p = self.params
-        update = finite & self._seen
-        speed = np.where(update, (x - self._x) / dt, 0.0)
+        update = finite & state.seen
+        speed = np.where(update, (x - state.x) / dt, 0.0)
         a_d = _alpha(p.d_cutoff, dt)
-        dx_hat = a_d * speed + (1.0 - a_d) * self._dx
+        dx_hat = a_d * speed + (1.0 - a_d) * state.dx
         cutoff = p.min_cutoff + p.beta * np.abs(dx_hat) * speed_scale
         a = _alpha(cutoff, dt)
-        x_hat = a * x + (1.0 - a) * self._x
+        x_hat = a * x + (1.0 - a) * state.x
         # Elements seen for the first time start from their raw value.
-        fresh = finite & ~self._seen
-        self._x = np.where(update, x_hat, np.where(fresh, x, self._x))
-        self._dx = np.where(update, dx_hat, self._dx)
-        self._seen |= finite
-        return np.where(finite, self._x, x)
+        fresh = finite & ~state.seen
+        state.x = np.where(update, x_hat, np.where(fresh, x, state.x))
+        state.dx = np.where(update, dx_hat, state.dx)
+        state.seen |= finite
+        filtered: np.ndarray = np.where(finite, state.x, x)
+        return filtered
 
 
 def person_scale(landmarks: np.ndarray, min_visibility: float = JITTER_MIN_VISIBILITY) -> float:
@@ -243,4 +252,5 @@ def jitter_steps(
     if visibility is not None:
         visible = np.asarray(visibility) >= min_visibility
         keep &= visible[1:] & visible[:-1]
-    return steps[keep]
+    kept: np.ndarray = steps[keep]
+    return kept

@@ -103,7 +103,7 @@ class LandmarkTable:
             "time_s": np.repeat(self.time_s, NUM_LANDMARKS),
             "person": np.repeat(self.person, NUM_LANDMARKS),
             "landmark": pd.Categorical.from_codes(
-                np.tile(np.arange(NUM_LANDMARKS), rows), categories=list(LANDMARK_NAMES)
+                np.tile(np.arange(NUM_LANDMARKS), rows), categories=pd.Index(LANDMARK_NAMES)
             ),
         }
         flat = self.landmarks.reshape(rows * NUM_LANDMARKS, 5)

@@ -78,13 +78,12 @@ class PersonTracker:
                 ids[i] = track_id
                 used.add(track_id)
         assigned: list[int] = []
-        for i, (centre, size) in enumerate(anchors):
-            track_id = ids[i]
-            if track_id is None:
-                track_id = self._next_id
+        for matched, (centre, size) in zip(ids, anchors, strict=True):
+            if matched is None:
+                matched = self._next_id
                 self._next_id += 1
-            self._tracks[track_id] = _Track(centre, size, time_s)
-            assigned.append(track_id)
+            self._tracks[matched] = _Track(centre, size, time_s)
+            assigned.append(matched)
         return assigned
 
 

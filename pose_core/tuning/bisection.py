@@ -10,6 +10,7 @@ survives; :func:`pose_core.tuning.presence_sweep` builds on this.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
+from typing import TypeVar
 
 import numpy as np
 
@@ -19,11 +20,14 @@ from ..results import PoseResult
 SAME_POSE_ATOL = 1e-6
 
 
+K = TypeVar("K", bound=Hashable)
+
+
 def bracket_levels(
-    floor_counts: Mapping[Hashable, int],
+    floor_counts: Mapping[K, int],
     grid_size: int,
-    probe: Callable[[list[tuple[Hashable, int]]], Mapping[tuple[Hashable, int], set[int] | None]],
-) -> tuple[dict[Hashable, list[int]], set[Hashable]]:
+    probe: Callable[[list[tuple[K, int]]], Mapping[tuple[K, int], set[int] | None]],
+) -> tuple[dict[K, list[int]], set[K]]:
     """Bisect, for every pose, the highest grid index at which it is still found.
 
     The model is treated as a black box with nested outputs: item ``i`` (an image) has
@@ -51,7 +55,7 @@ def bracket_levels(
     # Per item and pose: found at index lo, not found at hi (grid_size: past the end).
     lo = {item: [0] * n for item, n in floor_counts.items()}
     hi = {item: [grid_size] * n for item, n in floor_counts.items()}
-    failed: set[Hashable] = set()
+    failed: set[K] = set()
     while True:
         requests = sorted(
             {

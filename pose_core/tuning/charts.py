@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -56,7 +57,9 @@ def variant_order(variants: Iterable[str]) -> list[ModelVariant]:
     return [variant for variant in MODEL_VARIANTS if variant in present]
 
 
-def lab_layout(title: str, height: int, x_title: str, y_title: str, **extra: object) -> dict:
+def lab_layout(
+    title: str, height: int, x_title: str, y_title: str, **extra: object
+) -> dict[str, Any]:
     """:func:`pose_core.figures.chart_layout` with room for the marks' labels above the
     plot and the legend below the x-axis title."""
     return chart_layout(

@@ -53,7 +53,8 @@ def landmark_distances(
     """Per-landmark pixel distance between two people of the same image, (33,) float64."""
     ref = reference.poses[ref_person].pixel_xy(reference.image_width, reference.image_height)
     oth = other.poses[other_person].pixel_xy(other.image_width, other.image_height)
-    return np.linalg.norm(ref - oth, axis=1)
+    distances: np.ndarray = np.linalg.norm(ref - oth, axis=1)
+    return distances
 
 
 def match_people(

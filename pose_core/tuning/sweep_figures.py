@@ -198,8 +198,9 @@ def figure_visibility_survival(
     if not survival.found_anyone:
         return empty_chart(title, "No person found in these images", height)
     traces = []
-    for part, frame in survival.table.groupby("body_part", sort=False):
-        label = BODY_PART_LABELS.get(part, str(part))
+    for group, frame in survival.table.groupby("body_part", sort=False):
+        part = str(group)
+        label = BODY_PART_LABELS.get(part, part)
         traces.append(
             go.Scatter(
                 x=frame["threshold"],

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -215,7 +215,7 @@ def presence_sweep(
     by_key = {image.key: image for image in images}
     floor_of = {image.key: floor for image, floor in zip(images, floors, strict=True)}
 
-    def probe(requests: list[tuple[Hashable, int]]) -> dict:
+    def probe(requests: list[tuple[str, int]]) -> dict[tuple[str, int], set[int] | None]:
         results = runner.run([(by_key[key], settings_at[k]) for key, k in requests], tick)
         return {
             (key, k): identify_poses(floor_of[key], result)
@@ -327,7 +327,7 @@ def find_flips(per_image: pd.DataFrame) -> pd.DataFrame:
         for i in np.nonzero(has[1:] != has[:-1])[0]:
             flips.append(
                 Flip(
-                    image=key,
+                    image=str(key),
                     label=label,
                     from_threshold=float(thresholds[i]),
                     to_threshold=float(thresholds[i + 1]),

@@ -51,7 +51,8 @@ def at_threshold(per_image: pd.DataFrame, threshold: float) -> pd.DataFrame:
         return per_image
     values = np.sort(per_image["threshold"].unique())
     nearest = values[np.argmin(np.abs(values - threshold))]
-    return per_image[per_image["threshold"] == nearest].reset_index(drop=True)
+    rows: pd.DataFrame = per_image[per_image["threshold"] == nearest].reset_index(drop=True)
+    return rows
 
 
 def is_non_increasing(values: Sequence[float]) -> bool:

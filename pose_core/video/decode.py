@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
-from typing import NamedTuple
 
 import av
 import cv2
@@ -23,7 +23,8 @@ from .probe import (
 )
 
 
-class DecodedFrame(NamedTuple):
+@dataclasses.dataclass(frozen=True, eq=False)
+class DecodedFrame:
     """One decoded frame: its index in the file, its time and its pixels."""
 
     index: int
@@ -40,7 +41,10 @@ def analysis_size(width: int, height: int, max_side: int | None) -> tuple[int, i
     scale = 1.0
     if max_side is not None and max(width, height) > max_side:
         scale = max_side / max(width, height)
-    even = lambda v: max(2, round(v * scale / 2.0) * 2)  # noqa: E731
+
+    def even(side: int) -> int:
+        return max(2, round(side * scale / 2.0) * 2)
+
     return even(width), even(height)
 
 
@@ -51,7 +55,7 @@ def iter_frames(
     max_side: int | None = None,
     info: VideoInfo | None = None,
     limits: VideoLimits = DEFAULT_LIMITS,
-) -> Iterator[DecodedFrame]:
+) -> Generator[DecodedFrame, None, None]:
     """Decode every ``stride``-th frame of a video as RGB, one at a time.
 
     Frames are rotated upright, scaled so the long side is at most ``max_side`` and to
@@ -108,7 +112,7 @@ def iter_frames(
                 last_time = time_s
                 # One swscale thread: measured in this loop, its own thread pool costs
                 # more CPU than it saves (0.42 vs 0.91 ms a 768x576 frame).
-                rgb_frame = frame.to_ndarray(
+                rgb_frame: np.ndarray = frame.to_ndarray(
                     format="rgb24",
                     width=coded_w,
                     height=coded_h,
@@ -142,9 +146,11 @@ def read_frame_at(path: str | Path, time_s: float) -> np.ndarray | None:
     """
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        start = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
+        time_base = stream.time_base
+        assert time_base is not None  # a decodable stream has one
+        start = float(stream.start_time * time_base) if stream.start_time else 0.0
         target = start + max(time_s, 0.0)
-        container.seek(int(target / stream.time_base), stream=stream, backward=True)
+        container.seek(int(target / time_base), stream=stream, backward=True)
         found = None
         # Half a millisecond of slack: the writer rounded times to milliseconds.
         for frame in container.decode(stream):

@@ -100,11 +100,14 @@ class VideoWriter:
         self.path = Path(path).with_suffix(encoder.suffix)
         self.width, self.height = width, height
         options = {"movflags": "+faststart"} if container_format == "mp4" else {}
-        self._container = av.open(
+        self._container: av.container.OutputContainer | None = av.open(
             str(self.path), mode="w", format=container_format, options=options
         )
         rate = Fraction(fps).limit_denominator(1001) if fps > 0 else Fraction(30)
-        self._stream = self._container.add_stream(self.codec, rate=rate)
+        stream = self._container.add_stream(self.codec, rate=rate)
+        if not isinstance(stream, av.video.stream.VideoStream):
+            raise VideoEncodeError(f"{self.codec} did not make a video stream")
+        self._stream = stream
         self._stream.width, self._stream.height = width, height
         self._stream.pix_fmt = "yuv420p"
         self._time_base = Fraction(1, 1000)
@@ -138,12 +141,14 @@ class VideoWriter:
                 f"expected a {self.height} x {self.width} x 3 frame, got {rgb_frame.shape}"
             )
         # OpenCV's planar I420 conversion is ~20x faster than swscale's single thread.
-        yuv = cv2.cvtColor(rgb_frame, cv2.COLOR_RGB2YUV_I420)
+        yuv = np.asarray(cv2.cvtColor(rgb_frame, cv2.COLOR_RGB2YUV_I420), dtype=np.uint8)
         frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
         pts = max(round(time_s * 1000), self._last_pts + 1)
         self._last_pts = pts
         frame.pts = pts
         frame.time_base = self._time_base
+        if self._container is None:
+            raise ValueError("this writer is closed")
         for packet in self._stream.encode(frame):
             self._container.mux(packet)
         self.frames += 1

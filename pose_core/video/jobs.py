@@ -12,6 +12,7 @@ which writes only the job's :class:`_JobShared` record, under its lock.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import threading
 import time
@@ -179,6 +180,12 @@ class VideoJob:
             return JobStatus(s.state, s.done, s.total, elapsed, s.result, s.error)
 
 
+def _shut_down_if_alive(runner: weakref.ref[VideoJobRunner]) -> None:
+    alive = runner()
+    if alive is not None:
+        alive.shutdown()
+
+
 class VideoJobRunner:
     """Runs :class:`VideoJob` on at most ``max_jobs`` threads; more wait their turn.
 
@@ -196,8 +203,7 @@ class VideoJobRunner:
         # Jobs submitted and still referenced, so that shutdown can stop them.
         self._jobs: weakref.WeakSet[VideoJob] = weakref.WeakSet()
         # The pool's threads are joined at exit: a clip under way must stop first.
-        runner = weakref.ref(self)
-        call_before_threads_join(lambda: (alive := runner()) is not None and alive.shutdown())
+        call_before_threads_join(functools.partial(_shut_down_if_alive, weakref.ref(self)))
 
     def submit(
         self,

@@ -157,7 +157,9 @@ def _fps(stream: av.video.stream.VideoStream) -> float:
     return 30.0
 
 
-def _duration_s(container: av.container.InputContainer, stream) -> float:
+def _duration_s(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream
+) -> float:
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)
     if container.duration:
