@@ -43,20 +43,20 @@ for column, sample in zip(st.columns(len(samples.SAMPLES)), samples.SAMPLES, str
             width="stretch",
         )
 
-sample = samples.SAMPLES_BY_SLUG.get(selected) if selected else None
-if sample is None:
+shown = samples.SAMPLES_BY_SLUG.get(selected) if selected else None
+if shown is None:
     st.info(
         "Pick a sample above to see the detected pose, landmark table, joint angles "
         "and 3D view. No camera or file needed.",
         icon=":material/touch_app:",
     )
 else:
-    st.subheader(f"Result: {sample.title}", divider="gray")
+    st.subheader(f"Result: {shown.title}", divider="gray")
     analysis = report.analyse(
-        f"sample:{sample.slug}", sample.title, "sample", samples.load(sample.slug), settings
+        f"sample:{shown.slug}", shown.title, "sample", samples.load(shown.slug), settings
     )
-    report.render_report(analysis, settings, key=f"home_{sample.slug}")
-    st.caption(samples.credit(sample.slug))
+    report.render_report(analysis, settings, key=f"home_{shown.slug}")
+    st.caption(samples.credit(shown.slug))
 
 with st.expander("Limits on this server", icon=":material/shield:"):
     st.caption(

@@ -92,12 +92,21 @@ def _image_set() -> list[tuning.TuningImage]:
 def _sweep_tab(sweep: tuning.Sweep, current: float, pick: float | None) -> None:
     parameter = sweep.parameter
     left, right = st.columns(2)
-    marks = {"current": current, "pick": pick}
-    views.chart(left, tuning.figure_sweep_people(sweep, **marks), f"tuning_people_{parameter}")
     views.chart(
-        right, tuning.figure_sweep_visibility(sweep, **marks), f"tuning_visibility_{parameter}"
+        left,
+        tuning.figure_sweep_people(sweep, current=current, pick=pick),
+        f"tuning_people_{parameter}",
     )
-    views.chart(st, tuning.figure_sweep_heatmap(sweep, **marks), f"tuning_heatmap_{parameter}")
+    views.chart(
+        right,
+        tuning.figure_sweep_visibility(sweep, current=current, pick=pick),
+        f"tuning_visibility_{parameter}",
+    )
+    views.chart(
+        st,
+        tuning.figure_sweep_heatmap(sweep, current=current, pick=pick),
+        f"tuning_heatmap_{parameter}",
+    )
     if sweep.flips.empty:
         st.caption("No image switches between “person” and “no person” over this range.")
     else:
@@ -211,6 +220,10 @@ def _show_comparison(comparison: tuning.Comparison, settings: settings_panel.App
 # ---- apply ---------------------------------------------------------------------------
 
 
+def _pick_slider(label: str, value: float, key: str) -> None:
+    st.slider(label, min_value=0.0, max_value=1.0, value=value, step=0.05, format="%.2f", key=key)
+
+
 def _apply_panel(settings: settings_panel.AppSettings) -> None:
     st.subheader("4. Apply", anchor=False)
     d = settings.detector
@@ -222,27 +235,23 @@ def _apply_panel(settings: settings_panel.AppSettings) -> None:
                 MODEL_VARIANTS,
                 default=d.model_variant,
                 required=True,
-                format_func=MODEL_VARIANT_LABELS.get,
+                format_func=MODEL_VARIANT_LABELS.__getitem__,
                 key=lab.PICK_MODEL,
             )
-            slider = dict(min_value=0.0, max_value=1.0, step=0.05, format="%.2f")
-            st.slider(
+            _pick_slider(
                 tuning.PARAMETER_LABELS["detection"],
-                value=d.min_pose_detection_confidence,
-                key=lab.PICK_DETECTION,
-                **slider,
+                d.min_pose_detection_confidence,
+                lab.PICK_DETECTION,
             )
-            st.slider(
+            _pick_slider(
                 tuning.PARAMETER_LABELS["presence"],
-                value=d.min_pose_presence_confidence,
-                key=lab.PICK_PRESENCE,
-                **slider,
+                d.min_pose_presence_confidence,
+                lab.PICK_PRESENCE,
             )
-            st.slider(
+            _pick_slider(
                 "Visibility threshold (drawing)",
-                value=settings.visibility_threshold,
-                key=lab.PICK_VISIBILITY,
-                **slider,
+                settings.visibility_threshold,
+                lab.PICK_VISIBILITY,
             )
         with right:
             summary = views.pick_summary(lab.last_sweeps(), lab.Pick.from_widgets())
@@ -295,7 +304,7 @@ else:
         MODEL_VARIANTS,
         default=settings.detector.model_variant,
         required=True,
-        format_func=MODEL_VARIANT_LABELS.get,
+        format_func=MODEL_VARIANT_LABELS.__getitem__,
         key=lab.SWEEP_MODEL,
     )
     step = controls[1].segmented_control(
@@ -303,7 +312,7 @@ else:
         list(lab.STEP_LABELS),
         default=lab.DEFAULT_STEP,
         required=True,
-        format_func=lab.STEP_LABELS.get,
+        format_func=lab.STEP_LABELS.__getitem__,
         key=lab.DETECTION_STEP,
         help="The presence sweep always covers every 0.05: it is derived, not re-run.",
     )

@@ -101,7 +101,8 @@ with st.container(border=True):
         help="2 analyses every other frame: twice as fast, half the time resolution.",
     )  # fmt: skip
     max_side = cols[1].selectbox(
-        "Resolution cap", list(RESOLUTION_CAPS), format_func=RESOLUTION_CAPS.get, key=MAX_SIDE,
+        "Resolution cap", list(RESOLUTION_CAPS), format_func=RESOLUTION_CAPS.__getitem__,
+        key=MAX_SIDE,
         help="Scale frames down so the long side is at most this; faster on large clips.",
     )  # fmt: skip
     with cols[2]:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pose_core import CAMERA_PRESETS, draw_poses, figure_3d, figure_image_space
+from pose_core import draw_poses, figure_3d, figure_image_space
 from ui import report, settings_panel, state
 
 SOURCE = "view3d_source"
@@ -43,10 +43,10 @@ else:
     result = analysis.result
     camera = controls[1].segmented_control(
         "Camera",
-        list(CAMERA_PRESETS),
+        list(report.CAMERA_LABELS),
         default="front",
         required=True,
-        format_func=report.CAMERA_LABELS.get,
+        format_func=report.CAMERA_LABELS.__getitem__,
         key="view3d_camera",
     )
     person = None
@@ -66,22 +66,22 @@ else:
         world_tab, image_tab = st.tabs(
             [":material/public: World (metres)", ":material/crop_free: Image space (normalised)"]
         )
-        kwargs = {
-            "visibility_threshold": settings.visibility_threshold,
-            "camera": camera or "front",
-            "person": person,
-            "height": 620,
-        }
+        threshold = settings.visibility_threshold
+        camera = camera or "front"
         with world_tab:
             st.plotly_chart(
-                figure_3d(result, **kwargs),
+                figure_3d(
+                    result, visibility_threshold=threshold, camera=camera, person=person, height=620
+                ),
                 key="view3d_world",
                 theme=None,
                 config={"displaylogo": False},
             )
         with image_tab:
             st.plotly_chart(
-                figure_image_space(result, **kwargs),
+                figure_image_space(
+                    result, visibility_threshold=threshold, camera=camera, person=person, height=620
+                ),
                 key="view3d_image_space",
                 theme=None,
                 config={"displaylogo": False},

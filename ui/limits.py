@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -78,7 +79,9 @@ class Limits:
         """
         environ = os.environ if environ is None else environ
         defaults = cls()
-        values: dict[str, float | int] = {}
+        # Field name -> value, each parsed with its default's type (int or float), which
+        # one dict type cannot say field by field.
+        values: dict[str, Any] = {}
         problems: list[str] = []
         for field, variable in ENV_VARS.items():
             text = environ.get(variable, "").strip()

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pose_core import CAMERA_PRESETS, LANDMARK_NAMES
+from pose_core import LANDMARK_NAMES
+from pose_core.angles import ANGLE_NAMES
 from pose_core.figures_video import (
     figure_3d_animation,
     figure_angles_over_time,
@@ -22,7 +23,6 @@ from pose_core.figures_video import (
 )
 from pose_core.smoothing import SmoothingParams
 from pose_core.timeseries import (
-    ANGLE_NAMES,
     VideoSummary,
     angle_table,
     to_csv_bytes,
@@ -76,7 +76,9 @@ class MotionView:
         return f"_{self.prefix}{name}" if name.startswith("_") else f"{self.prefix}_{name}"
 
     def _frame_at(self, result: VideoResult, time_s: float) -> np.ndarray | None:
-        cache: dict = st.session_state.setdefault(self.key("_frame_cache"), {})
+        cache: dict[tuple[str, float], np.ndarray | None] = st.session_state.setdefault(
+            self.key("_frame_cache"), {}
+        )
         key = (str(result.video_path), round(time_s, 3))
         if key not in cache:
             cache.clear()  # one frame is enough: it is the one on screen
@@ -149,7 +151,7 @@ class MotionView:
         )
 
     def _time_series(
-        self, result: VideoResult, person: int | None, threshold: float, angles
+        self, result: VideoResult, person: int | None, threshold: float, angles: pd.DataFrame
     ) -> None:
         times = result.frame_time_s
         step = float(np.median(np.diff(times))) if len(times) > 1 else 0.1
@@ -341,8 +343,8 @@ class MotionView:
                 st.info("No person to show.", icon=":material/person_off:")
             else:
                 camera = st.segmented_control(
-                    "Camera", list(CAMERA_PRESETS), default="front", required=True,
-                    format_func=report.CAMERA_LABELS.get, key=self.key("camera"),
+                    "Camera", list(report.CAMERA_LABELS), default="front", required=True,
+                    format_func=report.CAMERA_LABELS.__getitem__, key=self.key("camera"),
                 )  # fmt: skip
                 st.plotly_chart(
                     figure_3d_animation(
@@ -384,10 +386,11 @@ class MotionView:
             table = result.table
             # Downloads are built when clicked, not on every rerun.
             cols = st.columns(4)
-            if result.video_path is not None and result.video_path.exists():
+            video_path = result.video_path
+            if video_path is not None and video_path.exists():
                 cols[0].download_button(
-                    "Annotated video", lambda: result.video_path.read_bytes(),
-                    file_name=f"{stem}_pose{result.video_path.suffix}",
+                    "Annotated video", video_path.read_bytes,
+                    file_name=f"{stem}_pose{video_path.suffix}",
                     mime=result.video_mime, key=self.key("dl_video"), icon=":material/movie:",
                     width="stretch", on_click="ignore",
                 )  # fmt: skip

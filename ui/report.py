@@ -15,7 +15,6 @@ import streamlit as st
 from PIL import Image
 
 from pose_core import (
-    CAMERA_PRESETS,
     DetectorSettings,
     PoseResult,
     decode_image_reduced,
@@ -23,6 +22,7 @@ from pose_core import (
     figure_3d,
     joint_angles,
 )
+from pose_core.figures import CameraPreset
 from pose_core.imageio import jpeg_bytes
 
 from . import detectors, runtime, state
@@ -32,7 +32,8 @@ from .settings_panel import AppSettings
 LOW_VISIBILITY_STYLE = "color: #8a8f98; background-color: rgba(255, 145, 0, 0.10)"
 LOW_VISIBILITY_FLAG = "⚠ low"
 FLAG_HELP = "⚠ low: visibility is below the threshold set in the sidebar."
-CAMERA_LABELS = {"front": "Front", "side": "Side", "top": "Top"}
+# The camera picker's options: every preset of pose_core.figures.CAMERA_PRESETS, in order.
+CAMERA_LABELS: dict[CameraPreset, str] = {"front": "Front", "side": "Side", "top": "Top"}
 
 # Photos are analysed with at least this many pixels: a larger JPEG is decoded at a
 # reduced scale (1/2 for a 12-megapixel phone photo, about three times faster; 1/4 above
@@ -281,9 +282,9 @@ def render_report(analysis: state.Analysis, settings: AppSettings, *, key: str) 
             "Angles in 3D from the world landmarks, so they do not depend on the camera "
             "angle. 180° is a straight limb; trunk lean is 0° upright."
         )
-        cols = st.columns(min(result.num_poses, 2))
+        person_cols = st.columns(min(result.num_poses, 2))
         for person in range(result.num_poses):
-            with cols[person % len(cols)]:
+            with person_cols[person % len(person_cols)]:
                 st.markdown(f"**Person {person + 1}**")
                 st.dataframe(
                     angle_table(result, person, threshold).style.apply(_dim_low_rows, axis=1),
@@ -311,8 +312,8 @@ def render_3d(
     result = analysis.result
     controls = st.columns([1, 2])
     camera = controls[0].segmented_control(
-        "Camera", list(CAMERA_PRESETS), default="front", required=True,
-        format_func=CAMERA_LABELS.get, key=f"{key}_camera",
+        "Camera", list(CAMERA_LABELS), default="front", required=True,
+        format_func=CAMERA_LABELS.__getitem__, key=f"{key}_camera",
     )  # fmt: skip
     person = None
     if result.num_poses > 1:

@@ -116,15 +116,15 @@ def render_sidebar() -> AppSettings:
     Call once per run, from the entrypoint, before the page runs; pages then read the
     settings with :func:`current`.
     """
-    defaults = _default_widget_values()
+    d = DEFAULTS.detector
     with st.sidebar:
         st.header("Detection settings", divider="orange")
         model = st.segmented_control(
             "Model",
             MODEL_VARIANTS,
-            default=defaults[MODEL],
+            default=d.model_variant,
             required=True,
-            format_func=MODEL_VARIANT_LABELS.get,
+            format_func=MODEL_VARIANT_LABELS.__getitem__,
             key=MODEL,
             help=MODEL_HELP,
             bind="query-params",
@@ -134,7 +134,7 @@ def render_sidebar() -> AppSettings:
             "Number of people",
             min_value=1,
             max_value=MAX_NUM_POSES,
-            value=defaults[POSES],
+            value=d.num_poses,
             step=1,
             key=POSES,
             help="The most people the model looks for in one image or frame.",
@@ -143,20 +143,20 @@ def render_sidebar() -> AppSettings:
         detection = _confidence_slider(
             "Min. pose detection confidence",
             DETECTION,
-            defaults[DETECTION],
+            d.min_pose_detection_confidence,
             "How sure the person detector must be before a pose is reported. Raise it "
             "to drop false detections, lower it to find small or partly hidden people.",
         )
         presence = _confidence_slider(
             "Min. pose presence confidence",
             PRESENCE,
-            defaults[PRESENCE],
+            d.min_pose_presence_confidence,
             "How sure the landmark model must be that a person is really there.",
         )
         tracking = _confidence_slider(
             "Min. tracking confidence",
             TRACKING,
-            defaults[TRACKING],
+            d.min_tracking_confidence,
             "Webcam only: below this, the person is detected afresh instead of being "
             "tracked from the previous frame.",
         )
@@ -165,7 +165,7 @@ def render_sidebar() -> AppSettings:
             "Visibility threshold",
             min_value=0.0,
             max_value=1.0,
-            value=defaults[VISIBILITY],
+            value=DEFAULTS.visibility_threshold,
             step=0.05,
             format="%.2f",
             key=VISIBILITY,
@@ -175,7 +175,7 @@ def render_sidebar() -> AppSettings:
         )
         segmentation = st.toggle(
             "Segmentation overlay",
-            value=defaults[SEGMENTATION],
+            value=DEFAULTS.segmentation,
             key=SEGMENTATION,
             help="Tint each person's silhouette. Slower: the model also computes a mask.",
             bind="query-params",
@@ -216,4 +216,5 @@ def share_link(settings: AppSettings) -> str:
 
 def current() -> AppSettings:
     """The settings drawn by :func:`render_sidebar` in this run (defaults before that)."""
-    return st.session_state.get(_STATE_KEY, DEFAULTS)
+    settings: AppSettings = st.session_state.get(_STATE_KEY, DEFAULTS)
+    return settings

@@ -82,7 +82,8 @@ class _CacheKey:
 
 def _analysis_cache() -> BoundedDict[_CacheKey, Analysis]:
     init()
-    return st.session_state[_ANALYSIS_CACHE]
+    cache: BoundedDict[_CacheKey, Analysis] = st.session_state[_ANALYSIS_CACHE]
+    return cache
 
 
 def init() -> None:

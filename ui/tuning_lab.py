@@ -180,7 +180,8 @@ def lab() -> LabState:
     """This session's lab state (created on first use)."""
     if _STATE not in st.session_state:
         st.session_state[_STATE] = LabState()
-    return st.session_state[_STATE]
+    state: LabState = st.session_state[_STATE]
+    return state
 
 
 # ---- the image set -------------------------------------------------------------------

@@ -112,7 +112,11 @@ def pick_summary(sweeps: tuning.SweepSet | None, pick: Pick) -> str | None:
     if sweeps is None:
         return None
     lines = []
-    for parameter, value in (("detection", pick.detection), ("presence", pick.presence)):
+    thresholds: tuple[tuple[tuning.Parameter, float], ...] = (
+        ("detection", pick.detection),
+        ("presence", pick.presence),
+    )
+    for parameter, value in thresholds:
         found = sweeps.sweep(parameter).count_at(value)
         if found is not None:
             lines.append(
