@@ -9,12 +9,13 @@ settings loads nothing.
 from __future__ import annotations
 
 import logging
-import threading
 
 import numpy as np
 import streamlit as st
 
 from pose_core import DetectorSettings, ImageDetector, PoseResult
+
+from . import runtime
 
 LOGGER = logging.getLogger(__name__)
 
@@ -22,15 +23,12 @@ LOGGER = logging.getLogger(__name__)
 # (5-30 MB). Older entries are closed when evicted.
 MAX_CACHED_DETECTORS = 8
 
-# Counts landmarkers created by this module (a rerun that reloads a model shows here;
-# the tests use it to prove that moving a slider back reuses the cached one).
-_load_lock = threading.Lock()
-_load_count = 0
-
 
 def load_count() -> int:
-    """How many image landmarkers this process has created so far."""
-    return _load_count
+    """How many image landmarkers this server has created so far (a rerun that reloads a
+    model shows here; the tests use it to prove that moving a slider back reuses the
+    cached one)."""
+    return runtime.current().image_detector_loads.value
 
 
 def image_settings(settings: DetectorSettings) -> DetectorSettings:
@@ -54,10 +52,8 @@ def _close(detector: ImageDetector) -> None:
     validate=lambda detector: not detector.closed,
 )
 def _cached_image_detector(settings: DetectorSettings) -> ImageDetector:
-    global _load_count
     detector = ImageDetector(settings)
-    with _load_lock:  # sessions run on their own threads
-        _load_count += 1
+    runtime.current().image_detector_loads.add()
     LOGGER.info("Loaded an image landmarker for %s", settings)
     return detector
 

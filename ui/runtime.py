@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 
 import streamlit as st
 
@@ -28,6 +29,22 @@ from .limits import Limits, for_server
 LOGGER = logging.getLogger(__name__)
 
 
+class Counter:
+    """A count that any thread may add to."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._value = 0
+
+    def add(self) -> None:
+        with self._lock:
+            self._value += 1
+
+    @property
+    def value(self) -> int:
+        return self._value
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class Runtime:
     """Everything shared by the sessions of one server process.
@@ -38,6 +55,7 @@ class Runtime:
         live_slots: Webcam streams processed at once (``limits.max_live_streams``).
         memory: Gives memory back to the OS after a live stream stops.
         imports: Freezes imported modules' objects out of full garbage collections.
+        image_detector_loads: Image landmarkers loaded (``ui.detectors`` caches them).
     """
 
     limits: Limits
@@ -45,6 +63,7 @@ class Runtime:
     live_slots: StreamSlots
     memory: MemoryTrimmer
     imports: ImportFreezer
+    image_detector_loads: Counter
 
     @classmethod
     def create(cls, limits: Limits) -> Runtime:
@@ -54,6 +73,7 @@ class Runtime:
             live_slots=StreamSlots(limits.max_live_streams),
             memory=MemoryTrimmer(),
             imports=ImportFreezer(),
+            image_detector_loads=Counter(),
         )
 
     def close(self) -> None:

@@ -118,7 +118,6 @@ def app_server(log: Path, env: dict[str, str] | None = None) -> Iterator[AppServ
                 sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
                 "--server.headless", "true",
                 "--server.port", str(port),
-                "--server.address", "127.0.0.1",
                 "--browser.gatherUsageStats", "false",
             ],
             cwd=ROOT, env=full_env, stdout=log_file, stderr=subprocess.STDOUT,
