@@ -72,7 +72,7 @@ def _num_poses(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m pose_core",
+        prog="posescope",
         description="PoseScope: offline human pose estimation (MediaPipe Pose Landmarker).",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
