@@ -23,7 +23,7 @@ from mediapipe.tasks.python import BaseOptions, vision
 
 from pose_core import DetectorSettings, joint_angles, model_path, video
 from pose_core.drawing import LEFT_COLOUR, RIGHT_COLOUR
-from pose_core.figures_video import (
+from pose_core.figures import (
     MAX_ANIMATION_FRAMES,
     figure_3d_animation,
     figure_angles_over_time,

@@ -16,7 +16,7 @@ import streamlit as st
 
 from pose_core import LANDMARK_NAMES
 from pose_core.angles import ANGLE_NAMES
-from pose_core.figures_video import (
+from pose_core.figures import (
     figure_3d_animation,
     figure_angles_over_time,
     figure_coordinates_over_time,

@@ -16,9 +16,18 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .angles import ANGLE_NAMES
-from .drawing import CENTRE_COLOUR, LEFT_COLOUR, RIGHT_COLOUR
-from .figures import (
+from ..angles import ANGLE_NAMES
+from ..drawing import CENTRE_COLOUR, LEFT_COLOUR, RIGHT_COLOUR
+from ..landmarks import (
+    LANDMARK_INDEX,
+    LANDMARK_NAMES,
+    NUM_LANDMARKS,
+    POSE_CONNECTIONS,
+    side_of,
+    side_of_connection,
+)
+from ..timeseries import LandmarkTable
+from .skeleton3d import (
     DIM_OPACITY,
     GRID_COLOUR,
     TEXT_COLOUR,
@@ -31,15 +40,6 @@ from .figures import (
     chart_layout,
     css_rgb,
 )
-from .landmarks import (
-    LANDMARK_INDEX,
-    LANDMARK_NAMES,
-    NUM_LANDMARKS,
-    POSE_CONNECTIONS,
-    side_of,
-    side_of_connection,
-)
-from .timeseries import LandmarkTable
 
 # Plotly redraws the whole 3D scene per animation frame; beyond a few hundred frames the
 # browser stutters and the figure's JSON grows to many megabytes, so longer clips are

@@ -19,9 +19,9 @@ from typing import Any, Literal
 import numpy as np
 import plotly.graph_objects as go
 
-from .drawing import person_colours
-from .landmarks import LANDMARK_NAMES, NUM_LANDMARKS, POSE_CONNECTIONS, side_of, side_of_connection
-from .results import PoseResult
+from ..drawing import person_colours
+from ..landmarks import LANDMARK_NAMES, NUM_LANDMARKS, POSE_CONNECTIONS, side_of, side_of_connection
+from ..results import PoseResult
 
 CameraPreset = Literal["front", "side", "top"]
 

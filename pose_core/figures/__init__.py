@@ -1,0 +1,48 @@
+"""Plotly figures of pose results: the 3D skeleton of one image, and a video's
+landmarks over time.
+
+Plotly only, no Streamlit, so the app, notebooks and reports draw the same figures.
+
+- :mod:`.skeleton3d`: the 3D skeleton (:func:`figure_3d`, :func:`figure_image_space`),
+  the camera presets and the scene shared with the animation;
+- :mod:`.motion`: angle and coordinate curves over time with a cursor, and the animated
+  3D skeleton.
+"""
+
+from .motion import (
+    COORDINATES,
+    MAX_ANIMATION_FRAMES,
+    figure_3d_animation,
+    figure_angles_over_time,
+    figure_coordinates_over_time,
+)
+from .skeleton3d import (
+    CAMERA_PRESETS,
+    DIM_OPACITY,
+    GRID_COLOUR,
+    SCENE_BACKGROUND,
+    TEXT_COLOUR,
+    CameraPreset,
+    chart_layout,
+    css_rgb,
+    figure_3d,
+    figure_image_space,
+)
+
+__all__ = [
+    "CAMERA_PRESETS",
+    "COORDINATES",
+    "DIM_OPACITY",
+    "GRID_COLOUR",
+    "MAX_ANIMATION_FRAMES",
+    "SCENE_BACKGROUND",
+    "TEXT_COLOUR",
+    "CameraPreset",
+    "chart_layout",
+    "css_rgb",
+    "figure_3d",
+    "figure_3d_animation",
+    "figure_angles_over_time",
+    "figure_coordinates_over_time",
+    "figure_image_space",
+]
