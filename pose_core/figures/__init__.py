@@ -2,32 +2,19 @@
 landmarks over time.
 
 Plotly only, no Streamlit, so the app, notebooks and reports draw the same figures.
+One module a domain:
 
-- :mod:`.skeleton3d`: the 3D skeleton (:func:`figure_3d`, :func:`figure_image_space`),
-  the camera presets and the scene shared with the animation;
-- :mod:`.motion`: angle and coordinate curves over time with a cursor, and the animated
-  3D skeleton.
+- :mod:`.style`: the dark scene colours, the 2D chart layout, the body sides' colours;
+- :mod:`.skeleton3d`: the still 3D skeleton (:func:`figure_3d`,
+  :func:`figure_image_space`), the camera presets and the equal-scale scene;
+- :mod:`.motion`: joint-angle and coordinate curves over time, with a cursor;
+- :mod:`.animation`: the animated 3D skeleton of a video.
 """
 
-from .motion import (
-    COORDINATES,
-    MAX_ANIMATION_FRAMES,
-    figure_3d_animation,
-    figure_angles_over_time,
-    figure_coordinates_over_time,
-)
-from .skeleton3d import (
-    CAMERA_PRESETS,
-    DIM_OPACITY,
-    GRID_COLOUR,
-    SCENE_BACKGROUND,
-    TEXT_COLOUR,
-    CameraPreset,
-    chart_layout,
-    css_rgb,
-    figure_3d,
-    figure_image_space,
-)
+from .animation import MAX_ANIMATION_FRAMES, figure_3d_animation
+from .motion import COORDINATES, figure_angles_over_time, figure_coordinates_over_time
+from .skeleton3d import CAMERA_PRESETS, CameraPreset, figure_3d, figure_image_space
+from .style import DIM_OPACITY, GRID_COLOUR, SCENE_BACKGROUND, TEXT_COLOUR, chart_layout, css_rgb
 
 __all__ = [
     "CAMERA_PRESETS",

@@ -1,9 +1,8 @@
-"""Plotly figures of a video's landmarks over time: angle and coordinate curves with a
-time cursor, and an animated 3D skeleton.
+"""Plotly figures of a video's landmarks over time: joint-angle and coordinate curves of
+one person, with a cursor at the frame shown.
 
-Plotly only, no Streamlit. The 3D animation reuses the styling of
-:mod:`pose_core.figures` (axes rotated so y points up, dark scene, orange left / blue
-right, dimmed low-visibility joints) so a video looks like the still 3D view.
+Plotly only, no Streamlit. The charts share the dark style of :mod:`.style` and colour
+each body side as the overlay does (orange left, blue right).
 """
 
 from __future__ import annotations
@@ -17,42 +16,22 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..angles import ANGLE_NAMES
-from ..drawing import CENTRE_COLOUR, LEFT_COLOUR, RIGHT_COLOUR
-from ..landmarks import (
-    LANDMARK_INDEX,
-    LANDMARK_NAMES,
-    NUM_LANDMARKS,
-    POSE_CONNECTIONS,
-    side_of,
-    side_of_connection,
-)
+from ..landmarks import LANDMARK_INDEX, side_of
 from ..timeseries import LandmarkTable
-from .skeleton3d import (
+from .style import (
     DIM_OPACITY,
     GRID_COLOUR,
+    SIDE_COLOURS,
     TEXT_COLOUR,
-    CameraPreset,
-    _base_layout,
-    _check_camera,
-    _empty_figure,
-    _equal_scale_scene,
-    _to_plot_axes,
     chart_layout,
     css_rgb,
+    empty_figure,
 )
 
-# Plotly redraws the whole 3D scene per animation frame; beyond a few hundred frames the
-# browser stutters and the figure's JSON grows to many megabytes, so longer clips are
-# sampled evenly down to this many frames.
-MAX_ANIMATION_FRAMES = 300
-# The still 3D view's axis titles (pose_core.figures.figure_3d): plot z is up.
-WORLD_AXIS_TITLES = ("x (m)", "depth z (m)", "up −y (m)")
 # A line is broken where consecutive samples are further apart than this many typical
 # frame intervals (the person was not detected in between).
 GAP_FACTOR = 1.5
 CURSOR_COLOUR = "#ffffff"
-_SIDES = ("left", "right", "center")
-_SIDE_COLOURS = {"left": LEFT_COLOUR, "right": RIGHT_COLOUR, "center": CENTRE_COLOUR}
 # Several joints of one side share its colour; the dash tells them apart.
 _PART_DASH = {
     "shoulder": "dot",
@@ -74,7 +53,7 @@ def _side_and_part(name: str) -> tuple[str, str]:
 _Rows = TypeVar("_Rows", pd.DataFrame, LandmarkTable)
 
 
-def _person_rows(frame: _Rows, person: int | None) -> tuple[_Rows, int | None]:
+def person_rows(frame: _Rows, person: int | None) -> tuple[_Rows, int | None]:
     """Rows of one person: the given one, else the one seen in most frames."""
     people = frame["person"] if isinstance(frame, pd.DataFrame) else frame.person
     if len(people) == 0:
@@ -153,16 +132,16 @@ def figure_angles_over_time(
     if unknown:
         raise ValueError(f"unknown joint angles: {', '.join(unknown)}")
     title = "Joint angles over time (degrees, from world landmarks)"
-    rows, person = _person_rows(angles, person)
+    rows, person = person_rows(angles, person)
     if person is None or not len(rows):
-        return _empty_figure(title, "No person detected", height)
+        return empty_figure(title, "No person detected", height)
     if not joints:
-        return _empty_figure(title, "Pick joints to plot", height)
+        return empty_figure(title, "Pick joints to plot", height)
     figure = go.Figure()
     times = rows["time_s"].to_numpy()
     for joint in joints:
         side, part = _side_and_part(joint)
-        colour = css_rgb(_SIDE_COLOURS[side])
+        colour = css_rgb(SIDE_COLOURS[side])
         values = rows[joint].to_numpy(dtype=np.float64)
         reliable = rows[f"{joint}_visibility"].to_numpy() >= visibility_threshold
         label = joint.replace("_", " ")
@@ -240,11 +219,11 @@ def figure_coordinates_over_time(
         raise ValueError(f"unknown landmarks or coordinates: {', '.join(bad)}")
     height = height or 110 + 220 * max(len(coordinates), 1)
     title = "Landmark coordinates over time"
-    rows, person = _person_rows(table, person)
+    rows, person = person_rows(table, person)
     if person is None or not len(rows):
-        return _empty_figure(title, "No person detected", height)
+        return empty_figure(title, "No person detected", height)
     if not landmarks or not coordinates:
-        return _empty_figure(title, "Pick landmarks and coordinates to plot", height)
+        return empty_figure(title, "Pick landmarks and coordinates to plot", height)
     figure = make_subplots(rows=len(coordinates), cols=1, shared_xaxes=True, vertical_spacing=0.06)
     # Several landmarks of one side: vary the dash so each stays identifiable.
     dashes = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
@@ -252,7 +231,7 @@ def figure_coordinates_over_time(
     styles = {}
     for name in landmarks:
         side = side_of(LANDMARK_INDEX[name])
-        styles[name] = (css_rgb(_SIDE_COLOURS[side]), dashes[seen_per_side.get(side, 0) % 6])
+        styles[name] = (css_rgb(SIDE_COLOURS[side]), dashes[seen_per_side.get(side, 0) % 6])
         seen_per_side[side] = seen_per_side.get(side, 0) + 1
     visible = rows.landmarks[:, :, 3] >= visibility_threshold
     for r, coordinate in enumerate(coordinates, start=1):
@@ -294,233 +273,4 @@ def figure_coordinates_over_time(
     figure.update_xaxes(gridcolor=GRID_COLOUR, zerolinecolor=GRID_COLOUR, color=TEXT_COLOUR)
     figure.update_xaxes(title={"text": "time (s)"}, row=len(coordinates), col=1)
     _add_cursor(figure, cursor_time)
-    return figure
-
-
-# ---- 3D animation --------------------------------------------------------------------
-
-# One trace per (kind, side, brightness), present in every frame even when empty:
-# Plotly animation frames replace traces by position, so the list must never change.
-_TRACE_KEYS: tuple[tuple[str, str, bool], ...] = tuple(
-    (kind, side, bright)
-    for kind in ("bones", "joints")
-    for bright in (True, False)
-    for side in _SIDES
-)
-
-
-def _frame_traces(
-    points: np.ndarray, original: np.ndarray, visibility: np.ndarray, threshold: float
-) -> list[dict[str, Any]]:
-    """The fixed list of trace updates for one frame (same order as _TRACE_KEYS).
-
-    ``points`` are in plot axes; ``original`` are MediaPipe's values, shown on hover.
-    """
-    # A tenth of a millimetre is plenty on screen, and the figure's JSON (every frame
-    # is sent to the browser) shrinks by about a third without the float noise.
-    points = np.round(points, 4)
-    original = np.round(original.astype(np.float64), 4)
-    finite = np.isfinite(points).all(axis=1)
-    visible = (visibility >= threshold) & finite
-    out: list[dict[str, Any]] = []
-    for kind, side, bright in _TRACE_KEYS:
-        if kind == "bones":
-            xs: list[float | None] = []
-            ys: list[float | None] = []
-            zs: list[float | None] = []
-            for a, b in POSE_CONNECTIONS:
-                if side_of_connection((a, b)) != side or not (finite[a] and finite[b]):
-                    continue
-                if bool(visible[a] and visible[b]) != bright:
-                    continue
-                xs += [float(points[a, 0]), float(points[b, 0]), None]
-                ys += [float(points[a, 1]), float(points[b, 1]), None]
-                zs += [float(points[a, 2]), float(points[b, 2]), None]
-            out.append({"x": xs, "y": ys, "z": zs})
-        else:
-            idx = [
-                i
-                for i in range(NUM_LANDMARKS)
-                if side_of(i) == side and finite[i] and bool(visible[i]) == bright
-            ]
-            out.append(
-                {
-                    "x": points[idx, 0].tolist(),
-                    "y": points[idx, 1].tolist(),
-                    "z": points[idx, 2].tolist(),
-                    "customdata": [
-                        [LANDMARK_NAMES[i], round(float(visibility[i]), 3), *original[i].tolist()]
-                        for i in idx
-                    ],
-                }
-            )
-    return out
-
-
-def _trace_styles() -> list[go.Scatter3d]:
-    hover = (
-        "<b>%{customdata[0]}</b><br>visibility %{customdata[1]:.2f}<br>"
-        "x %{customdata[2]:.3f} m<br>y %{customdata[3]:.3f} m<br>"
-        "z %{customdata[4]:.3f} m<extra></extra>"
-    )
-    traces = []
-    for kind, side, bright in _TRACE_KEYS:
-        colour = css_rgb(_SIDE_COLOURS[side])
-        name = f"{side} {kind}" + ("" if bright else " (low visibility)")
-        opacity = 1.0 if bright else DIM_OPACITY
-        if kind == "bones":
-            traces.append(
-                go.Scatter3d(
-                    mode="lines", line={"color": colour, "width": 7 if bright else 4},
-                    opacity=opacity, hoverinfo="skip", showlegend=False, name=name,
-                )
-            )  # fmt: skip
-        else:
-            traces.append(
-                go.Scatter3d(
-                    mode="markers",
-                    marker={
-                        "size": 5 if bright else 4, "color": colour,
-                        "line": {"color": "#141414", "width": 1},
-                    },
-                    opacity=opacity, hovertemplate=hover, showlegend=False, name=name,
-                )
-            )  # fmt: skip
-    return traces
-
-
-def figure_3d_animation(
-    table: LandmarkTable,
-    *,
-    person: int | None = None,
-    visibility_threshold: float = 0.5,
-    camera: CameraPreset = "front",
-    start_time: float | None = None,
-    max_frames: int = MAX_ANIMATION_FRAMES,
-    playback_speed: float = 1.0,
-    height: int = 600,
-) -> go.Figure:
-    """An animated 3D skeleton of one person's world landmarks, with play/pause and a
-    frame slider.
-
-    Axes are fixed over the whole clip (computed from every frame), share one scale and
-    are oriented as in :func:`pose_core.figure_3d` (plot z is up; hovering a joint
-    shows MediaPipe's own coordinates).
-
-    Args:
-        table: The landmarks (e.g. ``VideoResult.table``).
-        person: Person id; None picks the person seen in most frames.
-        visibility_threshold: Joints below this visibility are dimmed.
-        camera: "front", "side" or "top".
-        start_time: Open on the frame nearest this time (seconds); the first otherwise.
-        max_frames: Longer clips are sampled evenly down to this many frames.
-        playback_speed: 1.0 plays in real time (frame durations follow the clip).
-        height: Figure height in pixels.
-
-    Returns:
-        A Plotly figure with ``frames``; each frame is named by its time in seconds.
-
-    Raises:
-        ValueError: ``camera`` is not a preset.
-    """
-    _check_camera(camera)
-    title = "3D playback — world landmarks (metres, hip-centred)"
-    rows, person = _person_rows(table, person)
-    if person is None or not len(rows):
-        return _empty_figure(title, "No person detected", height)
-    if len(rows) > max_frames:
-        keep = np.unique(np.linspace(0, len(rows) - 1, max_frames).round().astype(int))
-        rows = LandmarkTable(
-            rows.frame[keep],
-            rows.time_s[keep],
-            rows.person[keep],
-            rows.landmarks[keep],
-            rows.world_landmarks[keep],
-        )
-    points = [_to_plot_axes(w) for w in rows.world_landmarks]
-    visibility = rows.landmarks[:, :, 3]
-    updates = [
-        _frame_traces(p, w, v, visibility_threshold)
-        for p, w, v in zip(points, rows.world_landmarks, visibility, strict=True)
-    ]
-    names = [f"{t:.2f}" for t in rows.time_s]
-    start = 0 if start_time is None else int(np.abs(rows.time_s - start_time).argmin())
-
-    traces = _trace_styles()
-    for trace, update in zip(traces, updates[start], strict=True):
-        trace.update(**update)
-    figure = go.Figure(
-        data=traces,
-        frames=[
-            go.Frame(data=[go.Scatter3d(**u) for u in update], name=name, traces=list(range(12)))
-            for update, name in zip(updates, names, strict=True)
-        ],
-    )
-    # Fixed axes: the scene is sized for every frame, so the skeleton moves, not the box.
-    scene = _equal_scale_scene(points, WORLD_AXIS_TITLES, camera, min_extent=0.5)
-    layout = _base_layout(f"{title} — person {person + 1}", scene, camera, height)
-    layout["margin"] = {"l": 0, "r": 0, "t": 40, "b": 90}
-    steps = np.diff(rows.time_s)
-    frame_ms = float(np.median(steps)) * 1000.0 / playback_speed if len(steps) else 100.0
-    play = {
-        "frame": {"duration": max(frame_ms, 10.0), "redraw": True},
-        "fromcurrent": True,
-        "transition": {"duration": 0},
-        "mode": "immediate",
-    }
-    pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}
-    layout["updatemenus"] = [
-        {
-            "type": "buttons",
-            "direction": "left",
-            "showactive": False,
-            "x": 0.0,
-            "y": 0.0,
-            "xanchor": "left",
-            "yanchor": "top",
-            "pad": {"t": 30, "r": 10},
-            "bgcolor": "#1f2633",
-            "bordercolor": GRID_COLOUR,
-            "font": {"color": TEXT_COLOUR},
-            "buttons": [
-                {"label": "▶ Play", "method": "animate", "args": [None, play]},
-                {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]},
-            ],
-        }
-    ]
-    layout["sliders"] = [
-        {
-            "active": start,
-            "x": 0.16,
-            "y": 0.0,
-            "len": 0.84,
-            "xanchor": "left",
-            "yanchor": "top",
-            "pad": {"t": 20},
-            "bgcolor": "#1f2633",
-            "bordercolor": GRID_COLOUR,
-            # Hundreds of step labels would overlap into a smear: hide them (transparent)
-            # and show the current time above the slider instead.
-            "font": {"color": "rgba(0,0,0,0)", "size": 1},
-            "ticklen": 0,
-            "minorticklen": 0,
-            "currentvalue": {
-                "prefix": "t = ",
-                "suffix": " s",
-                "font": {"color": TEXT_COLOUR, "size": 13},
-            },
-            "steps": [
-                {
-                    "label": name,
-                    "method": "animate",
-                    "args": [
-                        [name],
-                        {"frame": {"duration": 0, "redraw": True}, "mode": "immediate"},
-                    ],
-                }
-                for name in names
-            ],
-        }
-    ]
-    figure.update_layout(**layout)
     return figure

@@ -8,7 +8,8 @@ into Plotly's z-up scene: plot x = x, plot y = z (depth), plot z = -y (up). That
 proper rotation (-90 degrees about x), not a mirror, so the person's left stays their
 left; and with the vertical on Plotly's z axis, dragging turns the scene like a
 turntable and the person stays upright. Axis titles name the original quantities, and
-hovering a joint shows its original MediaPipe values.
+hovering a joint shows its original MediaPipe values. The animation
+(:mod:`.animation`) builds its scene with the same helpers.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import plotly.graph_objects as go
 from ..drawing import person_colours
 from ..landmarks import LANDMARK_NAMES, NUM_LANDMARKS, POSE_CONNECTIONS, side_of, side_of_connection
 from ..results import PoseResult
+from .style import DIM_OPACITY, GRID_COLOUR, SCENE_BACKGROUND, TEXT_COLOUR, css_rgb, empty_figure
 
 CameraPreset = Literal["front", "side", "top"]
 
@@ -30,82 +32,27 @@ CameraPreset = Literal["front", "side", "top"]
 # camera was; "side" from the image's right edge; "top" from above, camera side at the
 # bottom of the screen.
 _UP = {"x": 0.0, "y": 0.0, "z": 1.0}
-CAMERA_PRESETS: dict[str, dict[str, dict[str, float]]] = {
+CAMERA_PRESETS: dict[CameraPreset, dict[str, dict[str, float]]] = {
     # Slightly off-axis: head-on, the depth axis collapses to a line and its title garbles.
     "front": {"eye": {"x": 0.35, "y": -1.9, "z": 0.35}, "up": _UP},
     "side": {"eye": {"x": 1.6, "y": 0.0, "z": 0.12}, "up": _UP},
     "top": {"eye": {"x": 0.0, "y": -0.3, "z": 1.8}, "up": _UP},
 }
 
-# Points and bones resting on a landmark under the visibility threshold are drawn this
-# faintly, as on the 2D overlay.
-DIM_OPACITY = 0.25
 # Gap between people placed side by side in the world view, in metres.
 PERSON_GAP_M = 0.6
-# Scene colours: a dark "viewport" so the orange/blue/white skeleton reads on a projector.
-SCENE_BACKGROUND = "#10141c"
-GRID_COLOUR = "#2c3442"
-TEXT_COLOUR = "#e6e6e6"
 
 _SIDES = ("left", "right", "center")
 
 
-def chart_layout(
-    title: str,
-    height: int,
-    *,
-    x_title: str,
-    y_title: str | None = None,
-    margin: dict[str, int] | None = None,
-    legend: dict[str, object] | None = None,
-    **extra: object,
-) -> dict[str, Any]:
-    """Layout of the 2D charts (time series, sweeps) in the 3D view's dark style.
-
-    Args:
-        title: Chart title.
-        height: Height in pixels.
-        x_title: x-axis title.
-        y_title: y-axis title, if any.
-        margin: Plot margins; defaults suit a chart with a legend under it.
-        legend: Legend placement; defaults to a horizontal legend below the plot.
-        **extra: Further layout keys, added as they are.
-    """
-    axis = {"gridcolor": GRID_COLOUR, "zerolinecolor": GRID_COLOUR, "color": TEXT_COLOUR}
-    y_axis = dict(axis) if y_title is None else {**axis, "title": {"text": y_title}}
-    return {
-        "title": {"text": title, "font": {"color": TEXT_COLOUR, "size": 15}, "x": 0.02},
-        "paper_bgcolor": SCENE_BACKGROUND,
-        "plot_bgcolor": SCENE_BACKGROUND,
-        "font": {"color": TEXT_COLOUR},
-        "height": height,
-        "margin": margin or {"l": 60, "r": 20, "t": 50, "b": 50},
-        "legend": legend or {"orientation": "h", "y": -0.18, "x": 0.0},
-        "xaxis": {**axis, "title": {"text": x_title}},
-        "yaxis": y_axis,
-        "hoverlabel": {"bgcolor": "#1f2633", "font": {"color": TEXT_COLOUR}},
-        **extra,
-    }
-
-
-def css_rgb(colour: tuple[int, int, int]) -> str:
-    """An RGB triple (0-255, as :mod:`pose_core.drawing` keeps its colours) as the CSS
-    colour Plotly takes, e.g. ``(255, 145, 0)`` -> ``"rgb(255,145,0)"``.
-
-    The charts draw with the overlays' own colours, so a person or body side looks the
-    same in a chart as on the image.
-    """
-    red, green, blue = colour
-    return f"rgb({red},{green},{blue})"
-
-
-def _to_plot_axes(xyz: np.ndarray) -> np.ndarray:
+def to_plot_axes(xyz: np.ndarray) -> np.ndarray:
     """MediaPipe (x right, y down, z away) -> plot (x right, y = depth away, z up)."""
     xyz = np.asarray(xyz, dtype=np.float64)
     return np.column_stack([xyz[:, 0], xyz[:, 2], -xyz[:, 1]])
 
 
-def _check_camera(camera: str) -> None:
+def check_camera(camera: str) -> None:
+    """Raise ValueError unless ``camera`` names one of :data:`CAMERA_PRESETS`."""
     if camera not in CAMERA_PRESETS:
         raise ValueError(f"camera must be one of {', '.join(CAMERA_PRESETS)}, not {camera!r}")
 
@@ -204,10 +151,10 @@ def _skeleton_traces(
     return traces
 
 
-def _equal_scale_scene(
+def equal_scale_scene(
     points: Sequence[np.ndarray],
     axis_titles: tuple[str, str, str],
-    camera: str,
+    camera: CameraPreset,
     min_extent: float,
 ) -> dict[str, Any]:
     """A scene whose three axes share one scale (1 unit is as long on each axis)."""
@@ -241,7 +188,11 @@ def _equal_scale_scene(
     }
 
 
-def _base_layout(title: str, scene: dict[str, Any], camera: str, height: int) -> dict[str, Any]:
+def base_layout(
+    title: str, scene: dict[str, Any], camera: CameraPreset, height: int
+) -> dict[str, Any]:
+    """Layout of a 3D figure around ``scene``: title, dark paper, no legend, and the
+    user's rotation kept until the camera preset changes."""
     return {
         "title": {"text": title, "font": {"color": TEXT_COLOUR, "size": 15}, "x": 0.02},
         "scene": scene,
@@ -255,31 +206,6 @@ def _base_layout(title: str, scene: dict[str, Any], camera: str, height: int) ->
         "uirevision": camera,
         "hoverlabel": {"bgcolor": "#1f2633", "font": {"color": TEXT_COLOUR}},
     }
-
-
-def _empty_figure(title: str, message: str, height: int) -> go.Figure:
-    figure = go.Figure()
-    figure.update_layout(
-        title={"text": title, "font": {"color": TEXT_COLOUR, "size": 15}, "x": 0.02},
-        paper_bgcolor=SCENE_BACKGROUND,
-        plot_bgcolor=SCENE_BACKGROUND,
-        height=height,
-        xaxis={"visible": False},
-        yaxis={"visible": False},
-        margin={"l": 0, "r": 0, "t": 40, "b": 0},
-        annotations=[
-            {
-                "text": message,
-                "showarrow": False,
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0.5,
-                "y": 0.5,
-                "font": {"size": 16, "color": TEXT_COLOUR},
-            }
-        ],
-    )
-    return figure
 
 
 def _label_trace(points: np.ndarray, text: str, colour: tuple[int, int, int]) -> go.Scatter3d:
@@ -333,10 +259,10 @@ def figure_3d(
     Raises:
         ValueError: ``camera`` is not a preset or ``person`` is out of range.
     """
-    _check_camera(camera)
+    check_camera(camera)
     title = "3D pose — world landmarks (metres, hip-centred)"
     if not result.poses:
-        return _empty_figure(title, "No person detected", height)
+        return empty_figure(title, "No person detected", height)
     people = _people(result, person)
     num_people = result.num_poses
     # Left-to-right order in the image, from the mean x of each person's hips.
@@ -346,7 +272,7 @@ def figure_3d(
     offset = 0.0
     for position, i in enumerate(order):
         pose = result.poses[i]
-        points = _to_plot_axes(pose.world_landmarks)
+        points = to_plot_axes(pose.world_landmarks)
         finite = points[np.isfinite(points).all(axis=1)]
         if len(order) > 1 and len(finite):
             # Place this person to the right of the previous one, a gap between them.
@@ -370,12 +296,12 @@ def figure_3d(
             traces.append(_label_trace(points, label, colours["left"]))
             tag = traces[-1]
             all_points.append(np.array([[tag.x[0], tag.y[0], tag.z[0]]]))
-    scene = _equal_scale_scene(
+    scene = equal_scale_scene(
         all_points, ("x (m)", "depth z (m)", "up −y (m)"), camera, min_extent=0.5
     )
     # Layout given to the constructor: update_layout on a figure with traces costs
     # ~15 ms more (Plotly's relayout machinery), on every page run.
-    return go.Figure(data=traces, layout=_base_layout(title, scene, camera, height))
+    return go.Figure(data=traces, layout=base_layout(title, scene, camera, height))
 
 
 def figure_image_space(
@@ -405,17 +331,17 @@ def figure_image_space(
     Raises:
         ValueError: ``camera`` is not a preset or ``person`` is out of range.
     """
-    _check_camera(camera)
+    check_camera(camera)
     title = "Image space — normalised landmarks (x = 0..1 across the image)"
     if not result.poses:
-        return _empty_figure(title, "No person detected", height)
+        return empty_figure(title, "No person detected", height)
     aspect = result.image_height / max(result.image_width, 1)
     traces: list[go.BaseTraceType] = []
     all_points = []
     for i in _people(result, person):
         pose = result.poses[i]
         xyz = pose.landmarks[:, :3].astype(np.float64) * np.array([1.0, aspect, 1.0])
-        points = _to_plot_axes(xyz)
+        points = to_plot_axes(xyz)
         colours = person_colours(i, result.num_poses)
         label = f"Person {i + 1}"
         traces += _skeleton_traces(
@@ -444,9 +370,9 @@ def figure_image_space(
         )
     )
     all_points.append(np.column_stack([frame_x, np.zeros(5), frame_up]))
-    scene = _equal_scale_scene(
+    scene = equal_scale_scene(
         all_points, ("x (0..1 across)", "depth z", "up −y"), camera, min_extent=0.2
     )
     # Layout given to the constructor: update_layout on a figure with traces costs
     # ~15 ms more (Plotly's relayout machinery), on every page run.
-    return go.Figure(data=traces, layout=_base_layout(title, scene, camera, height))
+    return go.Figure(data=traces, layout=base_layout(title, scene, camera, height))
