@@ -6,7 +6,7 @@ import functools
 import threading
 import time
 import types
-from typing import Any, Literal, Self
+from typing import Any, Literal, Protocol, Self
 
 import numpy as np
 
@@ -76,11 +76,83 @@ def _create_landmarker(
     return vision.PoseLandmarker.create_from_options(options)
 
 
-def _as_mp_image(rgb_image: np.ndarray) -> Any:  # mediapipe.Image
+class _Backend(Protocol):
+    """What finds the poses for a detector: MediaPipe's landmarker or the top-down engine."""
+
+    def detect(self, rgb_image: np.ndarray, timestamp_ms: int | None) -> PoseResult: ...
+
+    def close(self) -> None: ...
+
+
+class _MediaPipeBackend:
+    """MediaPipe's PoseLandmarker: its own face-based person detector, then BlazePose."""
+
+    def __init__(
+        self, settings: DetectorSettings, mode: Literal["IMAGE", "VIDEO"], max_pixels: int
+    ) -> None:
+        self._landmarker = _create_landmarker(settings, mode)
+        self._max_pixels = max_pixels
+
+    def detect(self, rgb_image: np.ndarray, timestamp_ms: int | None) -> PoseResult:
+        height, width = rgb_image.shape[:2]
+        inference_image, _scale = fit_within_pixels(rgb_image, self._max_pixels)
+        mp_image = _as_mp_image(inference_image)
+        start = time.perf_counter()
+        if timestamp_ms is None:
+            mp_result = self._landmarker.detect(mp_image)
+        else:
+            mp_result = self._landmarker.detect_for_video(mp_image, timestamp_ms)
+        inference_ms = (time.perf_counter() - start) * 1000.0
+        # Normalised coordinates are scale-free, so the original size maps them to pixels.
+        return PoseResult.from_mediapipe(
+            mp_result, width, height, inference_ms=inference_ms, timestamp_ms=timestamp_ms
+        )
+
+    def close(self) -> None:
+        self._landmarker.close()
+
+
+class _TopDownBackend:
+    """A whole-body person detector, then BlazePose's landmark model per person."""
+
+    def __init__(self, settings: DetectorSettings, mode: Literal["IMAGE", "VIDEO"]) -> None:
+        from .topdown.engine import TopDownEngine
+
+        self._engine = TopDownEngine(settings)
+        self._tracking = mode == "VIDEO"
+
+    def detect(self, rgb_image: np.ndarray, timestamp_ms: int | None) -> PoseResult:
+        _check_rgb(rgb_image)
+        height, width = rgb_image.shape[:2]
+        start = time.perf_counter()
+        if self._tracking:
+            poses = self._engine.detect_frame(rgb_image)
+        else:
+            poses = self._engine.detect_image(rgb_image)
+        inference_ms = (time.perf_counter() - start) * 1000.0
+        return PoseResult(tuple(poses), width, height, inference_ms, timestamp_ms)
+
+    def close(self) -> None:
+        self._engine.reset()
+
+
+def _create_backend(
+    settings: DetectorSettings, mode: Literal["IMAGE", "VIDEO"], max_pixels: int
+) -> _Backend:
+    if settings.person_detector == "mediapipe":
+        return _MediaPipeBackend(settings, mode, max_pixels)
+    return _TopDownBackend(settings, mode)
+
+
+def _check_rgb(rgb_image: np.ndarray) -> None:
     if rgb_image.ndim != 3 or rgb_image.shape[2] != 3 or rgb_image.dtype != np.uint8:
         raise ValueError(
             f"expected an H x W x 3 uint8 RGB image, got {rgb_image.dtype} {rgb_image.shape}"
         )
+
+
+def _as_mp_image(rgb_image: np.ndarray) -> Any:  # mediapipe.Image
+    _check_rgb(rgb_image)
     mp = load_mediapipe().mp
     return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb_image))
 
@@ -96,21 +168,23 @@ class _Detector:
     ) -> None:
         self.settings = settings or DetectorSettings()
         self.max_inference_pixels = max_inference_pixels
-        # A landmarker is not thread-safe: one call at a time.
+        # A landmarker (and a tracking engine) is not thread-safe: one call at a time.
         self._lock = threading.Lock()
-        self._landmarker = _create_landmarker(self.settings, self._running_mode)
+        self._backend: _Backend | None = _create_backend(
+            self.settings, self._running_mode, max_inference_pixels
+        )
         _OPEN.add(self)
 
     @property
     def closed(self) -> bool:
-        return self._landmarker is None
+        return self._backend is None
 
     def close(self) -> None:
-        """Release the MediaPipe graph. Safe to call twice."""
+        """Release the MediaPipe graph (or the top-down models). Safe to call twice."""
         with self._lock:
-            if self._landmarker is not None:
-                self._landmarker.close()
-                self._landmarker = None
+            if self._backend is not None:
+                self._backend.close()
+                self._backend = None
         _OPEN.discard(self)
 
     def __enter__(self) -> Self:
@@ -120,21 +194,10 @@ class _Detector:
         self.close()
 
     def _run(self, rgb_image: np.ndarray, timestamp_ms: int | None) -> PoseResult:
-        height, width = rgb_image.shape[:2]
-        inference_image, _scale = fit_within_pixels(rgb_image, self.max_inference_pixels)
-        mp_image = _as_mp_image(inference_image)
-        if self._landmarker is None:
+        _check_rgb(rgb_image)
+        if self._backend is None:
             raise RuntimeError("this detector is closed")
-        start = time.perf_counter()
-        if timestamp_ms is None:
-            mp_result = self._landmarker.detect(mp_image)
-        else:
-            mp_result = self._landmarker.detect_for_video(mp_image, timestamp_ms)
-        inference_ms = (time.perf_counter() - start) * 1000.0
-        # Normalised coordinates are scale-free, so the original size maps them to pixels.
-        return PoseResult.from_mediapipe(
-            mp_result, width, height, inference_ms=inference_ms, timestamp_ms=timestamp_ms
-        )
+        return self._backend.detect(rgb_image, timestamp_ms)
 
 
 class ImageDetector(_Detector):
@@ -221,9 +284,9 @@ class StreamDetector(_Detector):
     def _swap_landmarker(self, settings: DetectorSettings, *, restart_clock: bool) -> None:
         # Load first, outside the lock: frames keep flowing through the old landmarker
         # meanwhile, and a failed load leaves it in place.
-        landmarker = _create_landmarker(settings, self._running_mode)
+        backend = _create_backend(settings, self._running_mode, self.max_inference_pixels)
         with self._lock:
-            old, self._landmarker = self._landmarker, landmarker
+            old, self._backend = self._backend, backend
             self.settings = settings
             if restart_clock:
                 self._last_timestamp_ms = None

@@ -30,11 +30,14 @@ class PersonPose:
         world_landmarks: (33, 3) float32, x, y, z in metres, origin at the centre of the
             hips; y points down, as in the image.
         segmentation_mask: (h, w) float32 in [0, 1] at the size inference ran on, or None.
+        track_id: The person's id across the frames of a stream, when the detector
+            tracks people itself (the top-down detectors); None otherwise.
     """
 
     landmarks: np.ndarray
     world_landmarks: np.ndarray
     segmentation_mask: np.ndarray | None = None
+    track_id: int | None = None
 
     @property
     def visibility(self) -> np.ndarray:

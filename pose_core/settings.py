@@ -11,6 +11,16 @@ MODEL_VARIANTS: tuple[ModelVariant, ...] = get_args(ModelVariant)
 # legends and the tables all show these.
 MODEL_VARIANT_LABELS: dict[ModelVariant, str] = {"lite": "Lite", "full": "Full", "heavy": "Heavy"}
 MAX_NUM_POSES = 10
+# Who finds the people before BlazePose's landmark model reads them: MediaPipe's own
+# face-based detector (inside the PoseLandmarker), or a whole-body detector run
+# top-down (pose_core.topdown).
+PersonDetectorName = Literal["mediapipe", "movenet", "nanodet"]
+PERSON_DETECTORS: tuple[PersonDetectorName, ...] = get_args(PersonDetectorName)
+PERSON_DETECTOR_LABELS: dict[PersonDetectorName, str] = {
+    "mediapipe": "MediaPipe",
+    "movenet": "MoveNet",
+    "nanodet": "NanoDet",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,6 +39,11 @@ class DetectorSettings:
         min_tracking_confidence: Score needed to keep tracking between video frames
             instead of re-running the person detector, in [0, 1]. Unused in IMAGE mode.
         output_segmentation_masks: Also return a per-person segmentation mask.
+        person_detector: Who finds the people: MediaPipe's built-in detector, or MoveNet
+            or NanoDet run top-down.
+        min_person_confidence: Score MoveNet or NanoDet must reach, in [0, 1] (their
+            scores are on their own scales; MediaPipe's uses
+            ``min_pose_detection_confidence``).
     """
 
     model_variant: ModelVariant = "full"
@@ -37,6 +52,8 @@ class DetectorSettings:
     min_pose_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     output_segmentation_masks: bool = False
+    person_detector: PersonDetectorName = "mediapipe"
+    min_person_confidence: float = 0.2
 
     def __post_init__(self) -> None:
         if self.model_variant not in MODEL_VARIANTS:
@@ -48,10 +65,16 @@ class DetectorSettings:
             raise ValueError(f"num_poses must be an integer, not {self.num_poses!r}")
         if not 1 <= self.num_poses <= MAX_NUM_POSES:
             raise ValueError(f"num_poses must be between 1 and {MAX_NUM_POSES}")
+        if self.person_detector not in PERSON_DETECTORS:
+            raise ValueError(
+                f"person_detector must be one of {', '.join(PERSON_DETECTORS)}, "
+                f"not {self.person_detector!r}"
+            )
         for name in (
             "min_pose_detection_confidence",
             "min_pose_presence_confidence",
             "min_tracking_confidence",
+            "min_person_confidence",
         ):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:

@@ -61,6 +61,10 @@ class PersonTracker:
         """Track ids of ``poses`` (same order) in the frame at ``time_s``."""
         if self.max_people == 1:
             return [0] * len(poses)
+        given = [p.track_id for p in poses]
+        if all(track_id is not None for track_id in given):
+            # The detector tracked them itself (the top-down engine): keep its ids.
+            return [int(track_id) for track_id in given if track_id is not None]
         self._tracks = {
             k: v for k, v in self._tracks.items() if time_s - v.time_s <= self.max_gap_s
         }

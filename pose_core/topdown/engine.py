@@ -1,0 +1,165 @@
+"""Top-down BlazePose: a person detector finds everyone, the landmark model reads each.
+
+For a still image: the person detector's candidates give first regions; the landmark
+model reads all of them in one batched call; each person's auxiliary landmarks then
+give MediaPipe's own region for them, read again in a second batched call, so the
+final landmarks come from the region MediaPipe itself would track the person with.
+People whose presence falls below the threshold are dropped, and of two that turn out
+to be the same person (their landmark boxes overlap) the surer one stays.
+
+For a stream, as BlazePose tracks one person: each tracked person's next region comes
+from their previous landmarks; the detector runs again only every few frames while
+fewer people are tracked than allowed, or when a track was just lost. Each person keeps
+a track id while they stay in view.
+
+Not thread-safe: one caller at a time (``pose_core.detector`` holds a lock).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ..results import PersonPose, PoseResult
+from ..settings import DetectorSettings
+from .blazepose import LandmarkModel, RegionPose
+from .onnx import OnnxModel
+from .persons import MoveNetDetector, NanoDetDetector, PersonDetector
+from .region import Region, box_iou
+
+# Two readings whose 33-landmark boxes overlap this much are one person.
+SAME_PERSON_IOU = 0.5
+# A first reading below this presence is not read again (no person there).
+MIN_FIRST_PRESENCE = 0.1
+# While fewer people are tracked than allowed, look for new ones every this many frames.
+DETECT_EVERY_FRAMES = 5
+
+
+def make_person_detector(settings: DetectorSettings) -> PersonDetector:
+    if settings.person_detector == "movenet":
+        return MoveNetDetector()
+    if settings.person_detector == "nanodet":
+        return NanoDetDetector()
+    raise ValueError(f"{settings.person_detector!r} is not a top-down person detector")
+
+
+def landmark_model(settings: DetectorSettings) -> LandmarkModel:
+    return LandmarkModel(OnnxModel(f"pose_landmarks_{settings.model_variant}"))
+
+
+def _distinct(readings: list[RegionPose], limit: int) -> list[RegionPose]:
+    """Surest first; one reading per person; at most ``limit``."""
+    kept: list[RegionPose] = []
+    for reading in sorted(readings, key=lambda r: r.presence, reverse=True):
+        if all(box_iou(reading.box, other.box) < SAME_PERSON_IOU for other in kept):
+            kept.append(reading)
+        if len(kept) == limit:
+            break
+    return kept
+
+
+@dataclasses.dataclass
+class _Track:
+    track_id: int
+    region: Region
+    box: np.ndarray
+
+
+class TopDownEngine:
+    """The person detector and landmark model for one settings value.
+
+    Args:
+        settings: Model variant, people allowed, the three confidences, segmentation.
+        persons: The person detector (made from ``settings`` when not given).
+        landmarks: The landmark model (likewise).
+    """
+
+    def __init__(
+        self,
+        settings: DetectorSettings,
+        *,
+        persons: PersonDetector | None = None,
+        landmarks: LandmarkModel | None = None,
+    ) -> None:
+        self.settings = settings
+        self._persons = persons or make_person_detector(settings)
+        self._landmarks = landmarks or landmark_model(settings)
+        self._tracks: list[_Track] = []
+        self._next_id = 0
+        self._frames_since_detection = 0
+
+    def reset(self) -> None:
+        """Forget the people being tracked (a new stream)."""
+        self._tracks = []
+        self._frames_since_detection = 0
+
+    def detect_image(self, rgb_image: np.ndarray) -> list[PersonPose]:
+        """Everyone in a still image, surest first."""
+        return [r.pose for r in self._find_new(rgb_image, [])]
+
+    def detect_frame(self, rgb_frame: np.ndarray) -> list[PersonPose]:
+        """Everyone in the next frame of a stream, in track-id order, with track ids."""
+        settings = self.settings
+        kept: list[tuple[_Track, RegionPose]] = []
+        lost = False
+        if self._tracks:
+            readings = self._read(rgb_frame, [t.region for t in self._tracks])
+            for track, reading in zip(self._tracks, readings, strict=True):
+                if reading.presence < settings.min_tracking_confidence:
+                    lost = True
+                    continue
+                # Two tracks that drifted onto one person: the older one stays.
+                if any(box_iou(reading.box, other.box) >= SAME_PERSON_IOU for _, other in kept):
+                    continue
+                kept.append((track, reading))
+        self._frames_since_detection += 1
+        looking = len(kept) < settings.num_poses and (
+            lost or not self._tracks or self._frames_since_detection >= DETECT_EVERY_FRAMES
+        )
+        if looking:
+            self._frames_since_detection = 0
+            for reading in self._find_new(rgb_frame, [r.box for _, r in kept]):
+                if len(kept) == settings.num_poses:
+                    break
+                kept.append((_Track(self._next_id, reading.region, reading.box), reading))
+                self._next_id += 1
+        self._tracks = [
+            _Track(track.track_id, reading.next_region, reading.box) for track, reading in kept
+        ]
+        kept.sort(key=lambda pair: pair[0].track_id)
+        return [dataclasses.replace(r.pose, track_id=t.track_id) for t, r in kept]
+
+    def _read(self, rgb_image: np.ndarray, regions: list[Region]) -> list[RegionPose]:
+        return self._landmarks.run(
+            rgb_image, regions, segmentation=self.settings.output_segmentation_masks
+        )
+
+    def _find_new(self, rgb_image: np.ndarray, taken: list[np.ndarray]) -> list[RegionPose]:
+        """People the person detector finds who are not in ``taken`` boxes, read twice."""
+        settings = self.settings
+        candidates = self._persons.find(rgb_image, settings.min_person_confidence)
+        regions = [
+            c.region
+            for c in candidates
+            if all(box_iou(c.box, box) < SAME_PERSON_IOU for box in taken)
+        ]
+        first = [r for r in self._read(rgb_image, regions) if r.presence >= MIN_FIRST_PRESENCE]
+        second = self._read(rgb_image, [r.next_region for r in first])
+        present = [
+            r
+            for r in second
+            if r.presence >= settings.min_pose_presence_confidence
+            and all(box_iou(r.box, box) < SAME_PERSON_IOU for box in taken)
+        ]
+        return _distinct(present, settings.num_poses)
+
+
+def result_of(
+    poses: list[PersonPose],
+    width: int,
+    height: int,
+    inference_ms: float,
+    timestamp_ms: int | None,
+) -> PoseResult:
+    return PoseResult(tuple(poses), width, height, inference_ms, timestamp_ms)

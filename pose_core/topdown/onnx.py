@@ -1,0 +1,55 @@
+"""One ONNX model under onnxruntime, loaded after its sha256 is checked.
+
+onnxruntime is imported when the first model loads, not with ``pose_core``: pages that
+never detect do not pay for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..models import verified_onnx_path
+
+# Threads per inference. The machines this runs on have few cores, shared with the
+# browser's video, the encoders and other sessions; MediaPipe's own graphs use one or
+# two as well.
+DEFAULT_THREADS = 2
+
+
+class OnnxModel:
+    """An onnxruntime session for a bundled model.
+
+    Thread-safe: onnxruntime sessions take concurrent ``run`` calls.
+
+    Args:
+        name: The model's key in ``models/manifest.json`` (``onnx`` section).
+        threads: onnxruntime's intra-op threads.
+    """
+
+    def __init__(self, name: str, *, threads: int = DEFAULT_THREADS) -> None:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3  # errors only: no notices on the server log
+        self.name = name
+        self._session: Any = onnxruntime.InferenceSession(
+            str(verified_onnx_path(name)), options, providers=["CPUExecutionProvider"]
+        )
+        inputs = self._session.get_inputs()
+        if len(inputs) != 1:
+            raise ValueError(f"{name}: expected one input, found {len(inputs)}")
+        self.input_name: str = inputs[0].name
+        self.input_shape: tuple[int | str, ...] = tuple(inputs[0].shape)
+        self.output_shapes: dict[str, tuple[int, ...]] = {
+            out.name: tuple(d if isinstance(d, int) else -1 for d in out.shape)
+            for out in self._session.get_outputs()
+        }
+
+    def run(self, output_names: list[str] | None, batch: np.ndarray) -> list[np.ndarray]:
+        """The named outputs (all when None) for one input batch."""
+        outputs: list[np.ndarray] = self._session.run(output_names, {self.input_name: batch})
+        return outputs
