@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from pose_core import MODEL_VARIANT_LABELS, MODEL_VARIANTS, DetectorSettings, DrawingStyle
-from pose_core.settings import MAX_NUM_POSES
+from pose_core.settings import MAX_NUM_POSES, PERSON_DETECTOR_LABELS, PERSON_DETECTORS
 
 # Widget keys, which are also the URL query parameter names.
 MODEL = "model"
@@ -24,9 +24,17 @@ PRESENCE = "presence"
 TRACKING = "tracking"
 VISIBILITY = "visibility"
 SEGMENTATION = "segmentation"
+PERSONS = "persons"
+PERSON_CONFIDENCE = "person_confidence"
 
 _STATE_KEY = "_app_settings"
 
+PERSONS_HELP = (
+    "Who finds the people before the pose model reads each one. **MediaPipe** is the "
+    "built-in detector: it needs a visible face and suits one person close to the "
+    "camera. **MoveNet** and **NanoDet** find whole bodies, faces or not, so groups, "
+    "people seen from behind and small people are found too."
+)
 MODEL_HELP = (
     "**Lite** is the fastest (best for the webcam on a laptop), **Full** balances speed "
     "and accuracy, **Heavy** is the most accurate and the slowest."
@@ -67,6 +75,8 @@ class AppSettings:
             DETECTION: _number(d.min_pose_detection_confidence),
             PRESENCE: _number(d.min_pose_presence_confidence),
             TRACKING: _number(d.min_tracking_confidence),
+            PERSONS: PERSON_DETECTOR_LABELS[d.person_detector],
+            PERSON_CONFIDENCE: _number(d.min_person_confidence),
             VISIBILITY: _number(self.visibility_threshold),
             SEGMENTATION: "true" if self.segmentation else "false",
         }
@@ -92,6 +102,8 @@ def _default_widget_values() -> dict[str, object]:
         DETECTION: d.min_pose_detection_confidence,
         PRESENCE: d.min_pose_presence_confidence,
         TRACKING: d.min_tracking_confidence,
+        PERSONS: d.person_detector,
+        PERSON_CONFIDENCE: d.min_person_confidence,
         VISIBILITY: DEFAULTS.visibility_threshold,
         SEGMENTATION: DEFAULTS.segmentation,
     }
@@ -103,10 +115,12 @@ def _reset() -> None:
         st.session_state[key] = value
 
 
-def _confidence_slider(label: str, key: str, default: float, help_text: str) -> float:
+def _confidence_slider(
+    label: str, key: str, default: float, help_text: str, *, disabled: bool = False
+) -> float:
     return st.slider(
         label, min_value=0.0, max_value=1.0, value=default, step=0.05, format="%.2f",
-        key=key, help=help_text, bind="query-params",
+        key=key, help=help_text, bind="query-params", disabled=disabled,
     )  # fmt: skip
 
 
@@ -130,6 +144,18 @@ def render_sidebar() -> AppSettings:
             bind="query-params",
             width="stretch",
         )
+        persons = st.segmented_control(
+            "Person detector",
+            PERSON_DETECTORS,
+            default=d.person_detector,
+            required=True,
+            format_func=PERSON_DETECTOR_LABELS.__getitem__,
+            key=PERSONS,
+            help=PERSONS_HELP,
+            bind="query-params",
+            width="stretch",
+        )
+        built_in = (persons or d.person_detector) == "mediapipe"
         num_poses = st.slider(
             "Number of people",
             min_value=1,
@@ -140,12 +166,22 @@ def render_sidebar() -> AppSettings:
             help="The most people the model looks for in one image or frame.",
             bind="query-params",
         )
+        person_confidence = _confidence_slider(
+            "Min. person confidence",
+            PERSON_CONFIDENCE,
+            d.min_person_confidence,
+            "MoveNet and NanoDet: how sure the person detector must be before the pose "
+            "model looks at someone. Their scores run low: about 0.1 to 0.3 finds people "
+            "without false ones. Lower it for small or partly hidden people.",
+            disabled=built_in,
+        )
         detection = _confidence_slider(
             "Min. pose detection confidence",
             DETECTION,
             d.min_pose_detection_confidence,
-            "How sure the person detector must be before a pose is reported. Raise it "
-            "to drop false detections, lower it to find small or partly hidden people.",
+            "MediaPipe's detector: how sure it must be before a pose is reported. Raise "
+            "it to drop false detections, lower it to find small or partly hidden people.",
+            disabled=not built_in,
         )
         presence = _confidence_slider(
             "Min. pose presence confidence",
@@ -188,6 +224,8 @@ def render_sidebar() -> AppSettings:
                 min_pose_presence_confidence=float(presence),
                 min_tracking_confidence=float(tracking),
                 output_segmentation_masks=bool(segmentation),
+                person_detector=persons or d.person_detector,
+                min_person_confidence=float(person_confidence),
             ),
             visibility_threshold=float(visibility),
             segmentation=bool(segmentation),
