@@ -30,6 +30,8 @@ NUM_BODY_LANDMARKS = 33
 # alignment points for the next region.
 AUX_CENTRE, AUX_SCALE = 33, 34
 HEATMAP_KERNEL = 7
+# Two readings whose landmarks lie closer than this many person sizes (median) are one.
+SAME_PERSON_DISTANCE = 0.1
 # A heatmap peak below this leaves the regressed position as it is (MediaPipe's default).
 MIN_CONFIDENCE_TO_REFINE = 0.5
 
@@ -49,7 +51,8 @@ class RegionPose:
         pose: The person in image coordinates (normalised to the image size).
         next_region: Where this person is expected in the next frame (MediaPipe's
             region from the auxiliary landmarks).
-        box: (x0, y0, x1, y1) pixel box of the 33 landmarks, for overlap tests.
+        box: (x0, y0, x1, y1) pixel box of the 33 landmarks.
+        pixel_xy: (33, 2) the landmarks in image pixels.
     """
 
     region: Region
@@ -57,6 +60,19 @@ class RegionPose:
     pose: PersonPose
     next_region: Region
     box: np.ndarray
+    pixel_xy: np.ndarray
+
+    @property
+    def size(self) -> float:
+        """The person's size in pixels (their box's diagonal)."""
+        return float(np.hypot(*(self.box[2:] - self.box[:2])))
+
+    def same_person(self, other: RegionPose, tolerance: float = SAME_PERSON_DISTANCE) -> bool:
+        """Whether two readings are of one person: their landmarks lie within
+        ``tolerance`` of the smaller one's size of each other (median over the body).
+        Boxes would not do: in a tight group, neighbours' boxes overlap."""
+        distance = np.median(np.linalg.norm(self.pixel_xy - other.pixel_xy, axis=1))
+        return bool(distance < tolerance * min(self.size, other.size))
 
 
 class LandmarkModel:
@@ -74,6 +90,14 @@ class LandmarkModel:
         self._segmentation = _output_with(outputs, (INPUT_SIZE, INPUT_SIZE, 1))
         self._heatmap = _output_with(outputs, (64, 64, NUM_MODEL_LANDMARKS))
         self._world = _output_with(outputs, (NUM_MODEL_LANDMARKS * 3,))
+        # A model converted with a fixed batch of one reads the crops one by one.
+        self._one_at_a_time = _batch_of_one(model)
+
+    def _infer(self, names: list[str], crops: np.ndarray) -> list[np.ndarray]:
+        if self._one_at_a_time and len(crops) > 1:
+            parts = [self._model.run(names, crops[n : n + 1]) for n in range(len(crops))]
+            return [np.concatenate([part[k] for part in parts]) for k in range(len(names))]
+        return self._model.run(names, crops)
 
     def run(
         self,
@@ -100,7 +124,7 @@ class LandmarkModel:
         names = [self._landmarks, self._flag, self._heatmap, self._world]
         if segmentation:
             names.append(self._segmentation)
-        outputs = self._model.run(names, crops)
+        outputs = self._infer(names, crops)
         raw = outputs[0].reshape(len(regions), NUM_MODEL_LANDMARKS, 5)
         flags = outputs[1].reshape(len(regions))
         heatmaps = outputs[2]
@@ -129,9 +153,14 @@ class LandmarkModel:
                     pose=PersonPose(landmarks, world_xyz, mask),
                     next_region=Region.from_alignment(image_xy[AUX_CENTRE], image_xy[AUX_SCALE]),
                     box=np.concatenate([body.min(axis=0), body.max(axis=0)]),
+                    pixel_xy=body,
                 )
             )
         return found
+
+
+def _batch_of_one(model: OnnxModel) -> bool:
+    return model.input_shape[0] == 1
 
 
 def _output_with(shapes: dict[str, tuple[int, ...]], tail: tuple[int, ...]) -> str:

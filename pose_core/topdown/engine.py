@@ -28,10 +28,15 @@ from .onnx import OnnxModel
 from .persons import MoveNetDetector, NanoDetDetector, PersonDetector
 from .region import Region, box_iou
 
-# Two readings whose 33-landmark boxes overlap this much are one person.
-SAME_PERSON_IOU = 0.5
-# A first reading below this presence is not read again (no person there).
-MIN_FIRST_PRESENCE = 0.1
+# A detector's box overlapping a tracked person's landmark box this much is that person.
+SAME_BOX_IOU = 0.7
+# A first reading below this presence is not read again (nothing person-like there).
+# Kept low: a loose first region around a person at the edge of a group can score
+# under 0.1 and then read well from the region their own landmarks give.
+MIN_FIRST_PRESENCE = 0.01
+# A second reading whose landmarks moved more than this many person sizes (median)
+# from the first has slid onto someone else.
+DRIFT_DISTANCE = 0.3
 # While fewer people are tracked than allowed, look for new ones every this many frames.
 DETECT_EVERY_FRAMES = 5
 
@@ -45,14 +50,14 @@ def make_person_detector(settings: DetectorSettings) -> PersonDetector:
 
 
 def landmark_model(settings: DetectorSettings) -> LandmarkModel:
-    return LandmarkModel(OnnxModel(f"pose_landmarks_{settings.model_variant}"))
+    return LandmarkModel(OnnxModel.bundled(f"pose_landmarks_{settings.model_variant}"))
 
 
 def _distinct(readings: list[RegionPose], limit: int) -> list[RegionPose]:
     """Surest first; one reading per person; at most ``limit``."""
     kept: list[RegionPose] = []
     for reading in sorted(readings, key=lambda r: r.presence, reverse=True):
-        if all(box_iou(reading.box, other.box) < SAME_PERSON_IOU for other in kept):
+        if not any(reading.same_person(other) for other in kept):
             kept.append(reading)
         if len(kept) == limit:
             break
@@ -63,7 +68,6 @@ def _distinct(readings: list[RegionPose], limit: int) -> list[RegionPose]:
 class _Track:
     track_id: int
     region: Region
-    box: np.ndarray
 
 
 class TopDownEngine:
@@ -110,7 +114,7 @@ class TopDownEngine:
                     lost = True
                     continue
                 # Two tracks that drifted onto one person: the older one stays.
-                if any(box_iou(reading.box, other.box) >= SAME_PERSON_IOU for _, other in kept):
+                if any(reading.same_person(other) for _, other in kept):
                     continue
                 kept.append((track, reading))
         self._frames_since_detection += 1
@@ -119,14 +123,12 @@ class TopDownEngine:
         )
         if looking:
             self._frames_since_detection = 0
-            for reading in self._find_new(rgb_frame, [r.box for _, r in kept]):
+            for reading in self._find_new(rgb_frame, [r for _, r in kept]):
                 if len(kept) == settings.num_poses:
                     break
-                kept.append((_Track(self._next_id, reading.region, reading.box), reading))
+                kept.append((_Track(self._next_id, reading.region), reading))
                 self._next_id += 1
-        self._tracks = [
-            _Track(track.track_id, reading.next_region, reading.box) for track, reading in kept
-        ]
+        self._tracks = [_Track(track.track_id, reading.next_region) for track, reading in kept]
         kept.sort(key=lambda pair: pair[0].track_id)
         return [dataclasses.replace(r.pose, track_id=t.track_id) for t, r in kept]
 
@@ -135,22 +137,29 @@ class TopDownEngine:
             rgb_image, regions, segmentation=self.settings.output_segmentation_masks
         )
 
-    def _find_new(self, rgb_image: np.ndarray, taken: list[np.ndarray]) -> list[RegionPose]:
-        """People the person detector finds who are not in ``taken`` boxes, read twice."""
+    def _find_new(self, rgb_image: np.ndarray, taken: list[RegionPose]) -> list[RegionPose]:
+        """People the person detector finds who are not ``taken`` already, read twice."""
         settings = self.settings
         candidates = self._persons.find(rgb_image, settings.min_person_confidence)
+        # A candidate squarely on a tracked person is that person: not read at all.
         regions = [
             c.region
             for c in candidates
-            if all(box_iou(c.box, box) < SAME_PERSON_IOU for box in taken)
+            if all(box_iou(c.box, reading.box) < SAME_BOX_IOU for reading in taken)
         ]
         first = [r for r in self._read(rgb_image, regions) if r.presence >= MIN_FIRST_PRESENCE]
         second = self._read(rgb_image, [r.next_region for r in first])
+        # A second reading that slid onto someone else (a neighbour in a tight group)
+        # does not replace the first.
+        readings = [
+            again if again.same_person(once, DRIFT_DISTANCE) else once
+            for once, again in zip(first, second, strict=True)
+        ]
         present = [
             r
-            for r in second
+            for r in readings
             if r.presence >= settings.min_pose_presence_confidence
-            and all(box_iou(r.box, box) < SAME_PERSON_IOU for box in taken)
+            and not any(r.same_person(other) for other in taken)
         ]
         return _distinct(present, settings.num_poses)
 

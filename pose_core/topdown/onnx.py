@@ -6,11 +6,10 @@ never detect do not pay for it.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from ..models import verified_onnx_path
 
 # Threads per inference. The machines this runs on have few cores, shared with the
 # browser's video, the encoders and other sessions; MediaPipe's own graphs use one or
@@ -19,29 +18,37 @@ DEFAULT_THREADS = 2
 
 
 class OnnxModel:
-    """An onnxruntime session for a bundled model.
+    """An onnxruntime session for one ONNX file.
 
     Thread-safe: onnxruntime sessions take concurrent ``run`` calls.
 
     Args:
-        name: The model's key in ``models/manifest.json`` (``onnx`` section).
+        path: The model file.
         threads: onnxruntime's intra-op threads.
     """
 
-    def __init__(self, name: str, *, threads: int = DEFAULT_THREADS) -> None:
+    @classmethod
+    def bundled(cls, name: str, *, threads: int = DEFAULT_THREADS) -> OnnxModel:
+        """A model shipped in ``pose_core/models``, after its sha256 is checked against
+        ``manifest.json`` (its key there is ``name``)."""
+        from ..models import verified_onnx_path
+
+        return cls(verified_onnx_path(name), threads=threads)
+
+    def __init__(self, path: Path, *, threads: int = DEFAULT_THREADS) -> None:
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # errors only: no notices on the server log
-        self.name = name
+        self.path = path
         self._session: Any = onnxruntime.InferenceSession(
-            str(verified_onnx_path(name)), options, providers=["CPUExecutionProvider"]
+            str(path), options, providers=["CPUExecutionProvider"]
         )
         inputs = self._session.get_inputs()
         if len(inputs) != 1:
-            raise ValueError(f"{name}: expected one input, found {len(inputs)}")
+            raise ValueError(f"{path.name}: expected one input, found {len(inputs)}")
         self.input_name: str = inputs[0].name
         self.input_shape: tuple[int | str, ...] = tuple(inputs[0].shape)
         self.output_shapes: dict[str, tuple[int, ...]] = {
