@@ -1,4 +1,4 @@
-"""The bundled pose landmarker models and their integrity check."""
+"""The bundled pose models (``.task`` bundles, ONNX models) and their integrity check."""
 
 from __future__ import annotations
 
@@ -12,6 +12,15 @@ from .settings import MODEL_VARIANTS
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 MANIFEST_PATH = MODELS_DIR / "manifest.json"
+# The ONNX models for multi-person pose (see models/PROVENANCE.md): two person detectors
+# and BlazePose's landmark model (dynamic batch) for each variant.
+ONNX_MODELS = (
+    "movenet_multipose",
+    "nanodet",
+    "pose_landmarks_lite",
+    "pose_landmarks_full",
+    "pose_landmarks_heavy",
+)
 
 
 class ModelFileError(RuntimeError):
@@ -53,6 +62,18 @@ def _verified(path: Path, size: int, mtime_ns: int, expected: str) -> None:
         )
 
 
+def _check(path: Path, expected: str) -> Path:
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ModelFileError(
+            f"Model file {path} is missing ({exc.strerror}). It ships with the repository: "
+            f"restore it with git checkout -- {path.name}."
+        ) from exc
+    _verified(path, stat.st_size, stat.st_mtime_ns, expected)
+    return path
+
+
 def verified_model_path(variant: str) -> Path:
     """Return the bundle path for ``variant`` after checking it against the manifest.
 
@@ -65,12 +86,29 @@ def verified_model_path(variant: str) -> Path:
         expected = _manifest()["bundles"][variant]["sha256"]
     except KeyError as exc:
         raise ModelFileError(f"The model manifest has no entry for {variant!r}") from exc
+    return _check(path, expected)
+
+
+def verified_onnx_path(name: str) -> Path:
+    """Return the path of the ONNX model ``name`` after checking it against the manifest.
+
+    ``name`` is one of :data:`ONNX_MODELS`; the file name and sha256 come from the
+    ``onnx`` section of ``models/manifest.json`` (written by
+    ``tools/build_person_models.py``). Only the bytes are checked, so this needs no
+    onnxruntime.
+
+    Raises:
+        ValueError: ``name`` is not a bundled ONNX model.
+        ModelFileError: the manifest has no usable entry, or the file is missing,
+            unreadable, or its sha256 differs from the recorded one.
+    """
+    if name not in ONNX_MODELS:
+        raise ValueError(f"Unknown ONNX model {name!r}; choose {', '.join(ONNX_MODELS)}")
     try:
-        stat = path.stat()
-    except OSError as exc:
-        raise ModelFileError(
-            f"Model file {path} is missing ({exc.strerror}). It ships with the repository: "
-            f"restore it with git checkout -- {path.name}."
-        ) from exc
-    _verified(path, stat.st_size, stat.st_mtime_ns, expected)
-    return path
+        entry = _manifest()["onnx"][name]
+        filename, expected = str(entry["file"]), str(entry["sha256"])
+    except (KeyError, TypeError) as exc:
+        raise ModelFileError(f"The model manifest has no ONNX entry for {name!r}") from exc
+    if Path(filename).name != filename or not filename.endswith(".onnx"):
+        raise ModelFileError(f"The model manifest names {filename!r} for {name!r}")
+    return _check(MODELS_DIR / filename, expected)

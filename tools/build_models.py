@@ -11,8 +11,9 @@ our machines, but their two TFLite models ship inside packages the registries se
 Those files have no TFLite metadata, which the Tasks API needs to know how to normalise
 the input image, so this script adds it, then zips (stored, as the official bundles are)
 ``pose_detector.tflite`` and ``pose_landmarks_detector.tflite`` into one ``.task`` per
-variant under ``pose_core/models/`` and rewrites ``pose_core/models/manifest.json``
-(sha256 of every bundle, checked when the app loads a model).
+variant under ``pose_core/models/`` and rewrites the ``sources``, ``licence`` and ``bundles``
+entries of ``pose_core/models/manifest.json`` (sha256 of every bundle, checked when the app
+loads a model; other entries are kept).
 
 Maintainer tool only; the app never runs it. Usage::
 
@@ -201,7 +202,11 @@ def main(argv: list[str] | None = None) -> int:
             "sha256": sha256(bundle),
         }
         print(f"{filename}: {len(bundle)} bytes, sha256 {sha256(bundle)}")
-    (args.out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    # Keep what other tools recorded there (tools/build_person_models.py: the `onnx` key).
+    manifest_path = args.out_dir / "manifest.json"
+    if manifest_path.exists():
+        manifest = {**json.loads(manifest_path.read_text()), **manifest}
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
     return 0
 
 
