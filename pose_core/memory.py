@@ -38,10 +38,6 @@ class MemoryTrimmer:
         self._malloc_trim = _load_malloc_trim()
         self._running = threading.Lock()
 
-    @property
-    def available(self) -> bool:
-        return self._malloc_trim is not None
-
     def trim(self) -> threading.Thread | None:
         """Start a trim; returns its thread, or None if none was started."""
         malloc_trim = self._malloc_trim

@@ -11,8 +11,8 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def configure(level: int = logging.INFO) -> None:
-    """Send ``pose_core`` and ``ui`` records at ``level`` and above to stderr (once per
-    process: the entrypoint calls this on every run)."""
+    """Send ``pose_core`` and ``ui`` records at ``level`` and above to stderr (the
+    runtime calls this when it is made; a second call adds no second handler)."""
     for name in LOGGERS:
         logger = logging.getLogger(name)
         if not any(getattr(h, "_posescope", False) for h in logger.handlers):

@@ -22,7 +22,7 @@ from pose_core import (
     figure_3d,
     joint_angles,
 )
-from pose_core.figures import CameraPreset
+from pose_core.figures import CAMERA_PRESETS, CameraPreset
 from pose_core.imageio import jpeg_bytes
 
 from . import detectors, runtime, state
@@ -33,7 +33,7 @@ LOW_VISIBILITY_STYLE = "color: #8a8f98; background-color: rgba(255, 145, 0, 0.10
 LOW_VISIBILITY_FLAG = "⚠ low"
 FLAG_HELP = "⚠ low: visibility is below the threshold set in the sidebar."
 # The camera picker's options: every preset of pose_core.figures.CAMERA_PRESETS, in order.
-CAMERA_LABELS: dict[CameraPreset, str] = {"front": "Front", "side": "Side", "top": "Top"}
+CAMERA_LABELS: dict[CameraPreset, str] = {name: name.capitalize() for name in CAMERA_PRESETS}
 
 # Photos are analysed with at least this many pixels: a larger JPEG is decoded at a
 # reduced scale (1/2 for a 12-megapixel phone photo, about three times faster; 1/4 above

@@ -76,12 +76,13 @@ class Runtime:
             image_detector_loads=Counter(),
         )
 
-    def close(self) -> None:
-        """Cancel the clips being analysed (a server shutting down, or tests)."""
-        self.video_jobs.shutdown()
 
-
-@st.cache_resource(show_spinner=False, on_release=Runtime.close)
+# Cleared (Streamlit's "Clear caches", or tests), the next call makes a new runtime with
+# the environment's limits read again; what sessions already hold keeps working on the
+# old one: clips under way finish, running streams keep their slots (so the server may
+# briefly serve more streams than one pool allows), and the old pool's threads end
+# once nothing refers to it.
+@st.cache_resource(show_spinner=False)
 def current() -> Runtime:
     """This server's runtime, made on first use (the entrypoint's first run)."""
     logs.configure()

@@ -149,7 +149,9 @@ class VideoSession:
     ) -> None:
         """Queue the analysis of a probed upload (``name`` is the file's, for display)."""
         assert probe.path is not None and probe.info is not None
-        self.results.pop(key, None)
+        old = self.results.pop(key, None)
+        if old is not None:
+            _delete_video(key, old)
         self._runs += 1
         # A fresh name per run: an evicted result's file may be gone, a kept one must stay.
         out_path = self.folder / f"annotated-{key.digest[:12]}-{self._runs}.mp4"

@@ -177,7 +177,10 @@ class VideoJob:
         s = self._shared
         with s.lock:
             elapsed = time.perf_counter() - s.started if s.started is not None else 0.0
-            return JobStatus(s.state, s.done, s.total, elapsed, s.result, s.error)
+            state = s.state
+            if state == "queued" and self._future.cancelled():
+                state = "cancelled"  # the pool dropped it before it ran (a shutdown)
+            return JobStatus(state, s.done, s.total, elapsed, s.result, s.error)
 
 
 def _shut_down_if_alive(runner: weakref.ref[VideoJobRunner]) -> None:
@@ -227,8 +230,9 @@ class VideoJobRunner:
         self._jobs.add(job)
         return job
 
-    def shutdown(self) -> None:
-        """Cancel every job and let the pool's threads end (does not wait for them)."""
+    def shutdown(self, *, wait: bool = True) -> None:
+        """Cancel every job; with ``wait``, return once the running ones have stopped
+        (after their current frame), so nothing of theirs runs on afterwards."""
         for job in list(self._jobs):
             job.cancel()
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._executor.shutdown(wait=wait, cancel_futures=True)

@@ -327,6 +327,8 @@ def process_video(
 
     recorded = run.recorder.build()
     if not len(recorded.frame_index):
+        if run.writer is not None:
+            run.writer.path.unlink(missing_ok=True)  # an empty video is no result
         raise EmptyVideoError("No frame of the video could be decoded.")
     run.cut_short_warning(int(recorded.frame_index[-1]))
     if progress is not None and not run.cancelled:

@@ -23,7 +23,8 @@ from .probe import VideoInfo
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class VideoResult:
-    """Everything :func:`process_video` produced.
+    """An analysed clip (:func:`~pose_core.video.process_video`) or a webcam recording
+    (:class:`~pose_core.live.LiveRecorder`, with no video file).
 
     Attributes:
         info: The source video's description.
