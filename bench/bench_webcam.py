@@ -65,8 +65,14 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from pose_core import MODEL_VARIANT_LABELS, DetectorSettings, StreamDetector
+from pose_core.settings import (
+    DEFAULT_PERSON_CONFIDENCE,
+    PERSON_DETECTOR_LABELS,
+    PERSON_DETECTORS,
+)
 from tests.browser import harness
 from tests.browser.y4m import CLIP_FPS, basketball_frames, write_y4m
 
@@ -105,9 +111,18 @@ _STOP_WATCH = "() => { window.__framesWatch.disconnect(); return window.__frames
 # ---- bare loop ------------------------------------------------------------------------
 
 
-def bare_loop(model: str, poses: int, frames: list, seconds: float) -> dict[str, float]:
+def _settings(model: str, args: argparse.Namespace) -> DetectorSettings:
+    return DetectorSettings(
+        model_variant=model,
+        num_poses=args.poses,
+        person_detector=args.detector,
+        min_person_confidence=DEFAULT_PERSON_CONFIDENCE[args.detector],
+    )
+
+
+def bare_loop(settings: DetectorSettings, frames: list, seconds: float) -> dict[str, float]:
     """StreamDetector.detect on ``frames`` in a loop: frames per second and ms per frame."""
-    with StreamDetector(DetectorSettings(model_variant=model, num_poses=poses)) as detector:
+    with StreamDetector(settings) as detector:
         for frame in frames[:15]:  # warm-up: first calls allocate
             detector.detect(frame)
         count, start = 0, time.perf_counter()
@@ -223,9 +238,15 @@ def run_model(
         frames = []
         for page in pages:
             page.set_default_timeout(60_000)
-            harness.open_page(
-                page, server, f"webcam?model={MODEL_VARIANT_LABELS[model]}&poses={args.poses}"
+            query = urlencode(
+                {
+                    "model": MODEL_VARIANT_LABELS[model],
+                    "poses": args.poses,
+                    "persons": PERSON_DETECTOR_LABELS[args.detector],
+                    "person_confidence": f"{DEFAULT_PERSON_CONFIDENCE[args.detector]:g}",
+                }
             )
+            harness.open_page(page, server, f"webcam?{query}")
             frames.append(harness.start_webcam(page))
         for page in pages:
             harness.wait_frames(page, START_FRAMES, timeout=120)
@@ -395,6 +416,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=1, help="browser sessions at once")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds before measuring")
     parser.add_argument("--poses", type=int, default=2, help="number of people (app default 2)")
+    parser.add_argument(
+        "--detector", default="mediapipe", choices=PERSON_DETECTORS, help="person detector"
+    )
+    parser.add_argument(
+        "--people", type=int, default=2, choices=(2, 4),
+        help="people in the fake camera's clip (4: two half-size copies side by side)",
+    )  # fmt: skip
     parser.add_argument("--bare-seconds", type=float, default=10.0, help="bare loop length")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument(
@@ -413,11 +441,14 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "PoseScope webcam benchmark: fake camera 640x480@30 -> streamlit-webrtc -> app -> "
         f"browser; {args.sessions} session(s), {args.seconds:g} s window after "
-        f"{args.warmup:g} s warm-up, up to {args.poses} people"
+        f"{args.warmup:g} s warm-up, up to {args.poses} people of {args.people} in view, "
+        f"person detector {args.detector}"
     )
     print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f} at start")
-    frames = basketball_frames(frame_code=True)
-    bare = {model: bare_loop(model, args.poses, frames, args.bare_seconds) for model in args.model}
+    frames = basketball_frames(frame_code=True, copies=args.people // 2)
+    bare = {
+        model: bare_loop(_settings(model, args), frames, args.bare_seconds) for model in args.model
+    }
     summary = []
     with tempfile.TemporaryDirectory(prefix="bench_webcam_") as tmp:
         clip = Path(tmp) / "camera.y4m"

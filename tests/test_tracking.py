@@ -46,3 +46,12 @@ def test_shown_people_are_in_id_order_raw_and_smoothed():
         assert shown[0].landmarks[:, 0].mean() < shown[1].landmarks[:, 0].mean()
         if smoothing is None:
             assert shown == (moved_left, moved_right)
+
+
+def test_ids_given_by_the_detector_are_kept():
+    tracker = PersonTracker(max_people=3)
+    people = [
+        PersonPose(_person_at(x, 0.5).landmarks, np.zeros((33, 3), np.float32), track_id=tid)
+        for x, tid in ((0.2, 7), (0.5, 3))
+    ]
+    assert tracker.assign(tuple(people), 0.0) == [7, 3]

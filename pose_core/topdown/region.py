@@ -80,14 +80,14 @@ class Region:
         return matrix
 
     def crop(self, rgb_image: np.ndarray) -> np.ndarray:
-        """The region as an INPUT_SIZE square RGB crop (zeros outside the image)."""
+        """The region as an INPUT_SIZE square RGB crop; outside the image, the edge
+        pixels repeat (MediaPipe's ImageToTensor default, which the model was run with)."""
         return cv2.warpAffine(
             rgb_image,
             self.pixel_map(),
             (INPUT_SIZE, INPUT_SIZE),
             flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-            borderMode=cv2.BORDER_CONSTANT,
-            borderValue=(0, 0, 0),
+            borderMode=cv2.BORDER_REPLICATE,
         )
 
     def to_image(self, crop_xy: np.ndarray) -> np.ndarray:

@@ -51,14 +51,25 @@ def stamp_frame_code(rgb: np.ndarray, number: int) -> np.ndarray:
 
 
 def basketball_frames(
-    seconds: float = CLIP_SECONDS, fps: int = CLIP_FPS, *, frame_code: bool = False
+    seconds: float = CLIP_SECONDS,
+    fps: int = CLIP_FPS,
+    *,
+    frame_code: bool = False,
+    copies: int = 1,
 ) -> list[np.ndarray]:
     """A 640x480 clip of two people playing catch, from two consecutive frames of a real
     video (tests/fixtures/basketball1.png and basketball2.png), cross-faded back and
     forth so the people move. The photos are greyscale: any saturated colour in a frame
     the app returns was drawn by the app. With ``frame_code``, each frame carries its
-    number (see :func:`stamp_frame_code`)."""
+    number (see :func:`stamp_frame_code`).
+
+    ``copies=2`` puts two half-size copies side by side (four people, for speed
+    measurements only: a composite is no scene to count people on)."""
     first, second = load_rgb("basketball1.png"), load_rgb("basketball2.png")
+    if copies == 2:
+        first, second = _side_by_side(first), _side_by_side(second)
+    elif copies != 1:
+        raise ValueError(f"copies must be 1 or 2, not {copies}")
     frames = []
     total = int(seconds * fps)
     for i in range(total):
@@ -66,3 +77,14 @@ def basketball_frames(
         frame = cv2.addWeighted(first, phase, second, 1 - phase, 0)
         frames.append(stamp_frame_code(frame, i) if frame_code else frame)
     return frames
+
+
+def _side_by_side(rgb: np.ndarray) -> np.ndarray:
+    """Two half-size copies of a 640x480 frame side by side, centred on grey."""
+    height, width = rgb.shape[:2]
+    half = cv2.resize(rgb, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
+    out = np.full_like(rgb, 128)
+    top = (height - half.shape[0]) // 2
+    out[top : top + half.shape[0], : half.shape[1]] = half
+    out[top : top + half.shape[0], half.shape[1] : 2 * half.shape[1]] = half
+    return out
