@@ -29,6 +29,8 @@ LINK = {
     "detection": "0.7",
     "presence": "0.6",
     "tracking": "0.4",
+    "persons": "NanoDet",
+    "person_confidence": "0.25",
     "visibility": "0.3",
     "segmentation": "true",
 }
@@ -73,9 +75,13 @@ def test_default_settings_and_sidebar_widgets():
     settings = at.session_state["_app_settings"]
     assert settings == settings_panel.DEFAULTS
     assert at.sidebar.segmented_control(key="model").value == "full"
+    assert at.sidebar.segmented_control(key="persons").value == "movenet"
     assert {s.key for s in at.sidebar.slider} == {
-        "poses", "detection", "presence", "tracking", "visibility",
+        "poses", "detection", "presence", "tracking", "person_confidence", "visibility",
     }  # fmt: skip
+    # MediaPipe's detection threshold does not apply to MoveNet: its slider is disabled.
+    assert at.sidebar.slider(key="detection").disabled
+    assert not at.sidebar.slider(key="person_confidence").disabled
     assert at.sidebar.toggle(key="segmentation").value is False
 
 
@@ -90,6 +96,8 @@ def test_a_shared_link_restores_every_setting():
         min_pose_presence_confidence=0.6,
         min_tracking_confidence=0.4,
         output_segmentation_masks=True,
+        person_detector="nanodet",
+        min_person_confidence=0.25,
     )
     assert settings.visibility_threshold == pytest.approx(0.3)
     assert settings.segmentation is True
@@ -100,8 +108,10 @@ def test_a_shared_link_restores_every_setting():
 
 def test_every_setting_is_bound_to_the_url():
     at = new_app().run()
-    widgets = [at.segmented_control(key="model"), at.toggle(key="segmentation")]
-    widgets += [at.slider(key=k) for k in ("poses", "detection", "presence", "tracking")]
+    widgets = [at.segmented_control(key=k) for k in ("model", "persons")]
+    widgets += [at.toggle(key="segmentation")]
+    keys = ("poses", "detection", "presence", "tracking", "person_confidence")
+    widgets += [at.slider(key=k) for k in keys]
     widgets += [at.slider(key="visibility")]
     # The browser keeps these query parameters in step with the widgets.
     assert {w.proto.query_param_key for w in widgets} == set(LINK)
@@ -109,12 +119,12 @@ def test_every_setting_is_bound_to_the_url():
 
 def test_a_changed_setting_survives_page_switches():
     at = new_app().run()
-    at.slider(key="detection").set_value(0.8).run()
+    at.slider(key="presence").set_value(0.8).run()
     for page in ("image.py", "view_3d.py", "home.py"):
         open_page(at, page)
         assert_no_exception(at)
-        assert at.slider(key="detection").value == pytest.approx(0.8)
-        assert at.session_state["_app_settings"].detector.min_pose_detection_confidence == 0.8
+        assert at.slider(key="presence").value == pytest.approx(0.8)
+        assert at.session_state["_app_settings"].detector.min_pose_presence_confidence == 0.8
 
 
 def test_reset_restores_the_defaults():
@@ -143,3 +153,16 @@ def test_segmentation_overlay_tints_the_person():
     changed = np.abs(tinted.astype(int) - plain.astype(int)).sum(axis=2) > 0
     assert changed[mask].mean() > 0.75  # the person is tinted (skeleton aside)
     assert changed[~mask].mean() < 0.1  # the background is not
+
+
+def test_choosing_a_person_detector_starts_from_its_own_confidence():
+    at = new_app().run()
+    assert at.slider(key="person_confidence").value == pytest.approx(0.05)  # MoveNet's
+    at.segmented_control(key="persons").set_value("nanodet").run()
+    assert_no_exception(at)
+    assert at.slider(key="person_confidence").value == pytest.approx(0.3)
+    detector = at.session_state["_app_settings"].detector
+    assert (detector.person_detector, detector.min_person_confidence) == ("nanodet", 0.3)
+    at.segmented_control(key="persons").set_value("mediapipe").run()
+    assert at.slider(key="person_confidence").disabled
+    assert not at.slider(key="detection").disabled

@@ -75,10 +75,10 @@ def test_live_frames_readout_slider_and_snapshot(streamer, frame):
     assert live.readout_lines(stats)[1].startswith("frames 1 ")
 
     # A slider reaches the running stream on its next frame, same detector object.
-    at.slider(key="detection").set_value(0.75).run()
+    at.slider(key="presence").set_value(0.75).run()
     streamer.send(frame)
     assert processor.detector is detector
-    assert detector.settings.min_pose_detection_confidence == pytest.approx(0.75)
+    assert detector.settings.min_pose_presence_confidence == pytest.approx(0.75)
     assert processor.stats().frames == 2
     at.run()
     assert metric_values(at, "Frames") == ["2"]

@@ -37,7 +37,8 @@ MIN_CONFIDENCE_TO_REFINE = 0.5
 
 
 def _sigmoid(values: np.ndarray) -> np.ndarray:
-    result: np.ndarray = 1.0 / (1.0 + np.exp(-values))
+    # The tanh form cannot overflow (segmentation logits reach the thousands).
+    result: np.ndarray = 0.5 * (1.0 + np.tanh(0.5 * values))
     return result
 
 
