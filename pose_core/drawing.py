@@ -131,7 +131,10 @@ def draw_poses(
     people = [
         (
             pose,
-            person_colours(person, result.num_poses),
+            # A tracked person keeps their colour while others come and go.
+            person_colours(
+                pose.track_id if pose.track_id is not None else person, result.num_poses
+            ),
             pose.pixel_xy(width, height),
             pose.visibility >= style.visibility_threshold,
         )

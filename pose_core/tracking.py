@@ -98,13 +98,18 @@ class TrackedPerson:
     Attributes:
         track_id: Stable across frames while the person stays in view.
         raw: The detector's landmarks.
-        shown: The landmarks to draw and record: smoothed when smoothing is on, else
-            ``raw`` itself.
+        shown: The landmarks to draw and record, with the track id: smoothed when
+            smoothing is on, else ``raw``'s.
     """
 
     track_id: int
     raw: PersonPose
     shown: PersonPose
+
+    @property
+    def smoothed(self) -> bool:
+        """Whether ``shown`` holds smoothed landmarks rather than the detector's."""
+        return self.shown.landmarks is not self.raw.landmarks
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -149,12 +154,12 @@ class PoseTracks:
         ids = self._tracker.assign(result.poses, time_s)
         people = []
         for track_id, pose in zip(ids, result.poses, strict=True):
-            shown = pose
+            shown = dataclasses.replace(pose, track_id=track_id)
             if self._smoother is not None:
                 landmarks, world = self._smoother(
                     track_id, pose.landmarks, pose.world_landmarks, time_s
                 )
-                shown = PersonPose(landmarks, world, pose.segmentation_mask)
+                shown = PersonPose(landmarks, world, pose.segmentation_mask, track_id)
             people.append(TrackedPerson(track_id, pose, shown))
         people.sort(key=lambda person: person.track_id)
         return TrackedFrame(result, tuple(people))

@@ -143,3 +143,20 @@ def test_people_keep_their_ids_through_a_clip() -> None:
         # to someone else.
         steps = [np.linalg.norm(b - a) / (j - i) for (i, a), (j, b) in itertools.pairwise(track)]
         assert max(steps) < 25, max(steps)
+
+
+def test_a_person_lost_for_a_moment_gets_their_id_back() -> None:
+    rgb = load_rgb("basketball1.png")
+    blank = np.full_like(rgb, 128)  # nobody: every track is lost
+    with StreamDetector(_top_down(model_variant="lite", num_poses=2)) as stream:
+        before = [p.track_id for p in stream.detect(rgb, 0).poses]
+        assert sorted(before) == [0, 1]
+        assert stream.detect(blank, 33).num_poses == 0
+        after = stream.detect(rgb, 66).poses
+        assert sorted(p.track_id for p in after) == [0, 1]  # the same two ids, not 2 and 3
+        # ... each on the same person as before.
+        first = stream.detect(rgb, 99).poses
+        for pose in first:
+            match = next(p for p in after if p.track_id == pose.track_id)
+            shift = np.median(np.abs(pose.landmarks[:, :2] - match.landmarks[:, :2]))
+            assert shift < 0.03, shift

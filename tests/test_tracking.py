@@ -44,8 +44,9 @@ def test_shown_people_are_in_id_order_raw_and_smoothed():
         shown = frame.shown.poses
         # The left person is drawn first (the first colour), as in the first frame.
         assert shown[0].landmarks[:, 0].mean() < shown[1].landmarks[:, 0].mean()
+        assert [p.track_id for p in shown] == [0, 1]
         if smoothing is None:
-            assert shown == (moved_left, moved_right)
+            assert [p.landmarks for p in shown] == [moved_left.landmarks, moved_right.landmarks]
 
 
 def test_ids_given_by_the_detector_are_kept():

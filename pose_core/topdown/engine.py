@@ -39,6 +39,11 @@ MIN_FIRST_PRESENCE = 0.01
 DRIFT_DISTANCE = 0.3
 # While fewer people are tracked than allowed, look for new ones every this many frames.
 DETECT_EVERY_FRAMES = 5
+# A person lost for at most this many frames who is found again where they were gets
+# their old id (and colour) back: a dip in presence is not a new person.
+REMEMBER_LOST_FRAMES = 90
+# ... "where they were": their landmarks within this many person sizes (median).
+SAME_PLACE_DISTANCE = 0.5
 
 
 def make_person_detector(settings: DetectorSettings) -> PersonDetector:
@@ -70,6 +75,13 @@ class _Track:
     region: Region
 
 
+@dataclasses.dataclass
+class _Lost:
+    track_id: int
+    last_seen: RegionPose
+    frame: int
+
+
 class TopDownEngine:
     """The person detector and landmark model for one settings value.
 
@@ -90,12 +102,15 @@ class TopDownEngine:
         self._persons = persons or make_person_detector(settings)
         self._landmarks = landmarks or landmark_model(settings)
         self._tracks: list[_Track] = []
+        self._lost: list[_Lost] = []
         self._next_id = 0
+        self._frame = 0
         self._frames_since_detection = 0
 
     def reset(self) -> None:
         """Forget the people being tracked (a new stream)."""
         self._tracks = []
+        self._lost = []
         self._frames_since_detection = 0
 
     def detect_image(self, rgb_image: np.ndarray) -> list[PersonPose]:
@@ -107,11 +122,16 @@ class TopDownEngine:
         settings = self.settings
         kept: list[tuple[_Track, RegionPose]] = []
         lost = False
+        self._frame += 1
+        self._lost = [
+            gone for gone in self._lost if self._frame - gone.frame <= REMEMBER_LOST_FRAMES
+        ]
         if self._tracks:
             readings = self._read(rgb_frame, [t.region for t in self._tracks])
             for track, reading in zip(self._tracks, readings, strict=True):
                 if reading.presence < settings.min_tracking_confidence:
                     lost = True
+                    self._lost.append(_Lost(track.track_id, reading, self._frame))
                     continue
                 # Two tracks that drifted onto one person: the older one stays.
                 if any(reading.same_person(other) for _, other in kept):
@@ -126,11 +146,21 @@ class TopDownEngine:
             for reading in self._find_new(rgb_frame, [r for _, r in kept]):
                 if len(kept) == settings.num_poses:
                     break
-                kept.append((_Track(self._next_id, reading.region), reading))
-                self._next_id += 1
+                kept.append((_Track(self._track_id_for(reading), reading.region), reading))
         self._tracks = [_Track(track.track_id, reading.next_region) for track, reading in kept]
         kept.sort(key=lambda pair: pair[0].track_id)
         return [dataclasses.replace(r.pose, track_id=t.track_id) for t, r in kept]
+
+    def _track_id_for(self, reading: RegionPose) -> int:
+        """A recently lost person's id if the reading stands where they were, else a
+        new one."""
+        near = [g for g in self._lost if reading.same_person(g.last_seen, SAME_PLACE_DISTANCE)]
+        if near:
+            latest = max(near, key=lambda gone: gone.frame)
+            self._lost.remove(latest)
+            return latest.track_id
+        self._next_id += 1
+        return self._next_id - 1
 
     def _read(self, rgb_image: np.ndarray, regions: list[Region]) -> list[RegionPose]:
         return self._landmarks.run(

@@ -175,7 +175,7 @@ class LandmarkRecorder:
         """Keep ``frame``'s people; False (and nothing kept) once :attr:`full`."""
         if self.full:
             return False
-        if self._shown is None and any(p.shown is not p.raw for p in frame.people):
+        if self._shown is None and any(p.smoothed for p in frame.people):
             self._shown = copy.deepcopy(self._raw)
         for person in frame.people:
             raw, shown = person.raw, person.shown

@@ -124,3 +124,52 @@ def test_stop_releases_the_stream(page, app_server):
         " v.srcObject.getTracks().some(t => t.readyState === 'live'))"
     )
     harness.assert_no_traceback(page, app_server)
+
+
+def _drawn_hues(rgb) -> list[tuple[int, int]]:
+    """Per person box: saturated (drawn) pixels, and their median hue in degrees. The
+    clip is greyscale, so any colour was drawn by the app, whatever the person's colour
+    in the palette."""
+    import cv2
+    import numpy as np
+
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV_FULL)
+    hue = hsv[..., 0].astype(int) * 360 // 256
+    pixels = rgb.astype(int)
+    drawn = (pixels.max(axis=2) - pixels.min(axis=2)) >= 60
+    found = []
+    for x0, y0, x1, y1 in harness.PERSON_BOXES:
+        box = drawn[y0:y1, x0:x1]
+        hues = hue[y0:y1, x0:x1][box]
+        found.append((int(box.sum()), int(np.median(hues)) if len(hues) else -1))
+    return found
+
+
+def test_every_person_gets_a_skeleton_and_keeps_their_colour(page, app_server):
+    # MoveNet top-down, up to two people: both people of the clip, each tracked with an
+    # id of their own, each drawn in the colour of their id while they move.
+    frame = _start(page, app_server, "model=Lite&persons=MoveNet&poses=2")
+    harness.wait_frames(page, 30, timeout=45)
+    first = None
+    both = 0
+    grabs = 16
+    for _ in range(grabs):
+        harness.wait_for_skeleton(frame, present=True, timeout=10)
+        (left, left_hue), (right, right_hue) = _drawn_hues(harness.grab_frame(frame))
+        assert left >= 500, left  # the man seen whole, in every frame
+        # The man on the right, cut by the frame's edges, in most of them.
+        if right >= 300:
+            both += 1
+            # Two people, two colours; each kept theirs (hues within 25 degrees: video
+            # compression blurs the thin lines into the grey picture).
+            assert abs(left_hue - right_hue) > 60, (left_hue, right_hue)
+            first = first or (left_hue, right_hue)
+            assert abs(left_hue - first[0]) < 25 and abs(right_hue - first[1]) < 25, (
+                (left_hue, right_hue),
+                first,
+            )
+        time.sleep(0.25)
+    print(f"\nboth people drawn in {both} of {grabs} frames")
+    assert both >= grabs * 3 // 4, both
+    assert harness.live_readout(page)["People"] == "2"
+    harness.assert_no_traceback(page, app_server)
