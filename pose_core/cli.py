@@ -26,7 +26,13 @@ from .detector import ImageDetector
 from .drawing import DrawingStyle, draw_poses
 from .imageio import ImageDecodeError, decode_image, rgb_to_bgr
 from .models import ModelFileError
-from .settings import MAX_NUM_POSES, MODEL_VARIANTS, DetectorSettings
+from .settings import (
+    DEFAULT_PERSON_CONFIDENCE,
+    MAX_NUM_POSES,
+    MODEL_VARIANTS,
+    PERSON_DETECTORS,
+    DetectorSettings,
+)
 
 EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -96,6 +102,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--num-poses", type=_num_poses, default=1, metavar="N", help="most people to find (1-10)"
     )
     detect.add_argument(
+        "--person-detector",
+        choices=PERSON_DETECTORS,
+        default="mediapipe",
+        help="who finds the people: MediaPipe's built-in, face-based detector, or MoveNet "
+        "or NanoDet run top-down, which also find people in groups and seen from behind "
+        "(default: mediapipe)",
+    )
+    detect.add_argument(
+        "--min-person-confidence",
+        type=_probability,
+        metavar="F",
+        help="MoveNet's or NanoDet's score needed, 0-1 (default: 0.05 for MoveNet, 0.3 "
+        "for NanoDet)",
+    )
+    detect.add_argument(
         "--min-pose-detection-confidence",
         type=_probability,
         default=0.5,
@@ -142,6 +163,12 @@ def run_detect(args: argparse.Namespace) -> int:
         num_poses=args.num_poses,
         min_pose_detection_confidence=args.min_pose_detection_confidence,
         min_pose_presence_confidence=args.min_pose_presence_confidence,
+        person_detector=args.person_detector,
+        min_person_confidence=(
+            DEFAULT_PERSON_CONFIDENCE[args.person_detector]
+            if args.min_person_confidence is None
+            else args.min_person_confidence
+        ),
     )
     if args.output_dir is not None:
         try:

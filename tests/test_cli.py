@@ -166,3 +166,17 @@ def test_help_documents_output_and_exit_status() -> None:
         "bad usage",
     ):
         assert text in proc.stdout
+
+
+def test_a_top_down_detector_finds_everyone_in_a_group_photo():
+    group = str(fixture_path("multi/quickie-flip-example-source.jpg"))
+    found = {}
+    for detector in ("mediapipe", "movenet"):
+        run = run_cli(
+            "detect", group, "--model", "lite", "--num-poses", "8",
+            "--person-detector", detector,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr[-2000:]
+        found[detector] = len(json.loads(run.stdout.splitlines()[0])["poses"])
+    # Five soldiers in a row: MediaPipe's face-based detector finds one.
+    assert found["movenet"] >= 3 and found["movenet"] > found["mediapipe"], found

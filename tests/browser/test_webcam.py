@@ -76,7 +76,7 @@ def test_sidebar_changes_reach_the_live_stream_without_a_restart(page, app_serve
     # and the video's round trip. The bound leaves room for a busy CI runner; a stream
     # that ignored the settings, or had to restart, would not get there.
     assert took < 5.0
-    assert "detection=1" in page.url  # the setting is in the share link too
+    assert "presence=1" in page.url  # the setting is in the share link too
 
     # The same stream kept going: the frame counter (reset on every restart) grows.
     harness.wait_until(
