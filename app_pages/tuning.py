@@ -1,5 +1,6 @@
-"""Tuning lab: threshold sweeps, visibility survival and a lite / full / heavy comparison
-on a set of images, and one click to apply the chosen settings to the shared panel.
+"""Tuning lab: threshold sweeps, visibility survival, the three person detectors and a
+lite / full / heavy comparison on a set of images, and one click to apply the chosen
+settings to the shared panel.
 
 Layout only: the maths and charts are in ``pose_core.tuning``, the session's caches in
 ``ui.tuning_lab`` and the text and tables built from results in ``ui.tuning_views``.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pose_core import MODEL_VARIANT_LABELS, MODEL_VARIANTS, DrawingStyle, draw_poses, tuning
+from pose_core.settings import PERSON_DETECTOR_LABELS, PERSON_DETECTORS
 from ui import report, runtime, samples, settings_panel
 from ui import tuning_lab as lab
 from ui import tuning_views as views
@@ -89,7 +91,7 @@ def _image_set() -> list[tuning.TuningImage]:
 # ---- sweeps --------------------------------------------------------------------------
 
 
-def _sweep_tab(sweep: tuning.Sweep, current: float, pick: float | None) -> None:
+def _sweep_tab(sweep: tuning.Sweep, current: float | None, pick: float | None) -> None:
     parameter = sweep.parameter
     left, right = st.columns(2)
     views.chart(
@@ -126,30 +128,41 @@ def _sweep_tab(sweep: tuning.Sweep, current: float, pick: float | None) -> None:
 def _show_sweeps(sweeps: tuning.SweepSet, settings: settings_panel.AppSettings) -> None:
     used, now = sweeps.settings, settings.detector
     model = MODEL_VARIANT_LABELS[used.model_variant]
+    finder = PERSON_DETECTOR_LABELS[used.person_detector]
+    detection = sweeps.detection.threshold
+    # The sidebar's detection value marks the charts only for the same person detector.
+    same_detector = now.person_detector == used.person_detector
     # The pick sliders are drawn further down; their values from the last run mark the charts.
-    picks = lab.Marks.from_widgets()
+    picks = lab.Marks.from_widgets(used.person_detector)
     detection_tab, presence_tab, visibility_tab = st.tabs(
-        ["Detection confidence", "Presence confidence", "Visibility threshold"]
+        [detection.label, "Presence confidence", "Visibility threshold"]
     )
     with detection_tab:
-        st.caption(
-            f"{model} model, up to {used.num_poses} people, presence held at "
-            f"{used.min_pose_presence_confidence:.2f}. The detector's score is not in "
-            f"MediaPipe's output and a lower threshold moves the landmarks (overlapping "
-            f"boxes are merged by score), so the model ran at every value: "
-            f"{sweeps.detection.model_runs} runs, the rest from the cache."
+        why = (
+            "The detector's score is not in MediaPipe's output and a lower threshold moves "
+            "the landmarks (overlapping boxes are merged by score)"
+            if used.person_detector == "mediapipe"
+            else f"A lower confidence lets more of {finder}'s candidates through, whose "
+            "readings can replace a person's or take one of the places"
         )
-        _sweep_tab(sweeps.detection, now.min_pose_detection_confidence, picks.detection)
+        st.caption(
+            f"{model} model, {finder} finding up to {used.num_poses} people, presence held "
+            f"at {used.min_pose_presence_confidence:.2f}. {why}, so the model ran at every "
+            f"value: {sweeps.detection.model_runs} runs, the rest from the cache."
+        )
+        _sweep_tab(
+            sweeps.detection,
+            detection.of(now) if same_detector else None,
+            picks.detection if same_detector else None,
+        )
     with presence_tab:
+        presence = sweeps.presence
         st.caption(
-            f"{model} model, up to {used.num_poses} people, detection held at "
-            f"{used.min_pose_detection_confidence:.2f}. Derived, not re-run per value: "
-            f"raising the presence threshold only drops poses, unchanged, so each pose's "
-            f"hidden presence score was bracketed by bisection — "
-            f"{sweeps.presence.model_runs} new model runs instead of "
-            f"{sweeps.presence.naive_runs}, with the same counts."
+            f"{model} model, {finder} finding up to {used.num_poses} people, "
+            f"{detection.short} held at {detection.of(used):.2f}. "
+            + views.presence_derivation(presence)
         )
-        _sweep_tab(sweeps.presence, now.min_pose_presence_confidence, picks.presence)
+        _sweep_tab(presence, now.min_pose_presence_confidence, picks.presence)
     with visibility_tab:
         st.caption(
             "Landmarks below the visibility threshold are dimmed in the drawings and "
@@ -166,6 +179,72 @@ def _show_sweeps(sweeps: tuning.SweepSet, settings: settings_panel.AppSettings) 
         table = views.survival_table(sweeps.survival)
         if table is not None:
             st.dataframe(table, key="tuning_survival_table", column_config={"_index": "part"})
+
+
+# ---- person detectors ----------------------------------------------------------------
+
+
+def _show_detectors(
+    comparison: tuning.DetectorComparison, settings: settings_panel.AppSettings
+) -> None:
+    st.dataframe(
+        views.detector_table(comparison),
+        hide_index=True,
+        column_config=views.DETECTOR_COLUMNS,
+        key="tuning_detector_table",
+    )
+    left, right = st.columns([2, 3])
+    views.chart(left, tuning.figure_detector_time(comparison.detectors), "tuning_detector_time")
+    views.chart(right, tuning.figure_detector_people(comparison.found), "tuning_detector_people")
+    per_image = views.detector_people_table(comparison)
+    st.dataframe(
+        per_image,
+        hide_index=True,
+        column_config=views.detector_people_columns(per_image),
+        key="tuning_detector_per_image",
+    )
+
+    images = comparison.images
+    if images:
+        st.markdown("**Who each detector found**")
+        choice = st.selectbox(
+            "Image",
+            range(len(images)),
+            format_func=lambda i: images[i].label,
+            key=lab.DETECTOR_OVERLAY_IMAGE,
+        )
+        style = DrawingStyle(
+            visibility_threshold=settings.visibility_threshold, draw_segmentation=False
+        )
+        ran = [detector for detector in PERSON_DETECTORS if detector in comparison.runs]
+        for column, detector in zip(st.columns(len(ran)), ran, strict=True):
+            column.image(
+                draw_poses(
+                    images[choice].rgb_image, comparison.runs[detector].results[choice], style
+                ),
+                caption=views.detector_overlay_caption(comparison, detector, choice),
+            )
+
+    with st.container(border=True):
+        left, right = st.columns([3, 2], vertical_alignment="bottom")
+        left.segmented_control(
+            "Person detector to use",
+            PERSON_DETECTORS,
+            default=settings.detector.person_detector,
+            required=True,
+            format_func=PERSON_DETECTOR_LABELS.__getitem__,
+            key=lab.PICK_PERSON_DETECTOR,
+        )
+        right.button(
+            "Apply to the settings panel",
+            key=lab.APPLY_DETECTOR,
+            icon=":material/person_search:",
+            on_click=lab.apply_detector,
+            help="Sets the sidebar's person detector, at the confidence it was compared with.",
+        )
+        applied = lab.applied_detector(settings)
+        if applied is not None:
+            st.success(views.applied_detector_text(applied), icon=":material/check_circle:")
 
 
 # ---- model comparison ----------------------------------------------------------------
@@ -225,8 +304,9 @@ def _pick_slider(label: str, value: float, key: str) -> None:
 
 
 def _apply_panel(settings: settings_panel.AppSettings) -> None:
-    st.subheader("4. Apply", anchor=False)
+    st.subheader("5. Apply", anchor=False)
     d = settings.detector
+    detection = tuning.swept_threshold("detection", d.person_detector)
     with st.container(border=True):
         left, right = st.columns([3, 2], gap="large")
         with left:
@@ -239,12 +319,10 @@ def _apply_panel(settings: settings_panel.AppSettings) -> None:
                 key=lab.PICK_MODEL,
             )
             _pick_slider(
-                tuning.PARAMETER_LABELS["detection"],
-                d.min_pose_detection_confidence,
-                lab.PICK_DETECTION,
+                detection.label, detection.of(d), lab.pick_detection_key(d.person_detector)
             )
             _pick_slider(
-                tuning.PARAMETER_LABELS["presence"],
+                tuning.PRESENCE_THRESHOLD.label,
                 d.min_pose_presence_confidence,
                 lab.PICK_PRESENCE,
             )
@@ -254,7 +332,8 @@ def _apply_panel(settings: settings_panel.AppSettings) -> None:
                 lab.PICK_VISIBILITY,
             )
         with right:
-            summary = views.pick_summary(lab.last_sweeps(), lab.Pick.from_widgets())
+            pick = lab.Pick.from_widgets(d.person_detector)
+            summary = views.pick_summary(lab.last_sweeps(), pick)
             if summary is not None:
                 st.markdown(summary)
             st.button(
@@ -263,16 +342,17 @@ def _apply_panel(settings: settings_panel.AppSettings) -> None:
                 type="primary",
                 icon=":material/tune:",
                 on_click=lab.apply_pick,
-                help="Sets the sidebar (and so every page) to these values. The number "
-                "of people and the segmentation overlay are left as they are.",
+                args=(d.person_detector,),
+                help=f"Sets the sidebar (and so every page) to these values, for "
+                f"{PERSON_DETECTOR_LABELS[d.person_detector]}, the sidebar's person "
+                "detector. The number of people and the segmentation overlay are left as "
+                "they are.",
             )
             applied = lab.applied(settings)
             if applied is not None:
                 st.success(
-                    f"Applied: {MODEL_VARIANT_LABELS[applied.model]}, detection "
-                    f"{applied.detection:.2f}, presence {applied.presence:.2f}, visibility "
-                    f"{applied.visibility:.2f}. The sidebar and the address bar carry them; "
-                    "this link does too:",
+                    f"{views.applied_text(applied)} The sidebar and the address bar carry "
+                    "them; this link does too:",
                     icon=":material/check_circle:",
                 )
                 st.code(settings_panel.share_link(settings), language=None, wrap_lines=True)
@@ -285,10 +365,11 @@ base = tuning.lab_settings(settings.detector)
 
 st.title("Tuning lab")
 st.caption(
-    "Pick thresholds and a model with evidence: sweep the confidence thresholds over a "
-    "set of images, see which landmarks survive each visibility threshold, and compare "
-    "Lite, Full and Heavy on this machine. Then apply the choice to the settings panel. "
-    "Images stay in this browser session's memory."
+    "Pick thresholds, a person detector and a model with evidence: sweep the confidence "
+    "thresholds over a set of images, see which landmarks survive each visibility "
+    "threshold, and compare the person detectors and Lite, Full and Heavy on this "
+    "machine. Then apply the choice to the settings panel. Images stay in this browser "
+    "session's memory."
 )
 
 images = _image_set()
@@ -307,12 +388,13 @@ else:
         format_func=MODEL_VARIANT_LABELS.__getitem__,
         key=lab.SWEEP_MODEL,
     )
+    detection = tuning.swept_threshold("detection", base.person_detector)
     step = controls[1].segmented_control(
-        "Detection grid",
-        list(lab.STEP_LABELS),
+        f"{detection.label} grid",
+        list(lab.STEPS),
         default=lab.DEFAULT_STEP,
         required=True,
-        format_func=lab.STEP_LABELS.__getitem__,
+        format_func=lambda value: lab.step_label(value, detection),
         key=lab.DETECTION_STEP,
         help="The presence sweep always covers every 0.05: it is derived, not re-run.",
     )
@@ -330,8 +412,8 @@ else:
     if shown is None:
         st.info(
             f"**Run the sweeps** to chart {len(images)} images over both thresholds. The "
-            "detection sweep runs the model once per image and grid value; the presence "
-            "sweep is derived from a few runs per image.",
+            f"{detection.in_text} sweep runs the model once per image and grid value; the "
+            "presence sweep is derived from a few runs per image.",
             icon=":material/insights:",
         )
     else:
@@ -343,7 +425,34 @@ else:
             )
         _show_sweeps(shown.result, settings)
 
-    st.subheader("3. Lite, Full and Heavy", anchor=False)
+    st.subheader("3. Person detectors", anchor=False)
+    detectors_key = lab.DetectorComparisonKey.of(set_key, base)
+    run_detectors = st.button(
+        f"Compare the three person detectors on {len(images)} images",
+        key=lab.RUN_DETECTORS,
+        icon=":material/person_search:",
+        help=f"Runs MediaPipe, MoveNet and NanoDet on every image, each at its default "
+        f"confidence, with the sidebar's model ({MODEL_VARIANT_LABELS[base.model_variant]}), "
+        "number of people and presence threshold; times are medians on this server.",
+    )
+    if run_detectors:
+        lab.run_detector_comparison(images, detectors_key)
+    shown_detectors = lab.shown_detector_comparison(detectors_key)
+    if shown_detectors is None:
+        st.info(
+            "**Compare the three person detectors** to see how many people each finds in "
+            "these images and what it costs per image on this machine.",
+            icon=":material/groups:",
+        )
+    else:
+        if not shown_detectors.current:
+            st.info(
+                "This comparison is from earlier settings or images; run it again to update it.",
+                icon=":material/history:",
+            )
+        _show_detectors(shown_detectors.result, settings)
+
+    st.subheader("4. Lite, Full and Heavy", anchor=False)
     compare_key = lab.ComparisonKey.of(set_key, base)
     run_comparison = st.button(
         f"Compare the three models on {len(images)} images",

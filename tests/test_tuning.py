@@ -1,5 +1,7 @@
-"""Tuning lab maths: derived presence sweeps against real re-runs, detection sweeps,
-visibility survival, variant matching and comparison, video sampling, figures.
+"""Tuning lab maths: derived presence sweeps against real re-runs (MediaPipe and
+MoveNet), detection sweeps of each person detector's threshold, visibility survival,
+the person detector comparison, variant matching and comparison, video sampling,
+figures.
 
 Real models on the real photographs of tests/fixtures (people and no person). The lite
 model wherever the variant does not matter.
@@ -7,6 +9,7 @@ model wherever the variant does not matter.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -18,6 +21,7 @@ from hypothesis import strategies as st
 
 from pose_core import DetectorSettings, ImageDetector, PersonPose, PoseResult, tuning
 from pose_core.landmarks import BODY_PARTS, NUM_LANDMARKS
+from pose_core.settings import DEFAULT_PERSON_CONFIDENCE, PERSON_DETECTORS
 from pose_core.video import VideoDecodeError
 from tests.conftest import NO_PERSON_PHOTOS, fixture_path, load_rgb
 
@@ -26,6 +30,10 @@ LITE = DetectorSettings(model_variant="lite", num_poses=3)
 # sweep then has something to find (at 0.5 every pose of these photos scores > 0.95).
 LOW_DETECTION = LITE.replace(min_pose_detection_confidence=0.0)
 COARSE = tuning.threshold_grid(0.1)
+# MoveNet top-down; at confidence 0 every one of its six candidates is read, junk
+# included, so the presence threshold has something to drop.
+MOVENET = LITE.replace(person_detector="movenet", min_person_confidence=0.05)
+LOW_MOVENET = MOVENET.replace(min_person_confidence=0.0)
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +78,42 @@ def test_threshold_grid_holds_the_slider_values_exactly():
     for bad in (0.0, 0.3, 1.5):
         with pytest.raises(ValueError):
             tuning.threshold_grid(bad)
+
+
+def test_each_person_detector_sweeps_its_own_threshold_on_its_own_grid():
+    mediapipe, movenet, nanodet = (tuning.DETECTION_THRESHOLDS[d] for d in PERSON_DETECTORS)
+    assert mediapipe.field == "min_pose_detection_confidence"
+    assert movenet.field == nanodet.field == "min_person_confidence"
+    assert movenet.label == "Min. person confidence (MoveNet)"
+    assert movenet.in_text == "min. person confidence (MoveNet)"
+    assert tuning.swept_threshold("presence", "movenet") is tuning.PRESENCE_THRESHOLD
+    assert tuning.swept_threshold("detection", "nanodet") is nanodet
+    # MediaPipe's and NanoDet's scores spread over the range: the plain grids.
+    assert mediapipe.grid(0.1) == nanodet.grid(0.1) == tuning.threshold_grid(0.1)
+    assert nanodet.grid(0.05) == tuning.THRESHOLD_GRID
+    # MoveNet's run low: fine values near 0 as well.
+    assert movenet.grid(0.1)[:5] == (0.0, 0.02, 0.05, 0.1, 0.2)
+    assert len(movenet.grid(0.1)) == 13 and movenet.grid(0.1)[-1] == 1.0
+    assert movenet.grid(0.05)[:4] == (0.0, 0.02, 0.05, 0.1) and len(movenet.grid(0.05)) == 22
+    for detector in PERSON_DETECTORS:
+        threshold = tuning.DETECTION_THRESHOLDS[detector]
+        for step in (0.1, 0.05):
+            assert DEFAULT_PERSON_CONFIDENCE[detector] in threshold.grid(step)
+    settings = DetectorSettings(min_pose_detection_confidence=0.3, min_person_confidence=0.02)
+    assert mediapipe.of(settings) == 0.3 and movenet.of(settings) == 0.02
+    with pytest.raises(ValueError, match="field"):
+        tuning.SweptThreshold("detection", "min_person_score", "x", "x")
+
+
+def test_lab_settings_pin_the_threshold_the_detector_ignores():
+    top_down = tuning.lab_settings(MOVENET.replace(min_pose_detection_confidence=0.9))
+    defaults = DetectorSettings()
+    assert top_down.min_pose_detection_confidence == defaults.min_pose_detection_confidence
+    assert top_down.min_person_confidence == 0.05
+    assert top_down == tuning.lab_settings(MOVENET)  # one cache entry either way
+    built_in = tuning.lab_settings(LITE.replace(min_person_confidence=0.4))
+    assert built_in.min_person_confidence == defaults.min_person_confidence
+    assert built_in == tuning.lab_settings(LITE)
 
 
 def test_images_are_keyed_by_content_and_large_ones_downscaled():
@@ -216,6 +260,62 @@ def test_detection_sweep_runs_every_threshold_and_caches(images, cache):
     assert at_zero[list(NO_PERSON_PHOTOS)].sum() > 0
 
 
+def test_presence_sweep_is_derived_exactly_for_movenet_too(images, cache):
+    # Top-down: the presence gate drops readings before the surest-first pick of
+    # distinct people, so the runs are nested by construction (see the package notes);
+    # checked here against re-running the engine at every threshold.
+    # The footballer and the two photos with nobody (the top-down reads are the slow part).
+    three = [images[0], *images[3:]]
+    runner = tuning.Runner(cache)
+    sweep = tuning.presence_sweep(three, LOW_MOVENET, runner, COARSE)
+    derived = sweep.table
+    direct = _direct(three, LOW_MOVENET, "min_pose_presence_confidence", COARSE)
+
+    assert derived["derived"].all()
+    merged = derived.merge(direct, on=["image", "threshold"], suffixes=("", "_direct"))
+    assert len(merged) == len(three) * len(COARSE)
+    assert (merged["people"] == merged["people_direct"]).all()
+    np.testing.assert_allclose(merged["mean_visibility"], merged["mean_visibility_direct"])
+    # MoveNet at 0 lets junk through (the cat, the coffee cup) with low presence scores.
+    assert derived.groupby("image")["people"].nunique().max() > 1
+    at_zero = tuning.at_threshold(derived, 0.0).set_index("label")["people"]
+    assert at_zero[list(NO_PERSON_PHOTOS)].sum() > 0
+    assert sweep.model_runs < sweep.naive_runs * 0.7
+    for _, frame in derived.groupby("image"):
+        assert tuning.is_non_increasing(frame.sort_values("threshold")["people"])
+
+
+def test_detection_sweep_moves_movenets_person_confidence(images, cache):
+    runner = tuning.Runner(cache)
+    sweep = tuning.detection_sweep(images, MOVENET, runner)
+    assert sweep.threshold is tuning.DETECTION_THRESHOLDS["movenet"]
+    assert sweep.parameter == "detection"
+    assert sweep.grid == sweep.threshold.grid(tuning.COARSE_STEP)
+    table = sweep.table
+    assert len(table) == len(images) * 13 and not table["derived"].any()
+    assert runner.landmarkers <= 13 and sweep.model_runs == runner.inferences
+    # Every run held MediaPipe's threshold (unused) and moved MoveNet's.
+    for t in sweep.grid:
+        settings = tuning.lab_settings(MOVENET, min_person_confidence=t)
+        assert all(cache.get(image.key, settings) is not None for image in images)
+
+    at_default = tuning.at_threshold(table, 0.05).set_index("label")["people"]
+    assert at_default.to_dict() == {
+        "messi5.jpg": 1, "astronaut.png": 1, "basketball2.png": 2,
+        "chelsea.png": 0, "coffee.png": 0,
+    }  # fmt: skip
+    # Junk only below the default; nobody above MoveNet's best score (0.67 here).
+    at_zero = tuning.at_threshold(table, 0.0).set_index("label")["people"]
+    assert at_zero[list(NO_PERSON_PHOTOS)].sum() > 0
+    assert (tuning.at_threshold(table, 0.7)["people"] == 0).all()
+    for _, frame in table.groupby("image"):
+        assert tuning.is_non_increasing(frame.sort_values("threshold")["people"])
+
+    figure = tuning.figure_sweep_people(sweep, current=0.05)
+    assert figure.layout.title.text == "People found vs. min. person confidence (MoveNet)"
+    assert figure.layout.xaxis.title.text == "Min. person confidence (MoveNet)"
+
+
 def test_the_detection_threshold_moves_landmarks_so_it_cannot_be_derived(images, cache):
     astronaut = images[1]
     results = tuning.Runner(cache).run(
@@ -251,7 +351,7 @@ def test_the_detection_threshold_moves_landmarks_so_it_cannot_be_derived(images,
 
 def test_summary_and_flips_from_a_hand_made_sweep():
     sweep = tuning.Sweep(
-        "presence",
+        tuning.PRESENCE_THRESHOLD,
         tuple(
             tuning.SweepPoint(*row)
             for row in [
@@ -287,7 +387,7 @@ def test_summary_and_flips_from_a_hand_made_sweep():
     pd.testing.assert_frame_equal(sweep.flips, flips)
     assert sweep.count_at(0.4) == tuning.SweepCount(0.5, 2, 2, 2)
     assert sweep.count_at(0.9) == tuning.SweepCount(1.0, 0, 0, 2)
-    assert tuning.Sweep("presence", ()).count_at(0.5) is None
+    assert tuning.Sweep(tuning.PRESENCE_THRESHOLD, ()).count_at(0.5) is None
 
 
 def test_visibility_survival_per_body_part(images, cache):
@@ -392,6 +492,67 @@ def test_comparing_lite_full_and_heavy(images):
         tuning.compare_variants(pair, {"lite": runs["lite"]})
 
 
+# ---- person detector comparison ----------------------------------------------------
+
+
+def test_comparing_the_person_detectors():
+    names = ("multi/bar55.jpg", "coffee.png")  # a group at a bar, and nobody
+    pair = [tuning.make_image(name, load_rgb(name)) for name in names]
+    factory = _CountingFactory()
+    cache = tuning.RunCache()
+    # The sidebar's own detector and confidences play no part: each runs at its default.
+    base = LITE.replace(num_poses=4, person_detector="nanodet", min_person_confidence=0.9)
+    comparison = tuning.compare_detectors(
+        pair, base, min_timed_calls=4, cache=cache, detector_factory=factory
+    )
+    assert [s.person_detector for s in factory.created] == list(PERSON_DETECTORS)
+    for created in factory.created:
+        four = LITE.replace(num_poses=4)
+        assert created == tuning.detector_settings(four, created.person_detector)
+        assert created.model_variant == "lite" and created.num_poses == 4
+        assert created.min_pose_presence_confidence == 0.5
+    confidences = {s.detector: s.confidence for s in comparison.detectors}
+    assert confidences == DEFAULT_PERSON_CONFIDENCE
+    assert factory.created[0].min_pose_detection_confidence == 0.5  # MediaPipe's default
+    assert factory.created[1].min_person_confidence == 0.05  # MoveNet's
+
+    for detector, runs in comparison.runs.items():
+        assert len(runs.results) == 2 and len(runs.times_ms) == 4  # two passes, warm-up apart
+        assert runs.median_ms > 0 and all(ms > 0 for ms in runs.image_median_ms)
+        assert runs.people[:2] == runs.people[2:]  # deterministic from pass to pass
+        assert cache.get(pair[0].key, runs.settings) is runs.results[0]
+        assert runs.settings.person_detector == detector
+
+    bar, coffee = (image.key for image in pair)
+    # The whole-body detectors find more of the group than MediaPipe's face-based one.
+    assert comparison.people("movenet", bar) > comparison.people("mediapipe", bar)
+    assert comparison.people("nanodet", bar) > comparison.people("mediapipe", bar)
+    assert all(comparison.people(d, coffee) == 0 for d in PERSON_DETECTORS)
+    assert comparison.people("movenet", "no such image") is None
+
+    summary = comparison.summary.set_index("detector")
+    assert list(summary.index) == list(PERSON_DETECTORS)
+    assert (summary["timed_calls"] == 4).all() and (summary["images_with_people"] == 1).all()
+    assert (summary["median_ms"] > 0).all()
+    per_image = comparison.per_image
+    assert list(per_image.columns) == tuning.DETECTOR_IMAGE_COLUMNS
+    assert per_image["label"].tolist() == [names[0]] * 3 + [names[1]] * 3
+    assert comparison.summary_of("movenet").people == comparison.people("movenet", bar)
+    assert comparison.summary_of("openpose") is None
+
+    times = tuning.figure_detector_time(comparison.detectors)
+    assert list(times.data[0].x) == ["MediaPipe", "MoveNet", "NanoDet"]
+    assert list(times.data[0].marker.color) == [
+        tuning.DETECTOR_COLOURS[d] for d in PERSON_DETECTORS
+    ]
+    evil = [dataclasses.replace(f, label="<b>x</b>") for f in comparison.found]
+    people = tuning.figure_detector_people(evil)
+    assert [t.name for t in people.data] == ["MediaPipe", "MoveNet", "NanoDet"]
+    assert list(people.data[1].y) == [comparison.people("movenet", bar), 0]
+    assert list(people.layout.xaxis.ticktext) == ["&lt;b&gt;x&lt;/b&gt;"] * 2
+    assert tuning.figure_detector_people(()).layout.annotations
+
+
 # ---- video -----------------------------------------------------------------------------
 
 
@@ -441,4 +602,5 @@ def test_figures_escape_labels_and_keep_variant_colours(images, cache):
     ]
     assert [t.x[0] for t in points.data] == [10.0, 20.0, 40.0]
     assert tuning.short_landmark_name("left_eye_inner") == "L eye inner"
-    assert tuning.figure_sweep_people(tuning.Sweep("presence", ())).layout.annotations
+    empty = tuning.Sweep(tuning.PRESENCE_THRESHOLD, ())
+    assert tuning.figure_sweep_people(empty).layout.annotations

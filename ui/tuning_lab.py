@@ -17,7 +17,12 @@ import streamlit as st
 
 from pose_core import DetectorSettings, ImageDecodeError, decode_image, tuning
 from pose_core.bounded import BoundedDict
-from pose_core.settings import ModelVariant
+from pose_core.settings import (
+    DEFAULT_PERSON_CONFIDENCE,
+    PERSON_DETECTORS,
+    ModelVariant,
+    PersonDetectorName,
+)
 from pose_core.video import VideoDecodeError
 
 from . import report, runtime, samples, settings_panel
@@ -29,7 +34,7 @@ T = TypeVar("T")
 # back to.
 MAX_KEPT_RESULTS = 6
 # The detection grids offered: the model runs at each value, so coarse by default.
-STEP_LABELS: dict[float, str] = {0.1: "Every 0.1 (11 runs per image)", 0.05: "Every 0.05 (21)"}
+STEPS: tuple[float, ...] = (0.1, 0.05)
 DEFAULT_STEP = 0.1
 
 _STATE = "_tuning_lab"
@@ -45,11 +50,34 @@ RUN_SWEEPS = "tuning_run_sweeps"
 RUN_COMPARISON = "tuning_run_comparison"
 OVERLAY_IMAGE = "tuning_overlay_image"
 VISIBLE_ONLY = "tuning_visible_only"
+RUN_DETECTORS = "tuning_run_detectors"
+DETECTOR_OVERLAY_IMAGE = "tuning_detector_overlay_image"
+PICK_PERSON_DETECTOR = "tuning_pick_person_detector"
+APPLY_DETECTOR = "tuning_apply_detector"
 PICK_MODEL = "tuning_pick_model"
-PICK_DETECTION = "tuning_pick_detection"
 PICK_PRESENCE = "tuning_pick_presence"
 PICK_VISIBILITY = "tuning_pick_visibility"
 APPLY = "tuning_apply"
+
+# The sidebar widget that holds each swept detection threshold.
+THRESHOLD_WIDGETS: dict[str, str] = {
+    "min_pose_detection_confidence": settings_panel.DETECTION,
+    "min_person_confidence": settings_panel.PERSON_CONFIDENCE,
+}
+
+
+def pick_detection_key(detector: PersonDetectorName) -> str:
+    """The pick slider of ``detector``'s threshold: one per detector, as their scales
+    differ (a pick for one means nothing for another)."""
+    return f"tuning_pick_detection_{detector}"
+
+
+def step_label(step: float, threshold: tuning.SweptThreshold) -> str:
+    """ "Every 0.1 (11 runs per image)"; with the grid's extra fine values named."""
+    grid = threshold.grid(step)
+    extra = sorted(set(grid) - set(tuning.threshold_grid(step)))
+    fine = f" and {', '.join(f'{v:g}' for v in extra)}" if extra else ""
+    return f"Every {step:g}{fine} ({len(grid)} runs per image)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,6 +102,42 @@ class ComparisonKey:
         return cls(image_set, base.replace(model_variant="full"))
 
 
+@dataclasses.dataclass(frozen=True)
+class DetectorComparisonKey:
+    """What a person detector comparison depends on: the image set, the variant, the
+    number of people and the presence threshold (every detector runs, each at its
+    default confidence)."""
+
+    image_set: str
+    settings: DetectorSettings
+
+    @classmethod
+    def of(cls, image_set: str, base: DetectorSettings) -> DetectorComparisonKey:
+        return cls(image_set, tuning.detector_settings(base, PERSON_DETECTORS[0]))
+
+
+@dataclasses.dataclass(frozen=True)
+class DetectorPick:
+    """A person detector and the confidence it is applied with."""
+
+    detector: PersonDetectorName
+    confidence: float
+
+    @classmethod
+    def default(cls, detector: PersonDetectorName) -> DetectorPick:
+        """``detector`` at its default confidence (as the comparison ran it)."""
+        return cls(detector, DEFAULT_PERSON_CONFIDENCE[detector])
+
+    @property
+    def threshold(self) -> tuning.SweptThreshold:
+        return tuning.swept_threshold("detection", self.detector)
+
+    @classmethod
+    def of(cls, settings: settings_panel.AppSettings) -> DetectorPick:
+        d = settings.detector
+        return cls(d.person_detector, tuning.swept_threshold("detection", d.person_detector).of(d))
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class VideoFrames:
     """The frames sampled from the current video upload, or why there are none.
@@ -93,20 +157,30 @@ class VideoFrames:
 
 @dataclasses.dataclass(frozen=True)
 class Pick:
-    """A model and three thresholds: the lab's pick, or what the sidebar holds."""
+    """A model and three thresholds: the lab's pick, or what the sidebar holds.
+
+    ``detection`` is the threshold of ``detector``, the sidebar's person detector
+    (:func:`pose_core.tuning.swept_threshold`).
+    """
 
     model: ModelVariant
+    detector: PersonDetectorName
     detection: float
     presence: float
     visibility: float
 
+    @property
+    def threshold(self) -> tuning.SweptThreshold:
+        return tuning.swept_threshold("detection", self.detector)
+
     @classmethod
-    def from_widgets(cls) -> Pick:
-        """The pick sliders' values (call once they are drawn)."""
+    def from_widgets(cls, detector: PersonDetectorName) -> Pick:
+        """The pick widgets' values (call once they are drawn), for ``detector``."""
         state = st.session_state
         return cls(
             state[PICK_MODEL],
-            float(state[PICK_DETECTION]),
+            detector,
+            float(state[pick_detection_key(detector)]),
             float(state[PICK_PRESENCE]),
             float(state[PICK_VISIBILITY]),
         )
@@ -116,7 +190,8 @@ class Pick:
         d = settings.detector
         return cls(
             d.model_variant,
-            d.min_pose_detection_confidence,
+            d.person_detector,
+            tuning.swept_threshold("detection", d.person_detector).of(d),
             d.min_pose_presence_confidence,
             settings.visibility_threshold,
         )
@@ -133,9 +208,14 @@ class Marks:
     visibility: float | None
 
     @classmethod
-    def from_widgets(cls) -> Marks:
+    def from_widgets(cls, detector: PersonDetectorName) -> Marks:
+        """The marks for charts of a sweep where ``detector`` found the people."""
         state = st.session_state
-        return cls(state.get(PICK_DETECTION), state.get(PICK_PRESENCE), state.get(PICK_VISIBILITY))
+        return cls(
+            state.get(pick_detection_key(detector)),
+            state.get(PICK_PRESENCE),
+            state.get(PICK_VISIBILITY),
+        )
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -156,10 +236,13 @@ class LabState:
         decoded: Uploads by file id: the image, or why it could not be read.
         video: The current video's frames.
         sweeps: The last few sweeps.
-        comparisons: The last few comparisons.
+        comparisons: The last few lite/full/heavy comparisons.
+        detector_comparisons: The last few person detector comparisons.
         last_sweep: The sweep shown (perhaps for earlier settings).
-        last_comparison: The comparison shown.
+        last_comparison: The model comparison shown.
+        last_detector_comparison: The person detector comparison shown.
         applied: The pick last applied to the sidebar.
+        applied_detector: The person detector last applied to the sidebar.
     """
 
     runs: tuning.RunCache = dataclasses.field(default_factory=tuning.RunCache)
@@ -171,9 +254,14 @@ class LabState:
     comparisons: BoundedDict[ComparisonKey, tuning.Comparison] = dataclasses.field(
         default_factory=lambda: BoundedDict(MAX_KEPT_RESULTS)
     )
+    detector_comparisons: BoundedDict[DetectorComparisonKey, tuning.DetectorComparison] = (
+        dataclasses.field(default_factory=lambda: BoundedDict(MAX_KEPT_RESULTS))
+    )
     last_sweep: SweepKey | None = None
     last_comparison: ComparisonKey | None = None
+    last_detector_comparison: DetectorComparisonKey | None = None
     applied: Pick | None = None
+    applied_detector: DetectorPick | None = None
 
 
 def lab() -> LabState:
@@ -274,7 +362,8 @@ def run_sweeps(images: Sequence[tuning.TuningImage], key: SweepKey) -> None:
     runner = tuning.Runner(state.runs)
     try:
         with progress_bar("Detection sweep") as update:
-            detection_grid = tuning.threshold_grid(key.detection_step)
+            threshold = tuning.swept_threshold("detection", key.settings.person_detector)
+            detection_grid = threshold.grid(key.detection_step)
             detection = tuning.detection_sweep(images, key.settings, runner, detection_grid, update)
         with progress_bar("Presence sweep") as update:
             presence = tuning.presence_sweep(
@@ -304,6 +393,24 @@ def run_comparison(images: Sequence[tuning.TuningImage], key: ComparisonKey) -> 
         st.error(f"The comparison failed: {report.plain(str(exc))}", icon=":material/error:")
 
 
+def run_detector_comparison(
+    images: Sequence[tuning.TuningImage], key: DetectorComparisonKey
+) -> None:
+    """Run and time the three person detectors on ``images`` unless already done; a
+    failure is shown."""
+    state = lab()
+    if key in state.detector_comparisons:
+        return
+    try:
+        with progress_bar("Timing") as update:
+            state.detector_comparisons[key] = tuning.compare_detectors(
+                images, key.settings, cache=state.runs, progress=update
+            )
+    except Exception as exc:
+        LOGGER.exception("Person detector comparison failed")
+        st.error(f"The comparison failed: {report.plain(str(exc))}", icon=":material/error:")
+
+
 def shown_sweeps(key: SweepKey) -> Shown[tuning.SweepSet] | None:
     """The sweeps to show: those for ``key`` if done, else the last shown (None if none
     is kept)."""
@@ -330,22 +437,52 @@ def shown_comparison(key: ComparisonKey) -> Shown[tuning.Comparison] | None:
     return None if found is None else Shown(found, last == key)
 
 
+def shown_detector_comparison(
+    key: DetectorComparisonKey,
+) -> Shown[tuning.DetectorComparison] | None:
+    """The person detector comparison to show: the one for ``key`` if done, else the
+    last shown."""
+    state = lab()
+    if key in state.detector_comparisons:
+        state.last_detector_comparison = key
+    last = state.last_detector_comparison
+    found = None if last is None else state.detector_comparisons.get(last)
+    return None if found is None else Shown(found, last == key)
+
+
 # ---- apply ---------------------------------------------------------------------------
 
 
-def apply_pick() -> None:
-    """Set the sidebar to the lab's pick (a button callback).
+def apply_pick(detector: PersonDetectorName) -> None:
+    """Set the sidebar to the lab's pick for ``detector``, the sidebar's person detector
+    (a button callback).
 
     A callback runs before the sidebar's widgets are drawn, so their keys may be set;
     the widgets are bound to the URL, so the address bar follows.
     """
-    pick = Pick.from_widgets()
+    pick = Pick.from_widgets(detector)
     state = st.session_state
     state[settings_panel.MODEL] = pick.model
-    state[settings_panel.DETECTION] = pick.detection
+    state[THRESHOLD_WIDGETS[pick.threshold.field]] = pick.detection
     state[settings_panel.PRESENCE] = pick.presence
     state[settings_panel.VISIBILITY] = pick.visibility
     lab().applied = pick
+
+
+def apply_detector() -> None:
+    """Set the sidebar's person detector to the one picked under the comparison, at the
+    confidence it was compared with (a button callback, as :func:`apply_pick`)."""
+    pick = DetectorPick.default(st.session_state[PICK_PERSON_DETECTOR])
+    state = st.session_state
+    state[settings_panel.PERSONS] = pick.detector
+    state[THRESHOLD_WIDGETS[pick.threshold.field]] = pick.confidence
+    lab().applied_detector = pick
+
+
+def applied_detector(settings: settings_panel.AppSettings) -> DetectorPick | None:
+    """The person detector last applied, while the sidebar still holds it."""
+    pick = lab().applied_detector
+    return pick if pick is not None and pick == DetectorPick.of(settings) else None
 
 
 def applied(settings: settings_panel.AppSettings) -> Pick | None:

@@ -10,9 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from pose_core import MODEL_VARIANT_LABELS, tuning
-from pose_core.settings import ModelVariant
+from pose_core.settings import PERSON_DETECTOR_LABELS, ModelVariant, PersonDetectorName
 
-from .tuning_lab import Pick
+from .tuning_lab import DetectorPick, Pick
 
 # The visibility thresholds the survival table lists.
 SURVIVAL_TABLE_THRESHOLDS = (0.3, 0.5, 0.7, 0.9)
@@ -89,6 +89,85 @@ COMPARISON_COLUMNS = {
 }
 
 
+def detector_table(comparison: tuning.DetectorComparison) -> pd.DataFrame:
+    """The person detector comparison's summary, one row per detector, in
+    :data:`DETECTOR_COLUMNS`."""
+    summary = comparison.summary.copy()
+    summary["detector"] = summary["detector"].map(PERSON_DETECTOR_LABELS)
+    return summary[list(DETECTOR_COLUMNS)]
+
+
+DETECTOR_COLUMNS = {
+    "detector": st.column_config.TextColumn("person detector"),
+    "confidence": st.column_config.NumberColumn(
+        "confidence",
+        format="%.2f",
+        help="The person confidence it ran at: its default (each detector's scores are on "
+        "a scale of their own; MediaPipe's is its detection confidence).",
+    ),
+    "people": st.column_config.NumberColumn("people"),
+    "images_with_people": st.column_config.NumberColumn("images with people"),
+    "median_ms": st.column_config.NumberColumn(
+        "median time",
+        format="%.1f ms",
+        help="Median time per image on this server, person detector and landmark model "
+        "together (MoveNet and NanoDet read each person found separately).",
+    ),
+    "mean_visibility": st.column_config.NumberColumn("mean visibility", format="%.2f"),
+}
+
+
+def detector_people_table(comparison: tuning.DetectorComparison) -> pd.DataFrame:
+    """People found and median time per image: one row per image, a people column and a
+    time column per detector (``<label>`` and ``<label> ms``)."""
+    rows: dict[str, dict[str, object]] = {}
+    for record in comparison.found:
+        row = rows.setdefault(record.image, {"image": record.label})
+        label = PERSON_DETECTOR_LABELS[record.detector]
+        row[label] = record.people
+        row[f"{label} ms"] = record.median_ms
+    return pd.DataFrame(list(rows.values()))
+
+
+def detector_people_columns(table: pd.DataFrame) -> dict[str, Any]:
+    """Column settings for :func:`detector_people_table`."""
+    columns: dict[str, Any] = {"image": st.column_config.TextColumn("image")}
+    for name in table.columns:
+        if name.endswith(" ms"):
+            columns[name] = st.column_config.NumberColumn(
+                name, format="%.0f ms", help="Median time on this image."
+            )
+        elif name != "image":
+            columns[name] = st.column_config.NumberColumn(name, help="People found.")
+    return columns
+
+
+def detector_overlay_caption(
+    comparison: tuning.DetectorComparison, detector: PersonDetectorName, index: int
+) -> str:
+    """ "MoveNet: 3 people, 412 ms" for image ``index`` of the comparison."""
+    runs = comparison.runs[detector]
+    found = people(runs.results[index].num_poses)
+    return f"{PERSON_DETECTOR_LABELS[detector]}: {found}, {runs.image_median_ms[index]:.0f} ms"
+
+
+def applied_detector_text(pick: DetectorPick) -> str:
+    """ "Applied: MoveNet, person confidence 0.05." """
+    return (
+        f"Applied: {PERSON_DETECTOR_LABELS[pick.detector]}, {pick.threshold.short} "
+        f"{pick.confidence:.2f}."
+    )
+
+
+def applied_text(pick: Pick) -> str:
+    """ "Applied: Heavy, MoveNet person confidence 0.10, presence 0.30, visibility 0.65." """
+    return (
+        f"Applied: {MODEL_VARIANT_LABELS[pick.model]}, {PERSON_DETECTOR_LABELS[pick.detector]} "
+        f"{pick.threshold.short} {pick.detection:.2f}, presence {pick.presence:.2f}, "
+        f"visibility {pick.visibility:.2f}."
+    )
+
+
 def overlay_caption(comparison: tuning.Comparison, variant: ModelVariant, index: int) -> str:
     """ "Lite: 1 person, 4.2 px from Heavy" for image ``index`` of the comparison."""
     result = comparison.runs[variant].results[index]
@@ -107,21 +186,40 @@ def set_description(images: Sequence[tuning.TuningImage]) -> str:
     return f"{count(len(images), 'image')} in the set: {', '.join(parts)}"
 
 
+def presence_derivation(sweep: tuning.Sweep) -> str:
+    """How the presence sweep was worked out: derived, or (for images whose runs were
+    not nested) run at every value."""
+    table = sweep.table
+    ran = table.loc[~table["derived"], "image"].nunique()
+    how = (
+        "Derived, not re-run per value: raising the presence threshold only drops poses, "
+        "unchanged, so each pose's hidden presence score was bracketed by bisection"
+        if not ran
+        else f"Derived by bisection where raising the presence threshold only dropped "
+        f"poses; {count(ran, 'image')} whose runs were not nested ran at every value"
+    )
+    return (
+        f"{how} — {sweep.model_runs} new model runs instead of {sweep.naive_runs}, with "
+        "the same counts."
+    )
+
+
 def pick_summary(sweeps: tuning.SweepSet | None, pick: Pick) -> str | None:
     """What the last sweep found at the picked thresholds (nearest grid values)."""
     if sweeps is None:
         return None
     lines = []
-    thresholds: tuple[tuple[tuning.Parameter, float], ...] = (
-        ("detection", pick.detection),
-        ("presence", pick.presence),
-    )
+    thresholds: list[tuple[tuning.Parameter, float]] = [("presence", pick.presence)]
+    # A detection pick only reads on a sweep of the same person detector's threshold.
+    if sweeps.settings.person_detector == pick.detector:
+        thresholds.insert(0, ("detection", pick.detection))
     for parameter, value in thresholds:
-        found = sweeps.sweep(parameter).count_at(value)
+        sweep = sweeps.sweep(parameter)
+        found = sweep.count_at(value)
         if found is not None:
             lines.append(
-                f"- At {parameter} {found.threshold:.2f}: **{found.people} people** in "
-                f"{found.images_with_people} of {found.images} images"
+                f"- At {sweep.threshold.short} {found.threshold:.2f}: **{found.people} "
+                f"people** in {found.images_with_people} of {found.images} images"
             )
     point = sweeps.survival.at(pick.visibility)
     if point is not None and point.total:
@@ -131,7 +229,9 @@ def pick_summary(sweeps: tuning.SweepSet | None, pick: Pick) -> str | None:
         )
     if not lines:
         return None
+    used = sweeps.settings
     return (
-        f"In the last sweep ({MODEL_VARIANT_LABELS[sweeps.settings.model_variant]}, the "
-        "other threshold held at its sidebar value; nearest grid value):\n" + "\n".join(lines)
+        f"In the last sweep ({MODEL_VARIANT_LABELS[used.model_variant]}, "
+        f"{PERSON_DETECTOR_LABELS[used.person_detector]}, the other threshold held at its "
+        "sidebar value; nearest grid value):\n" + "\n".join(lines)
     )

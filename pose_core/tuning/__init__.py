@@ -1,15 +1,18 @@
-"""The Tuning lab: threshold sweeps, visibility survival and a lite/full/heavy comparison.
+"""The Tuning lab: threshold sweeps, visibility survival, and comparisons of the person
+detectors and of lite/full/heavy.
 
 Streamlit-free, so the app's Tuning lab page, notebooks and tests compute the same
 numbers. By domain:
 
 * :mod:`.images`: the image set (photos, samples, frames sampled from a video);
 * :mod:`.runs`: running the model, every run cached by (image, settings);
-* :mod:`.thresholds`: the swept thresholds and their grid;
+* :mod:`.thresholds`: the swept thresholds (per person detector) and their grids;
 * :mod:`.bisection` and :mod:`.sweeps`: the presence and detection sweeps;
 * :mod:`.visibility`: which landmarks survive each visibility threshold;
+* :mod:`.detectors`: MediaPipe, MoveNet and NanoDet on the same images;
 * :mod:`.timing` and :mod:`.comparison`: lite, full and heavy on the same images;
-* :mod:`.charts`, :mod:`.sweep_figures` and :mod:`.comparison_figures`: Plotly charts.
+* :mod:`.charts`, :mod:`.sweep_figures`, :mod:`.detector_figures` and
+  :mod:`.comparison_figures`: Plotly charts.
 
 Results are small frozen records (:class:`SweepPoint`, :class:`VariantSummary`, ...)
 with DataFrame views (``table``, ``summary``, ...) for charts and tables.
@@ -72,9 +75,31 @@ re-checks the key facts on every run.
   every pose that passed the detector on the test photos had a presence score above
   0.95: the presence threshold only matters once the detection threshold is low.
 
-The model comparison runs one variant after the other, each with a warm-up call first
-(MediaPipe's first call allocates), and takes each variant's median over at least
-:data:`MIN_TIMED_CALLS` calls; see :func:`time_variants` for why not interleaved.
+With MoveNet or NanoDet (top-down, :mod:`pose_core.topdown`)
+-------------------------------------------------------------
+The "detection" sweep moves ``min_person_confidence`` instead (MediaPipe's detection
+threshold is not used), on a grid per detector (:data:`.thresholds.
+DETECTION_THRESHOLDS`): MoveNet's scores run low, so its grid adds 0.02 and 0.05.
+
+* **Presence threshold: nested by construction, so still derived.** For a still image
+  the engine reads every candidate region (the candidates, regions and landmark batches
+  do not depend on the presence threshold), keeps the readings at or above it, then
+  ``_distinct`` walks them surest first, keeping each that is not the same person as
+  one kept before, until ``num_poses``. The readings kept at threshold ``t`` are those
+  of threshold 0 with presence at least ``t``: a prefix of the same surest-first order,
+  over which the walk makes the same decisions (each depends only on surer readings)
+  and stops no later. So the poses at ``t`` are the first ones of the poses at 0,
+  identical, in order: what the bisection needs. ``tests/test_tuning.py`` checks the
+  derived counts against re-running MoveNet at every threshold; the fallback to one
+  run per value stays for any image whose runs contradict it.
+
+* **Person confidence: run per value.** The candidates above a higher confidence are
+  the first ones of those above a lower one (each detector's non-maximum suppression
+  goes best first), but the extra readings of a lower one can be surer readings of a
+  person already found, replacing them, or take one of the ``num_poses`` places; so
+  neither the poses nor the counts are nested. A run at a high confidence costs little
+  more than the person detector (tens of milliseconds); a low one also runs the
+  landmark model on every extra candidate.
 """
 
 from .bisection import (
@@ -83,6 +108,7 @@ from .bisection import (
     identify_poses,
 )
 from .charts import (
+    DETECTOR_COLOURS,
     VARIANT_COLOURS,
     plotly_text,
 )
@@ -105,6 +131,18 @@ from .comparison_figures import (
     figure_landmark_deltas,
     figure_speed_accuracy,
     short_landmark_name,
+)
+from .detector_figures import (
+    figure_detector_people,
+    figure_detector_time,
+)
+from .detectors import (
+    DETECTOR_IMAGE_COLUMNS,
+    DetectorComparison,
+    DetectorImage,
+    DetectorSummary,
+    compare_detectors,
+    detector_settings,
 )
 from .images import (
     LAB_MAX_SIDE,
@@ -152,20 +190,25 @@ from .sweeps import (
 )
 from .thresholds import (
     COARSE_STEP,
-    PARAMETER_FIELDS,
-    PARAMETER_LABELS,
+    DETECTION_THRESHOLDS,
     PARAMETERS,
+    PRESENCE_THRESHOLD,
     SLIDER_STEP,
     THRESHOLD_GRID,
     Parameter,
+    SweptThreshold,
     at_threshold,
     is_non_increasing,
+    swept_threshold,
     threshold_grid,
 )
 from .timing import (
     MIN_TIMED_CALLS,
+    TimedRuns,
     VariantRuns,
+    run_timed,
     time_variants,
+    timing_passes,
 )
 from .visibility import (
     BODY_PART_LABELS,
@@ -180,6 +223,9 @@ __all__ = [
     "AGREEMENT_VISIBILITY",
     "BODY_PART_LABELS",
     "COARSE_STEP",
+    "DETECTION_THRESHOLDS",
+    "DETECTOR_COLOURS",
+    "DETECTOR_IMAGE_COLUMNS",
     "FLIP_COLUMNS",
     "LAB_MAX_SIDE",
     "LANDMARK_DELTA_COLUMNS",
@@ -187,8 +233,7 @@ __all__ = [
     "MAX_IMAGES",
     "MIN_TIMED_CALLS",
     "PARAMETERS",
-    "PARAMETER_FIELDS",
-    "PARAMETER_LABELS",
+    "PRESENCE_THRESHOLD",
     "REFERENCE_VARIANT",
     "SAME_POSE_ATOL",
     "SLIDER_STEP",
@@ -198,7 +243,10 @@ __all__ = [
     "THRESHOLD_GRID",
     "VARIANT_COLOURS",
     "Comparison",
+    "DetectorComparison",
     "DetectorFactory",
+    "DetectorImage",
+    "DetectorSummary",
     "Flip",
     "ImageAgreement",
     "ImageSource",
@@ -215,13 +263,19 @@ __all__ = [
     "SweepCount",
     "SweepPoint",
     "SweepSet",
+    "SweptThreshold",
+    "TimedRuns",
     "TuningImage",
     "VariantRuns",
     "VariantSummary",
     "at_threshold",
     "bracket_levels",
+    "compare_detectors",
     "compare_variants",
     "detection_sweep",
+    "detector_settings",
+    "figure_detector_people",
+    "figure_detector_time",
     "figure_inference_time",
     "figure_landmark_deltas",
     "figure_speed_accuracy",
@@ -242,14 +296,17 @@ __all__ = [
     "mean_visibility",
     "plotly_text",
     "presence_sweep",
+    "run_timed",
     "sample_video_bytes",
     "sample_video_frames",
     "short_landmark_name",
     "source_counts",
     "summarise_sweep",
     "survival_at",
+    "swept_threshold",
     "threshold_grid",
     "time_variants",
+    "timing_passes",
     "unique_labels",
     "video_frame_images",
     "visibility_survival",

@@ -2,7 +2,8 @@
 
 The charts share the dark style of :mod:`pose_core.figures`, and each model variant
 keeps one colour in every chart (lite sky blue, full orange, heavy green: Okabe-Ito
-colours, as in the person palette of :mod:`pose_core.drawing`).
+colours, as in the person palette of :mod:`pose_core.drawing`), as each person
+detector does (MediaPipe blue, MoveNet yellow, NanoDet purple).
 
 Image labels are user text (file names): Plotly renders a subset of HTML in tick
 labels and hover text, so every label goes through :func:`plotly_text` first.
@@ -18,12 +19,18 @@ import plotly.graph_objects as go
 
 from ..drawing import PERSON_COLOURS
 from ..figures import TEXT_COLOUR, chart_layout, css_rgb
-from ..settings import MODEL_VARIANTS, ModelVariant
+from ..settings import MODEL_VARIANTS, PERSON_DETECTORS, ModelVariant, PersonDetectorName
 
 VARIANT_COLOURS: dict[ModelVariant, str] = {
     "lite": css_rgb(PERSON_COLOURS[1]),  # sky blue
     "full": css_rgb(PERSON_COLOURS[0]),  # orange
     "heavy": css_rgb(PERSON_COLOURS[2]),  # bluish green
+}
+# The person detectors get hues apart from the variants' (blue, yellow, purple).
+DETECTOR_COLOURS: dict[PersonDetectorName, str] = {
+    "mediapipe": css_rgb(PERSON_COLOURS[6]),
+    "movenet": css_rgb(PERSON_COLOURS[3]),
+    "nanodet": css_rgb(PERSON_COLOURS[7]),
 }
 # Body parts get hues apart from the variants' (yellow, pink, vermilion, cyan, lavender).
 BODY_PART_COLOURS: dict[str, str] = {
@@ -55,6 +62,12 @@ def variant_order(variants: Iterable[str]) -> list[ModelVariant]:
     """The variants among ``variants``, lite to heavy (every chart lists them so)."""
     present = set(variants)
     return [variant for variant in MODEL_VARIANTS if variant in present]
+
+
+def detector_order(detectors: Iterable[str]) -> list[PersonDetectorName]:
+    """The person detectors among ``detectors``, in the settings panel's order."""
+    present = set(detectors)
+    return [detector for detector in PERSON_DETECTORS if detector in present]
 
 
 def lab_layout(

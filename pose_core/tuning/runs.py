@@ -18,19 +18,25 @@ ProgressFn = Callable[[float, str], None]
 DetectorFactory = Callable[[DetectorSettings], ImageDetector]
 # Results without masks are small (a few KB), so thousands fit in a session.
 MAX_CACHED_RUNS = 4096
+DEFAULTS = DetectorSettings()
 
 
 def lab_settings(base: DetectorSettings, **changes: object) -> DetectorSettings:
-    """The settings a lab run uses: ``base`` with ``changes``, no masks, default tracking.
+    """The settings a lab run uses: ``base`` with ``changes``, no masks, default tracking,
+    and the person detector's threshold the detector in use ignores at its default.
 
-    Masks cost time and change no count; tracking is unused on still images. Pinning
-    both makes equal runs share one cache entry.
+    Masks cost time and change no count; tracking is unused on still images; MoveNet and
+    NanoDet ignore ``min_pose_detection_confidence``, MediaPipe ``min_person_confidence``.
+    Pinning all three makes equal runs share one cache entry.
     """
-    return base.replace(
+    settings = base.replace(
         output_segmentation_masks=False,
-        min_tracking_confidence=DetectorSettings().min_tracking_confidence,
+        min_tracking_confidence=DEFAULTS.min_tracking_confidence,
         **changes,
     )
+    if settings.person_detector == "mediapipe":
+        return settings.replace(min_person_confidence=DEFAULTS.min_person_confidence)
+    return settings.replace(min_pose_detection_confidence=DEFAULTS.min_pose_detection_confidence)
 
 
 class RunCache:

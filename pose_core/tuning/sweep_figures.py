@@ -18,7 +18,6 @@ from .charts import (
     plotly_text,
 )
 from .sweeps import Sweep
-from .thresholds import PARAMETER_LABELS
 from .visibility import ALL_PARTS, BODY_PART_LABELS, Survival
 
 
@@ -37,8 +36,8 @@ def figure_sweep_people(
         pick: The lab's chosen value, drawn as a dashed line.
         height: Figure height in pixels.
     """
-    summary, parameter = sweep.summary, sweep.parameter
-    title = f"People found vs. {PARAMETER_LABELS[parameter].lower()}"
+    summary, threshold = sweep.summary, sweep.threshold
+    title = f"People found vs. {threshold.in_text}"
     if summary.empty:
         return empty_chart(title, "No sweep yet", height)
     images = int(summary["images"].max())
@@ -61,9 +60,7 @@ def figure_sweep_people(
                 hovertemplate=f"%{{y}} of {images} images<extra></extra>",
             ),
         ],
-        layout=lab_layout(
-            title, height, PARAMETER_LABELS[parameter], "count", hovermode="x unified"
-        ),
+        layout=lab_layout(title, height, threshold.label, "count", hovermode="x unified"),
     )
     figure.update_yaxes(rangemode="tozero")
     figure.update_xaxes(range=[-0.02, 1.02])
@@ -81,8 +78,8 @@ def figure_sweep_heatmap(
 
     Where a row turns dark the image flips from "person" to "no person".
     """
-    per_image, parameter = sweep.table, sweep.parameter
-    title = f"People per image vs. {PARAMETER_LABELS[parameter].lower()}"
+    per_image, threshold = sweep.table, sweep.threshold
+    title = f"People per image vs. {threshold.in_text}"
     if per_image.empty:
         return empty_chart(title, "No sweep yet", 300)
     order = list(dict.fromkeys(per_image["image"]))
@@ -114,7 +111,7 @@ def figure_sweep_heatmap(
             ygap=2,
             hovertemplate="%{y}<br>threshold %{x:.2f}: %{z:.0f} people<extra></extra>",
         ),
-        layout=lab_layout(title, 90 + 30 * len(order), PARAMETER_LABELS[parameter], ""),
+        layout=lab_layout(title, 90 + 30 * len(order), threshold.label, ""),
     )
     figure.update_yaxes(autorange="reversed", gridcolor=SCENE_BACKGROUND)
     figure.update_xaxes(gridcolor=SCENE_BACKGROUND)
@@ -131,8 +128,8 @@ def figure_sweep_visibility(
     height: int = 340,
 ) -> go.Figure:
     """Mean landmark visibility of the people found, over all images and per image."""
-    per_image, summary, parameter = sweep.table, sweep.summary, sweep.parameter
-    title = f"Mean landmark visibility vs. {PARAMETER_LABELS[parameter].lower()}"
+    per_image, summary, threshold = sweep.table, sweep.summary, sweep.threshold
+    title = f"Mean landmark visibility vs. {threshold.in_text}"
     if summary.empty:
         return empty_chart(title, "No sweep yet", height)
     traces = []
@@ -169,9 +166,7 @@ def figure_sweep_visibility(
     )  # fmt: skip
     figure = go.Figure(
         traces,
-        layout=lab_layout(
-            title, height, PARAMETER_LABELS[parameter], "mean visibility", hovermode="closest"
-        ),
+        layout=lab_layout(title, height, threshold.label, "mean visibility", hovermode="closest"),
     )
     figure.update_yaxes(range=[0, 1.02])
     figure.update_xaxes(range=[-0.02, 1.02])

@@ -1,9 +1,11 @@
 """Threshold sweeps: people found per image over the detection or presence threshold.
 
-The presence sweep is derived from a few runs per image by bisection (the presence gate
-is nested, :mod:`.bisection`); the detection sweep runs the model at every grid value,
-because a lower detection threshold moves the landmarks (see the package notes). Both
-go through a :class:`~.runs.Runner`, so every run is cached by (image, settings).
+"Detection" is the threshold of the person detector in use (:mod:`.thresholds`). The
+presence sweep is derived from a few runs per image by bisection (the presence gate is
+nested for every person detector, :mod:`.bisection`); the detection sweep runs the
+model at every grid value, because a lower detection threshold moves the landmarks or
+lets another reading of a person win (see the package notes). Both go through a
+:class:`~.runs.Runner`, so every run is cached by (image, settings).
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ from .images import TuningImage
 from .runs import ProgressFn, Runner, lab_settings, mean_visibility, progress_counter
 from .thresholds import (
     COARSE_STEP,
-    PARAMETER_FIELDS,
+    PRESENCE_THRESHOLD,
     THRESHOLD_GRID,
     Parameter,
+    SweptThreshold,
     at_threshold,
-    threshold_grid,
+    swept_threshold,
 )
 from .visibility import Survival
 
@@ -102,14 +105,24 @@ class Sweep:
     """One threshold swept over a grid, everything else held.
 
     Attributes:
-        parameter: The threshold swept.
+        threshold: The threshold swept (which field, its label).
         points: One per image and grid value, image by image in the set's order.
         model_runs: Model calls the sweep made (runs found in the cache excluded).
     """
 
-    parameter: Parameter
+    threshold: SweptThreshold
     points: tuple[SweepPoint, ...]
     model_runs: int = 0
+
+    @property
+    def parameter(self) -> Parameter:
+        """ "detection" or "presence"."""
+        return self.threshold.parameter
+
+    @property
+    def grid(self) -> tuple[float, ...]:
+        """The grid values swept, ascending."""
+        return tuple(sorted({point.threshold for point in self.points}))
 
     @property
     def naive_runs(self) -> int:
@@ -150,7 +163,7 @@ class SweepSet:
 
     Attributes:
         settings: The settings held while each threshold was swept (the variant, the
-            number of people and the other threshold).
+            person detector, the number of people and the other threshold).
         detection: The detection sweep.
         presence: The presence sweep.
         survival: Visibility survival at ``settings`` themselves.
@@ -194,20 +207,22 @@ def presence_sweep(
 ) -> Sweep:
     """People found and mean visibility per image over presence thresholds.
 
-    Derived by bisection from nested runs (see the package notes): exact at every grid
-    value, about ``1 + log2(len(grid))`` model runs per image. An image whose runs are
-    not nested falls back to one run per threshold (its points have ``derived`` False).
+    Derived by bisection from nested runs (see the package notes; nested for MediaPipe
+    as measured and for MoveNet and NanoDet by construction): exact at every grid value,
+    about ``1 + log2(len(grid))`` model runs per image. An image whose runs are not
+    nested falls back to one run per threshold (its points have ``derived`` False).
 
     Args:
         images: The image set.
-        base: Variant, ``num_poses`` and detection threshold to hold fixed.
+        base: Variant, person detector, ``num_poses`` and detection threshold to hold
+            fixed.
         runner: Runs the model (and caches).
         grid: Presence thresholds, ascending.
         progress: Called with (fraction done, message).
     """
     grid = _ascending(grid)
     before = runner.inferences
-    field = PARAMETER_FIELDS["presence"]
+    field = PRESENCE_THRESHOLD.field
     settings_at = [lab_settings(base, **{field: t}) for t in grid]
     rounds = 1 + math.ceil(math.log2(len(grid) + 1))
     tick = progress_counter(progress, len(images) * rounds, "Presence sweep")
@@ -239,44 +254,49 @@ def presence_sweep(
             points.append(_point(image, t, kept, True))
     if progress is not None:
         progress(1.0, "Presence sweep")
-    return Sweep("presence", tuple(points), runner.inferences - before)
+    return Sweep(PRESENCE_THRESHOLD, tuple(points), runner.inferences - before)
 
 
 def detection_sweep(
     images: Sequence[TuningImage],
     base: DetectorSettings,
     runner: Runner,
-    grid: Sequence[float] = threshold_grid(COARSE_STEP),
+    grid: Sequence[float] | None = None,
     progress: ProgressFn | None = None,
 ) -> Sweep:
-    """People found and mean visibility per image over detection thresholds.
+    """People found and mean visibility per image over the person detector's threshold.
 
-    Not derivable (see the package notes): the model runs once per image and grid
-    value, through the runner's cache.
+    The threshold of ``base``'s person detector (:func:`.thresholds.swept_threshold`):
+    MediaPipe's detection confidence, or MoveNet's or NanoDet's person confidence. Not
+    derivable (see the package notes): the model runs once per image and grid value,
+    through the runner's cache.
 
     Args:
         images: The image set.
-        base: Variant, ``num_poses`` and presence threshold to hold fixed.
+        base: Variant, person detector, ``num_poses`` and presence threshold to hold
+            fixed.
         runner: Runs the model (and caches).
-        grid: Detection thresholds, ascending.
+        grid: Thresholds, ascending (default: the detector's grid, every 0.1).
         progress: Called with (fraction done, message).
 
     Returns:
         The sweep (``derived`` is always False).
     """
-    grid = _ascending(grid)
+    threshold = swept_threshold("detection", base.person_detector)
+    grid = _ascending(threshold.grid(COARSE_STEP) if grid is None else grid)
     before = runner.inferences
-    field = PARAMETER_FIELDS["detection"]
-    requests = [(image, lab_settings(base, **{field: t})) for image in images for t in grid]
+    requests = [
+        (image, lab_settings(base, **{threshold.field: t})) for image in images for t in grid
+    ]
     tick = progress_counter(progress, len(requests), "Detection sweep")
     results = runner.run(requests, tick)
     points = [
-        _point(image, settings.min_pose_detection_confidence, result.poses, False)
+        _point(image, threshold.of(settings), result.poses, False)
         for (image, settings), result in zip(requests, results, strict=True)
     ]
     if progress is not None:
         progress(1.0, "Detection sweep")
-    return Sweep("detection", tuple(points), runner.inferences - before)
+    return Sweep(threshold, tuple(points), runner.inferences - before)
 
 
 def summarise_sweep(per_image: pd.DataFrame) -> pd.DataFrame:

@@ -1,4 +1,5 @@
-"""Timing lite, full and heavy on the lab's images, on this machine.
+"""Timing lite, full and heavy (and the person detectors) on the lab's images, on this
+machine.
 
 Only the landmark model differs between the three bundles (see the package notes), and
 it runs once per person found: the times are also reported over the calls that found
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -63,6 +64,89 @@ def typical_ms(median_ms: float, median_ms_people: float) -> float:
     return median_ms_people if math.isfinite(median_ms_people) else median_ms
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class TimedRuns:
+    """One settings value's results on the image set and its timed calls.
+
+    Attributes:
+        settings: The settings it ran with.
+        results: One result per image, in the set's order (from the first pass).
+        times_ms: Inference time of every timed call, pass after pass over the images.
+        people: People found in each timed call.
+    """
+
+    settings: DetectorSettings
+    results: tuple[PoseResult, ...]
+    times_ms: tuple[float, ...]
+    people: tuple[int, ...]
+
+    @property
+    def median_ms(self) -> float:
+        """Median time of all timed calls (NaN with none)."""
+        return float(np.median(self.times_ms)) if self.times_ms else math.nan
+
+    @property
+    def image_median_ms(self) -> tuple[float, ...]:
+        """Per image, the median time of its timed calls (one per pass)."""
+        count = len(self.results)
+        return tuple(
+            float(np.median(self.times_ms[i::count])) if self.times_ms[i::count] else math.nan
+            for i in range(count)
+        )
+
+
+def timing_passes(images: Sequence[object], min_timed_calls: int) -> int:
+    """Passes over ``images`` that time at least ``min_timed_calls`` calls."""
+    if not images:
+        raise ValueError("the image set is empty")
+    return max(1, math.ceil(min_timed_calls / len(images)))
+
+
+def run_timed(
+    images: Sequence[TuningImage],
+    settings: DetectorSettings,
+    passes: int,
+    *,
+    cache: RunCache | None = None,
+    detector_factory: DetectorFactory = ImageDetector,
+    on_call: Callable[[], None] | None = None,
+) -> TimedRuns:
+    """Run ``settings`` on every image ``passes`` times, timing each call.
+
+    A fresh detector, one warm-up call on the first image (not timed: MediaPipe and
+    onnxruntime allocate on the first), then the images in order, pass after pass. The
+    first pass's results are kept (and put in ``cache``); inference is deterministic, so
+    later passes only add timings.
+
+    Args:
+        images: The image set.
+        settings: The settings to run (used as given).
+        passes: Passes over the set (see :func:`timing_passes`).
+        cache: Where to put the results for later sweeps.
+        detector_factory: Creates the detector.
+        on_call: Called after every call, the warm-up included (for progress bars).
+    """
+    results: list[PoseResult] = []
+    times: list[float] = []
+    people: list[int] = []
+    with detector_factory(settings) as detector:
+        detector.detect(images[0].rgb_image)  # warm-up, not timed
+        if on_call is not None:
+            on_call()
+        for pass_index in range(passes):
+            for image in images:
+                result = detector.detect(image.rgb_image)
+                times.append(result.inference_ms)
+                people.append(result.num_poses)
+                if pass_index == 0:
+                    results.append(result)
+                    if cache is not None:
+                        cache.put(image.key, settings, result)
+                if on_call is not None:
+                    on_call()
+    return TimedRuns(settings, tuple(results), tuple(times), tuple(people))
+
+
 def time_variants(
     images: Sequence[TuningImage],
     base: DetectorSettings,
@@ -75,13 +159,12 @@ def time_variants(
 ) -> dict[ModelVariant, VariantRuns]:
     """Run every variant on every image, timing the calls on this machine.
 
-    One variant at a time: a fresh landmarker, one warm-up call (MediaPipe allocates
-    on the first), then the images in order, cycling through the set until at least
-    ``min_timed_calls`` calls are timed. Not interleaved on purpose: switching models
-    call by call measured full and heavy about twice as slow as running each on its own
-    (their weights and thread pools go cold between calls), which is not how the app
-    uses them. The first pass's results are kept (and put in ``cache``); inference is
-    deterministic, so later passes only add timings.
+    One variant at a time (:func:`run_timed`): a fresh landmarker, one warm-up call
+    (MediaPipe allocates on the first), then the images in order, cycling through the
+    set until at least ``min_timed_calls`` calls are timed. Not interleaved on purpose:
+    switching models call by call measured full and heavy about twice as slow as running
+    each on its own (their weights and thread pools go cold between calls), which is not
+    how the app uses them. The first pass's results are kept (and put in ``cache``).
 
     Args:
         images: The image set (at least one image).
@@ -95,13 +178,12 @@ def time_variants(
     Returns:
         Per variant, its :class:`VariantRuns`.
     """
-    if not images:
-        raise ValueError("the image set is empty")
-    passes = max(1, math.ceil(min_timed_calls / len(images)))
+    passes = timing_passes(images, min_timed_calls)
     total = len(variants) * (1 + passes * len(images))
     done = 0
+    label = ""
 
-    def step(label: str) -> None:
+    def step() -> None:
         nonlocal done
         done += 1
         if progress is not None:
@@ -111,23 +193,15 @@ def time_variants(
     for variant in variants:
         settings = lab_settings(base, model_variant=variant)
         label = f"Timing {MODEL_VARIANT_LABELS.get(variant, variant)}"
-        results: list[PoseResult] = []
-        times: list[float] = []
-        people: list[int] = []
-        with detector_factory(settings) as detector:
-            detector.detect(images[0].rgb_image)  # warm-up, not timed
-            step(label)
-            for pass_index in range(passes):
-                for image in images:
-                    result = detector.detect(image.rgb_image)
-                    times.append(result.inference_ms)
-                    people.append(result.num_poses)
-                    if pass_index == 0:
-                        results.append(result)
-                        if cache is not None:
-                            cache.put(image.key, settings, result)
-                    step(label)
-        runs[variant] = VariantRuns(variant, settings, tuple(results), tuple(times), tuple(people))
+        timed = run_timed(
+            images,
+            settings,
+            passes,
+            cache=cache,
+            detector_factory=detector_factory,
+            on_call=step,
+        )
+        runs[variant] = VariantRuns(variant, settings, timed.results, timed.times_ms, timed.people)
     if progress is not None:
         progress(1.0, "Timing done")
     return runs
