@@ -75,13 +75,13 @@ def test_default_settings_and_sidebar_widgets():
     settings = at.session_state["_app_settings"]
     assert settings == settings_panel.DEFAULTS
     assert at.sidebar.segmented_control(key="model").value == "full"
-    assert at.sidebar.segmented_control(key="persons").value == "movenet"
+    assert at.sidebar.segmented_control(key="persons").value == "mediapipe"
     assert {s.key for s in at.sidebar.slider} == {
         "poses", "detection", "presence", "tracking", "person_confidence", "visibility",
     }  # fmt: skip
-    # MediaPipe's detection threshold does not apply to MoveNet: its slider is disabled.
-    assert at.sidebar.slider(key="detection").disabled
-    assert not at.sidebar.slider(key="person_confidence").disabled
+    # The whole-body detectors' threshold does not apply to MediaPipe's: disabled.
+    assert at.sidebar.slider(key="person_confidence").disabled
+    assert not at.sidebar.slider(key="detection").disabled
     assert at.sidebar.toggle(key="segmentation").value is False
 
 
@@ -157,7 +157,9 @@ def test_segmentation_overlay_tints_the_person():
 
 def test_choosing_a_person_detector_starts_from_its_own_confidence():
     at = new_app().run()
+    at.segmented_control(key="persons").set_value("movenet").run()
     assert at.slider(key="person_confidence").value == pytest.approx(0.05)  # MoveNet's
+    assert at.slider(key="detection").disabled
     at.segmented_control(key="persons").set_value("nanodet").run()
     assert_no_exception(at)
     assert at.slider(key="person_confidence").value == pytest.approx(0.3)

@@ -60,9 +60,11 @@ def test_page_opens_with_the_samples_and_invites_a_run():
 
 
 def test_sweeps_on_people_and_no_person_photos():
-    # The sidebar's default person detector, MoveNet: the detection sweep moves its
-    # person confidence.
-    at = _with_photos(_lab(), "messi5.jpg", "basketball2.png", "chelsea.png", "coffee.png")
+    # MoveNet in the sidebar: the detection sweep moves its person confidence.
+    at = _with_photos(
+        _lab({**LITE, "persons": "MoveNet"}),
+        "messi5.jpg", "basketball2.png", "chelsea.png", "coffee.png",
+    )  # fmt: skip
     assert any("4 images in the set: 4 uploads" in e.label for e in at.expander)
     movenet = tuning.DETECTION_THRESHOLDS["movenet"]
     grid = at.button_group(key="tuning_detection_step")
@@ -185,7 +187,7 @@ def test_person_detector_comparison_and_apply():
     assert all(c.endswith(" ms") for c in captions[-3:])
 
     # Apply NanoDet: the sidebar's person detector and its confidence follow.
-    assert at.button_group(key="tuning_pick_person_detector").value == "movenet"
+    assert at.button_group(key="tuning_pick_person_detector").value == "mediapipe"  # sidebar
     at.button_group(key="tuning_pick_person_detector").set_value("nanodet")
     at.button(key="tuning_apply_detector").click().run()
     assert_no_exception(at)

@@ -42,6 +42,9 @@ class OnnxModel:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # errors only: no notices on the server log
+        # Idle pool threads sleep rather than spin: the cores are shared with the video
+        # codecs, the event loop and other sessions, and spinning burns them for nothing.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.path = path
         self._session: Any = onnxruntime.InferenceSession(
             str(path), options, providers=["CPUExecutionProvider"]

@@ -61,11 +61,11 @@ PERSON_BOXES = ((10, 50, 215, 480), (410, 0, 640, 480))
 # (a drawn person at 640x480 has thousands), and "shows none" with at most a handful.
 SKELETON_PIXELS = 1000
 NO_SKELETON_PIXELS = 30
-# The sidebar's confidence sliders that apply to the default person detector (MoveNet),
-# by label (MediaPipe's own detection slider is disabled then).
+# The sidebar's confidence sliders that apply to the default person detector
+# (MediaPipe's), by label (the whole-body detectors' one is disabled then).
 CONFIDENCE_SLIDERS = (
+    "Min. pose detection confidence",
     "Min. pose presence confidence",
-    "Min. person confidence",
     "Min. tracking confidence",
 )
 

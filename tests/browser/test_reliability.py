@@ -110,7 +110,7 @@ def test_two_users_at_once_see_only_their_own_work(browser, app_server):
             "0.55",
         ]
         assert _slider(b, "Visibility threshold") == "0.30"
-        assert "poses=3" in b.url and "presence=0.55" in b.url
+        assert "poses=3" in b.url and "detection=0.55" in b.url
         # A: its photo, its settings; B's slider move did not reach it.
         assert a.locator("[data-testid='stFileChip']").count() == 1
         assert [_slider(a, n) for n in ("Number of people", harness.CONFIDENCE_SLIDERS[0])] == [
@@ -118,7 +118,7 @@ def test_two_users_at_once_see_only_their_own_work(browser, app_server):
             "0.50",
         ]
         assert _slider(a, "Visibility threshold") == "0.50"
-        assert "poses=1" in a.url and "presence=0.55" not in a.url
+        assert "poses=1" in a.url and "detection=0.55" not in a.url
 
         # ---- Webcam page: both stream at once, with different settings ----
         harness.go(a, "Webcam", "Webcam")
@@ -126,7 +126,7 @@ def test_two_users_at_once_see_only_their_own_work(browser, app_server):
         # A: confidence 1.0 everywhere, so nothing qualifies as a person.
         for label in harness.CONFIDENCE_SLIDERS:
             assert harness.set_slider(a, label, "End") == "1.00"
-        assert all(f"{key}=1" in a.url for key in ("presence", "person_confidence", "tracking"))
+        assert all(f"{key}=1" in a.url for key in ("detection", "presence", "tracking"))
         a_video = harness.start_webcam(a)
         b_video = harness.start_webcam(b)
         harness.wait_frames(a, 10)
