@@ -42,7 +42,8 @@ DETECT_EVERY_FRAMES = 5
 # A person lost for at most this many frames who is found again where they were gets
 # their old id (and colour) back: a dip in presence is not a new person.
 REMEMBER_LOST_FRAMES = 90
-# ... "where they were": their landmarks within this many person sizes (median).
+# ... "where they were": the middles of their visible landmarks within this many person
+# sizes.
 SAME_PLACE_DISTANCE = 0.5
 
 
@@ -69,10 +70,26 @@ def _distinct(readings: list[RegionPose], limit: int) -> list[RegionPose]:
     return kept
 
 
+def _seen_centre(reading: RegionPose) -> np.ndarray:
+    """The middle of the landmarks the model is sure it sees (all when none are): for
+    someone cut by the frame's edge, the guessed ones outside wander between readings."""
+    seen = reading.pose.visibility >= 0.5
+    points = reading.pixel_xy[seen] if seen.sum() >= 3 else reading.pixel_xy
+    centre: np.ndarray = np.median(points, axis=0)
+    return centre
+
+
+def _same_place(a: RegionPose, b: RegionPose) -> bool:
+    distance = float(np.linalg.norm(_seen_centre(a) - _seen_centre(b)))
+    return distance < SAME_PLACE_DISTANCE * max(a.size, b.size)
+
+
 @dataclasses.dataclass
 class _Track:
     track_id: int
     region: Region
+    # The last reading that passed: where the person was (a failing one may have slid).
+    last_seen: RegionPose
 
 
 @dataclasses.dataclass
@@ -103,7 +120,6 @@ class TopDownEngine:
         self._landmarks = landmarks or landmark_model(settings)
         self._tracks: list[_Track] = []
         self._lost: list[_Lost] = []
-        self._next_id = 0
         self._frame = 0
         self._frames_since_detection = 0
 
@@ -131,7 +147,7 @@ class TopDownEngine:
             for track, reading in zip(self._tracks, readings, strict=True):
                 if reading.presence < settings.min_tracking_confidence:
                     lost = True
-                    self._lost.append(_Lost(track.track_id, reading, self._frame))
+                    self._lost.append(_Lost(track.track_id, track.last_seen, self._frame))
                     continue
                 # Two tracks that drifted onto one person: the older one stays.
                 if any(reading.same_person(other) for _, other in kept):
@@ -146,21 +162,24 @@ class TopDownEngine:
             for reading in self._find_new(rgb_frame, [r for _, r in kept]):
                 if len(kept) == settings.num_poses:
                     break
-                kept.append((_Track(self._track_id_for(reading), reading.region), reading))
-        self._tracks = [_Track(track.track_id, reading.next_region) for track, reading in kept]
+                track_id = self._track_id_for(reading, {track.track_id for track, _ in kept})
+                kept.append((_Track(track_id, reading.region, reading), reading))
+        self._tracks = [
+            _Track(track.track_id, reading.next_region, reading) for track, reading in kept
+        ]
         kept.sort(key=lambda pair: pair[0].track_id)
         return [dataclasses.replace(r.pose, track_id=t.track_id) for t, r in kept]
 
-    def _track_id_for(self, reading: RegionPose) -> int:
-        """A recently lost person's id if the reading stands where they were, else a
-        new one."""
-        near = [g for g in self._lost if reading.same_person(g.last_seen, SAME_PLACE_DISTANCE)]
+    def _track_id_for(self, reading: RegionPose, in_use: set[int]) -> int:
+        """A recently lost person's id if the reading stands where they were, else the
+        smallest id nobody holds (colours go by id: two people get the first two)."""
+        near = [g for g in self._lost if _same_place(reading, g.last_seen)]
         if near:
             latest = max(near, key=lambda gone: gone.frame)
             self._lost.remove(latest)
             return latest.track_id
-        self._next_id += 1
-        return self._next_id - 1
+        held = in_use | {gone.track_id for gone in self._lost}
+        return next(n for n in range(len(held) + 1) if n not in held)
 
     def _read(self, rgb_image: np.ndarray, regions: list[Region]) -> list[RegionPose]:
         return self._landmarks.run(
