@@ -26,7 +26,14 @@ from ..settings import (
 )
 from ._tables import columns_of, records_table
 from .images import TuningImage
-from .runs import DetectorFactory, ProgressFn, RunCache, lab_settings, mean_visibility
+from .runs import (
+    DetectorFactory,
+    ProgressFn,
+    RunCache,
+    lab_settings,
+    mean_visibility,
+    progress_counter,
+)
 from .thresholds import swept_threshold
 from .timing import MIN_TIMED_CALLS, TimedRuns, run_timed, timing_passes
 
@@ -154,21 +161,14 @@ def compare_detectors(
     """
     passes = timing_passes(images, min_timed_calls)
     total = len(detectors) * (1 + passes * len(images))
-    done = 0
-    label = ""
-
-    def step() -> None:
-        nonlocal done
-        done += 1
-        if progress is not None:
-            progress(min(done / total, 0.99), label)
+    step = progress_counter(progress, total, "")
 
     runs: dict[PersonDetectorName, TimedRuns] = {}
     summaries: list[DetectorSummary] = []
     found: list[DetectorImage] = []
     for detector in detectors:
         settings = detector_settings(base, detector)
-        label = f"Timing {PERSON_DETECTOR_LABELS[detector]}"
+        step.text = f"Timing {PERSON_DETECTOR_LABELS[detector]}"
         timed = run_timed(
             images, settings, passes, cache=cache, detector_factory=detector_factory, on_call=step
         )

@@ -121,15 +121,22 @@ def mean_visibility(poses: Sequence[PersonPose]) -> float:
     return float(np.nanmean(np.concatenate([p.visibility for p in poses])))
 
 
-def progress_counter(progress: ProgressFn | None, total: int, text: str) -> Callable[[], None]:
-    """A callback that reports one more of ``total`` steps done (never 100 %: the caller
-    says when it is finished)."""
-    done = 0
+class ProgressCounter:
+    """A callback that reports one more of ``total`` steps done, with ``text`` (which the
+    caller may change between steps); never 100 %: the caller says when it is finished."""
 
-    def tick() -> None:
-        nonlocal done
-        done += 1
-        if progress is not None:
-            progress(min(done / max(total, 1), 0.99), text)
+    def __init__(self, progress: ProgressFn | None, total: int, text: str) -> None:
+        self._progress = progress
+        self._total = max(total, 1)
+        self._done = 0
+        self.text = text
 
-    return tick
+    def __call__(self) -> None:
+        self._done += 1
+        if self._progress is not None:
+            self._progress(min(self._done / self._total, 0.99), self.text)
+
+
+def progress_counter(progress: ProgressFn | None, total: int, text: str) -> ProgressCounter:
+    """A :class:`ProgressCounter` for ``total`` steps."""
+    return ProgressCounter(progress, total, text)

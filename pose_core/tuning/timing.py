@@ -18,7 +18,7 @@ from ..detector import ImageDetector
 from ..results import PoseResult
 from ..settings import MODEL_VARIANT_LABELS, MODEL_VARIANTS, DetectorSettings, ModelVariant
 from .images import TuningImage
-from .runs import DetectorFactory, ProgressFn, RunCache, lab_settings
+from .runs import DetectorFactory, ProgressFn, RunCache, lab_settings, progress_counter
 
 # Timed calls per variant (after the warm-up); few images are cycled to reach it.
 MIN_TIMED_CALLS = 6
@@ -180,19 +180,12 @@ def time_variants(
     """
     passes = timing_passes(images, min_timed_calls)
     total = len(variants) * (1 + passes * len(images))
-    done = 0
-    label = ""
-
-    def step() -> None:
-        nonlocal done
-        done += 1
-        if progress is not None:
-            progress(min(done / total, 0.99), label)
+    step = progress_counter(progress, total, "")
 
     runs: dict[ModelVariant, VariantRuns] = {}
     for variant in variants:
         settings = lab_settings(base, model_variant=variant)
-        label = f"Timing {MODEL_VARIANT_LABELS.get(variant, variant)}"
+        step.text = f"Timing {MODEL_VARIANT_LABELS.get(variant, variant)}"
         timed = run_timed(
             images,
             settings,
