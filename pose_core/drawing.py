@@ -52,6 +52,12 @@ class DrawingStyle:
     thickness: int | None = None
 
 
+def colour_slot(pose: PersonPose, position: int) -> int:
+    """Which person colour ``pose`` gets: its track id when a detector tracks people
+    (so a person keeps their colour while others come and go), else its position."""
+    return pose.track_id if pose.track_id is not None else position
+
+
 def person_colours(person: int, num_people: int) -> dict[str, RGB]:
     """Colours for the left, right and centre of one person.
 
@@ -131,10 +137,7 @@ def draw_poses(
     people = [
         (
             pose,
-            # A tracked person keeps their colour while others come and go.
-            person_colours(
-                pose.track_id if pose.track_id is not None else person, result.num_poses
-            ),
+            person_colours(colour_slot(pose, person), result.num_poses),
             pose.pixel_xy(width, height),
             pose.visibility >= style.visibility_threshold,
         )

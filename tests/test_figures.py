@@ -18,7 +18,7 @@ from pose_core import (
     figure_3d,
     figure_image_space,
 )
-from pose_core.drawing import LEFT_COLOUR, RIGHT_COLOUR
+from pose_core.drawing import LEFT_COLOUR, RIGHT_COLOUR, person_colours
 from pose_core.figures import DIM_OPACITY, css_rgb
 from pose_core.landmarks import LANDMARK_INDEX, side_of
 from tests.conftest import FIXTURES
@@ -185,3 +185,16 @@ def test_no_person_gives_a_message_not_an_error():
 
 def test_css_rgb_is_the_colour_plotly_takes():
     assert css_rgb(LEFT_COLOUR) == "rgb(255,145,0)"
+
+
+def test_tracked_people_have_the_colours_they_are_drawn_with(results):
+    # Two people with track ids 3 and 0 (the order a tracker may list them in): each
+    # person's 3D colours are those the 2D drawing gives their id, not their position.
+    pose = results["messi5.jpg"].poses[0]
+    people = (dataclasses.replace(pose, track_id=3), dataclasses.replace(pose, track_id=0))
+    result = dataclasses.replace(results["messi5.jpg"], poses=people)
+    for figure in (figure_3d(result), figure_image_space(result)):
+        lines = [t for t in _lines(figure) if " left " in t.name]
+        colours = {t.line.color for t in lines}
+        expected = {css_rgb(person_colours(n, 2)["left"]) for n in (3, 0)}
+        assert colours == expected, (colours, expected)

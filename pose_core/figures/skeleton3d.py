@@ -20,7 +20,7 @@ from typing import Any, Literal
 import numpy as np
 import plotly.graph_objects as go
 
-from ..drawing import person_colours
+from ..drawing import colour_slot, person_colours
 from ..landmarks import LANDMARK_NAMES, NUM_LANDMARKS, POSE_CONNECTIONS, side_of, side_of_connection
 from ..results import PoseResult
 from .style import DIM_OPACITY, GRID_COLOUR, SCENE_BACKGROUND, TEXT_COLOUR, css_rgb, empty_figure
@@ -280,7 +280,7 @@ def figure_3d(
                 offset -= float(finite[:, 0].min())
             points = points + np.array([offset, 0.0, 0.0])
             offset += float(finite[:, 0].max()) + PERSON_GAP_M
-        colours = person_colours(i, num_people)
+        colours = person_colours(colour_slot(result.poses[i], i), num_people)
         label = f"Person {i + 1}"
         traces += _skeleton_traces(
             points,
@@ -342,7 +342,7 @@ def figure_image_space(
         pose = result.poses[i]
         xyz = pose.landmarks[:, :3].astype(np.float64) * np.array([1.0, aspect, 1.0])
         points = to_plot_axes(xyz)
-        colours = person_colours(i, result.num_poses)
+        colours = person_colours(colour_slot(pose, i), result.num_poses)
         label = f"Person {i + 1}"
         traces += _skeleton_traces(
             points,

@@ -21,7 +21,7 @@ import dataclasses
 
 import numpy as np
 
-from ..results import PersonPose, PoseResult
+from ..results import PersonPose
 from ..settings import DetectorSettings
 from .blazepose import LandmarkModel, RegionPose
 from .onnx import OnnxModel
@@ -211,13 +211,3 @@ class TopDownEngine:
             and not any(r.same_person(other) for other in taken)
         ]
         return _distinct(present, settings.num_poses)
-
-
-def result_of(
-    poses: list[PersonPose],
-    width: int,
-    height: int,
-    inference_ms: float,
-    timestamp_ms: int | None,
-) -> PoseResult:
-    return PoseResult(tuple(poses), width, height, inference_ms, timestamp_ms)

@@ -102,11 +102,6 @@ class Region:
         turned: np.ndarray = np.asarray(xy, np.float64) @ np.array([[cos, sin], [-sin, cos]])
         return turned
 
-    def corners(self) -> np.ndarray:
-        """(4, 2) corners in image pixels."""
-        edge = float(INPUT_SIZE)
-        return self.to_image(np.array([[0.0, 0.0], [edge, 0.0], [edge, edge], [0.0, edge]]))
-
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> float:
     """Intersection over union of two (x0, y0, x1, y1) boxes."""
