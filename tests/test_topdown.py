@@ -19,7 +19,7 @@ import pytest
 from pose_core import DetectorSettings, ImageDetector, StreamDetector
 from pose_core.landmarks import person_size
 from pose_core.topdown.blazepose import LandmarkModel
-from pose_core.topdown.onnx import OnnxModel
+from pose_core.topdown.litert import LiteRtModel, bundled_landmark_model
 from pose_core.topdown.region import Region
 from pose_core.video import iter_frames
 from tests import multi_eval
@@ -106,7 +106,7 @@ def test_nobody_on_person_free_photos() -> None:
 
 
 def test_a_batch_reads_as_one_by_one() -> None:
-    model = LandmarkModel(OnnxModel.bundled("pose_landmarks_lite"))
+    model = LandmarkModel(LiteRtModel(bundled_landmark_model("lite")))
     rgb = load_rgb("basketball1.png")
     regions = [Region(160, 250, 420), Region(560, 300, 400, 0.2)]
     together = model.run(rgb, regions)

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Protocol
 
 import cv2
 import numpy as np
 
 from ..results import PersonPose
-from .onnx import OnnxModel
 from .region import INPUT_SIZE, Region
 
 NUM_MODEL_LANDMARKS = 39
@@ -76,14 +76,23 @@ class RegionPose:
         return bool(distance < tolerance * min(self.size, other.size))
 
 
+class TensorModel(Protocol):
+    """A model with one input batch and named outputs (LiteRT or onnxruntime)."""
+
+    @property
+    def output_shapes(self) -> dict[str, tuple[int, ...]]: ...
+
+    def run(self, output_names: list[str], batch: np.ndarray) -> list[np.ndarray]: ...
+
+
 class LandmarkModel:
-    """BlazePose's landmark model (lite, full or heavy) under onnxruntime.
+    """BlazePose's landmark model (lite, full or heavy).
 
     Args:
-        model: The ONNX model (its outputs are told apart by shape).
+        model: The model under its runtime (its outputs are told apart by shape).
     """
 
-    def __init__(self, model: OnnxModel) -> None:
+    def __init__(self, model: TensorModel) -> None:
         self._model = model
         outputs = {name: shape for name, shape in model.output_shapes.items()}
         self._landmarks = _output_with(outputs, (NUM_MODEL_LANDMARKS * 5,))
@@ -91,14 +100,6 @@ class LandmarkModel:
         self._segmentation = _output_with(outputs, (INPUT_SIZE, INPUT_SIZE, 1))
         self._heatmap = _output_with(outputs, (64, 64, NUM_MODEL_LANDMARKS))
         self._world = _output_with(outputs, (NUM_MODEL_LANDMARKS * 3,))
-        # A model converted with a fixed batch of one reads the crops one by one.
-        self._one_at_a_time = _batch_of_one(model)
-
-    def _infer(self, names: list[str], crops: np.ndarray) -> list[np.ndarray]:
-        if self._one_at_a_time and len(crops) > 1:
-            parts = [self._model.run(names, crops[n : n + 1]) for n in range(len(crops))]
-            return [np.concatenate([part[k] for part in parts]) for k in range(len(names))]
-        return self._model.run(names, crops)
 
     def run(
         self,
@@ -125,7 +126,7 @@ class LandmarkModel:
         names = [self._landmarks, self._flag, self._heatmap, self._world]
         if segmentation:
             names.append(self._segmentation)
-        outputs = self._infer(names, crops)
+        outputs = self._model.run(names, crops)
         raw = outputs[0].reshape(len(regions), NUM_MODEL_LANDMARKS, 5)
         flags = outputs[1].reshape(len(regions))
         heatmaps = outputs[2]
@@ -160,10 +161,6 @@ class LandmarkModel:
         return found
 
 
-def _batch_of_one(model: OnnxModel) -> bool:
-    return model.input_shape[0] == 1
-
-
 def _output_with(shapes: dict[str, tuple[int, ...]], tail: tuple[int, ...]) -> str:
     matches = [name for name, shape in shapes.items() if tuple(shape[1:]) == tail]
     if len(matches) != 1:
@@ -177,30 +174,41 @@ def _refined(xy: np.ndarray, heatmap: np.ndarray) -> np.ndarray:
     Each landmark moves to the confidence-weighted mean cell of a 7x7 window of its
     heatmap around it, when the window's peak confidence reaches
     :data:`MIN_CONFIDENCE_TO_REFINE`. Cells are indexed from their corner, as MediaPipe
-    does (no half-cell offset), and the window is cut at the heatmap's edges.
+    does (no half-cell offset), and the window is cut at the heatmap's edges. All
+    landmarks at once, and the sigmoid only over their windows: this runs per person
+    per frame.
     """
     rows, cols, count = heatmap.shape
+    landmarks = min(len(xy), count)
     out = xy.copy()
-    centre_col = np.trunc(xy[:, 0] * cols).astype(np.int64)
-    centre_row = np.trunc(xy[:, 1] * rows).astype(np.int64)
+    centre_col = np.trunc(xy[:landmarks, 0] * cols).astype(np.int64)
+    centre_row = np.trunc(xy[:landmarks, 1] * rows).astype(np.int64)
     # MediaPipe's bounds check tests the column against the height where the row should
     # be; with a square heatmap only rows past the bottom slip through (with a cut window).
     inside = (centre_col >= 0) & (centre_col < cols) & (centre_row >= 0) & (centre_col < rows)
     half = (HEATMAP_KERNEL - 1) // 2
     offsets = np.arange(-half, half + 1)
-    confidence = _sigmoid(heatmap.astype(np.float64))
-    for k in np.nonzero(inside)[0]:
-        r = centre_row[k] + offsets
-        c = centre_col[k] + offsets
-        r = r[(r >= 0) & (r < rows)]
-        c = c[(c >= 0) & (c < cols)]
-        if not len(r) or not len(c) or k >= count:
-            continue
-        window = confidence[r[:, None], c[None, :], k]
-        total = window.sum()
-        if total > 0 and window.max() >= MIN_CONFIDENCE_TO_REFINE:
-            out[k, 0] = (window.sum(axis=0) @ c) / cols / total
-            out[k, 1] = (window.sum(axis=1) @ r) / rows / total
+    r = centre_row[:, None] + offsets  # (landmarks, 7)
+    c = centre_col[:, None] + offsets
+    r_ok = (r >= 0) & (r < rows)
+    c_ok = (c >= 0) & (c < cols)
+    # Cells outside the heatmap weigh nothing (their clipped index only keeps the
+    # gather in bounds).
+    window = _sigmoid(
+        heatmap[
+            np.clip(r, 0, rows - 1)[:, :, None],
+            np.clip(c, 0, cols - 1)[:, None, :],
+            np.arange(landmarks)[:, None, None],
+        ].astype(np.float64)
+    )
+    window *= r_ok[:, :, None] & c_ok[:, None, :]
+    total = window.sum(axis=(1, 2))
+    refine = inside & (total > 0) & (window.max(axis=(1, 2)) >= MIN_CONFIDENCE_TO_REFINE)
+    safe_total = np.where(total > 0, total, 1.0)
+    new_x = np.einsum("kc,kc->k", window.sum(axis=1), c) / cols / safe_total
+    new_y = np.einsum("kr,kr->k", window.sum(axis=2), r) / rows / safe_total
+    out[:landmarks, 0] = np.where(refine, new_x, xy[:landmarks, 0])
+    out[:landmarks, 1] = np.where(refine, new_y, xy[:landmarks, 1])
     return out
 
 

@@ -24,7 +24,7 @@ import numpy as np
 from ..results import PersonPose
 from ..settings import DetectorSettings
 from .blazepose import LandmarkModel, RegionPose
-from .onnx import OnnxModel
+from .litert import LiteRtModel, bundled_landmark_model
 from .persons import MoveNetDetector, NanoDetDetector, PersonDetector
 from .region import Region, box_iou
 
@@ -56,7 +56,7 @@ def make_person_detector(settings: DetectorSettings) -> PersonDetector:
 
 
 def landmark_model(settings: DetectorSettings) -> LandmarkModel:
-    return LandmarkModel(OnnxModel.bundled(f"pose_landmarks_{settings.model_variant}"))
+    return LandmarkModel(LiteRtModel(bundled_landmark_model(settings.model_variant)))
 
 
 def _distinct(readings: list[RegionPose], limit: int) -> list[RegionPose]:
