@@ -12,15 +12,9 @@ from .settings import MODEL_VARIANTS
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 MANIFEST_PATH = MODELS_DIR / "manifest.json"
-# The ONNX models for multi-person pose (see models/PROVENANCE.md): two person detectors
-# and BlazePose's landmark model (dynamic batch) for each variant.
-ONNX_MODELS = (
-    "movenet_multipose",
-    "nanodet",
-    "pose_landmarks_lite",
-    "pose_landmarks_full",
-    "pose_landmarks_heavy",
-)
+# The ONNX models for multi-person pose (see models/PROVENANCE.md): the two person
+# detectors. (BlazePose's landmark model is read from the bundles.)
+ONNX_MODELS = ("movenet_multipose", "nanodet")
 
 
 class ModelFileError(RuntimeError):

@@ -98,7 +98,7 @@ def test_truncated_bundle_is_caught_before_mediapipe(models_copy) -> None:
         models.verified_model_path("full")
 
 
-# --- The ONNX models (person detectors, batched landmark models) ---------------------------
+# --- The ONNX models (the person detectors) ------------------------------------------------
 # Only bytes are checked here: none of this needs onnxruntime.
 
 
@@ -119,18 +119,7 @@ def test_onnx_model_matches_manifest(name: str) -> None:
 
 
 def test_onnx_models_stay_small() -> None:
-    assert sum(entry["bytes"] for entry in MANIFEST["onnx"].values()) < 60_000_000
-
-
-def test_onnx_landmark_models_come_from_the_bundles() -> None:
-    # Each landmark model is recorded as converted from the bundle that ships beside it.
-    for variant in ("lite", "full", "heavy"):
-        source = MANIFEST["onnx"][f"pose_landmarks_{variant}"]["source"]
-        assert source["bundle_sha256"] == MANIFEST["bundles"][variant]["sha256"]
-        with zipfile.ZipFile(models.model_path(variant)) as bundle:
-            member = bundle.read(source["member"])
-        assert hashlib.sha256(member).hexdigest() == source["member_sha256"]
-        assert source["original_sha256"] == MANIFEST["sources"]["landmarks"][variant]["sha256"]
+    assert sum(entry["bytes"] for entry in MANIFEST["onnx"].values()) < 20_000_000
 
 
 def test_provenance_note_names_onnx_sources_hashes_and_licences() -> None:
@@ -163,16 +152,16 @@ def test_altered_onnx_model_gives_a_clear_error_naming_the_file(models_copy) -> 
 
 
 def test_missing_onnx_model_gives_a_clear_error_naming_the_file(models_copy) -> None:
-    (models_copy / "pose_landmarks_heavy.onnx").unlink()
-    with pytest.raises(ModelFileError, match=r"pose_landmarks_heavy\.onnx is missing"):
-        models.verified_onnx_path("pose_landmarks_heavy")
+    (models_copy / "nanodet_416.onnx").unlink()
+    with pytest.raises(ModelFileError, match=r"nanodet_416\.onnx is missing"):
+        models.verified_onnx_path("nanodet")
 
 
 def test_truncated_onnx_model_is_refused(models_copy) -> None:
-    path = models_copy / "pose_landmarks_lite.onnx"
+    path = models_copy / "movenet_multipose_lightning.onnx"
     path.write_bytes(path.read_bytes()[:1000])
     with pytest.raises(ModelFileError, match="sha256"):
-        models.verified_onnx_path("pose_landmarks_lite")
+        models.verified_onnx_path("movenet_multipose")
 
 
 def test_bundles_still_verify_next_to_the_onnx_models() -> None:

