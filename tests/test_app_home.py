@@ -75,11 +75,15 @@ def test_default_settings_and_sidebar_widgets():
     settings = at.session_state["_app_settings"]
     assert settings == settings_panel.DEFAULTS
     assert at.sidebar.segmented_control(key="model").value == "full"
-    assert at.sidebar.segmented_control(key="persons").value == "mediapipe"
+    assert at.sidebar.segmented_control(key="persons").value == "movenet"
     assert {s.key for s in at.sidebar.slider} == {
         "poses", "detection", "presence", "tracking", "person_confidence", "visibility",
     }  # fmt: skip
-    # The whole-body detectors' threshold does not apply to MediaPipe's: disabled.
+    # MediaPipe's detection threshold does not apply to MoveNet: disabled.
+    assert not at.sidebar.slider(key="person_confidence").disabled
+    assert at.sidebar.slider(key="detection").disabled
+    # And the other way round once MediaPipe's detector is picked.
+    at.sidebar.segmented_control(key="persons").set_value("mediapipe").run()
     assert at.sidebar.slider(key="person_confidence").disabled
     assert not at.sidebar.slider(key="detection").disabled
     assert at.sidebar.toggle(key="segmentation").value is False

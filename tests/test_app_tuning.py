@@ -187,7 +187,7 @@ def test_person_detector_comparison_and_apply():
     assert all(c.endswith(" ms") for c in captions[-3:])
 
     # Apply NanoDet: the sidebar's person detector and its confidence follow.
-    assert at.button_group(key="tuning_pick_person_detector").value == "mediapipe"  # sidebar
+    assert at.button_group(key="tuning_pick_person_detector").value == "movenet"  # sidebar
     at.button_group(key="tuning_pick_person_detector").set_value("nanodet")
     at.button(key="tuning_apply_detector").click().run()
     assert_no_exception(at)
