@@ -170,6 +170,9 @@ def test_moving_a_slider_changes_the_detector_and_moving_back_reuses_it(image_pa
     assert first.settings == DetectorSettings(
         model_variant="lite", num_poses=2, person_detector="movenet"
     )
+    # The caption names the detector and the threshold that applies to it.
+    captions = [c.value for c in at.main.caption]
+    assert any("MoveNet finding up to 2 people · detection ≥ 0.05" in c for c in captions)
 
     loads = detectors.load_count()
     at.slider(key="person_confidence").set_value(0.2).run()

@@ -24,6 +24,7 @@ from pose_core import (
 )
 from pose_core.figures import CAMERA_PRESETS, CameraPreset
 from pose_core.imageio import jpeg_bytes
+from pose_core.settings import PERSON_DETECTOR_LABELS
 
 from . import detectors, runtime, state
 from .settings_panel import AppSettings
@@ -161,11 +162,16 @@ def _dim_low_rows(row: pd.Series) -> list[str]:
 
 def settings_caption(settings: DetectorSettings) -> str:
     """One line naming the model and thresholds a result was computed with."""
+    # The threshold that applies is the chosen detector's own (their scales differ).
+    if settings.person_detector == "mediapipe":
+        detection = settings.min_pose_detection_confidence
+    else:
+        detection = settings.min_person_confidence
     return (
-        f"Model **{settings.model_variant}** · up to {settings.num_poses} "
-        f"{'person' if settings.num_poses == 1 else 'people'} · detection ≥ "
-        f"{settings.min_pose_detection_confidence:.2f} · presence ≥ "
-        f"{settings.min_pose_presence_confidence:.2f}"
+        f"Model **{settings.model_variant}** · "
+        f"{PERSON_DETECTOR_LABELS[settings.person_detector]} finding up to "
+        f"{settings.num_poses} {'person' if settings.num_poses == 1 else 'people'} · "
+        f"detection ≥ {detection:.2f} · presence ≥ {settings.min_pose_presence_confidence:.2f}"
     )
 
 

@@ -63,8 +63,9 @@ SKELETON_PIXELS = 1000
 NO_SKELETON_PIXELS = 30
 # The sidebar's confidence sliders that apply to the default person detector
 # (MediaPipe's), by label (the whole-body detectors' one is disabled then).
+# The three that apply under the default person detector (MoveNet).
 CONFIDENCE_SLIDERS = (
-    "Min. pose detection confidence",
+    "Min. person confidence",
     "Min. pose presence confidence",
     "Min. tracking confidence",
 )

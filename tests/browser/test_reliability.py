@@ -92,7 +92,7 @@ def test_two_users_at_once_see_only_their_own_work(browser, app_server):
             ]
         )
         # B moves a slider while A's photo is analysed: each session reruns on its own.
-        assert harness.set_slider(b, harness.CONFIDENCE_SLIDERS[0], "ArrowUp") == "0.55"
+        assert harness.set_slider(b, harness.CONFIDENCE_SLIDERS[0], "ArrowUp") == "0.10"
         a_main.locator("[data-testid='stImageCaption']", has_text="Detected pose").wait_for()
         assert a_main.get_by_role("heading", name="messi5.jpg").is_visible()
         a_main.get_by_text("Person 1 — ").first.wait_for()
@@ -107,18 +107,18 @@ def test_two_users_at_once_see_only_their_own_work(browser, app_server):
         assert "messi5" not in b.locator("body").inner_text()
         assert [_slider(b, n) for n in ("Number of people", harness.CONFIDENCE_SLIDERS[0])] == [
             "3",
-            "0.55",
+            "0.10",
         ]
         assert _slider(b, "Visibility threshold") == "0.30"
-        assert "poses=3" in b.url and "detection=0.55" in b.url
+        assert "poses=3" in b.url and "person_confidence=0.1" in b.url
         # A: its photo, its settings; B's slider move did not reach it.
         assert a.locator("[data-testid='stFileChip']").count() == 1
         assert [_slider(a, n) for n in ("Number of people", harness.CONFIDENCE_SLIDERS[0])] == [
             "1",
-            "0.50",
+            "0.05",
         ]
         assert _slider(a, "Visibility threshold") == "0.50"
-        assert "poses=1" in a.url and "detection=0.55" not in a.url
+        assert "poses=1" in a.url and "person_confidence" not in a.url
 
         # ---- Webcam page: both stream at once, with different settings ----
         harness.go(a, "Webcam", "Webcam")
@@ -126,7 +126,7 @@ def test_two_users_at_once_see_only_their_own_work(browser, app_server):
         # A: confidence 1.0 everywhere, so nothing qualifies as a person.
         for label in harness.CONFIDENCE_SLIDERS:
             assert harness.set_slider(a, label, "End") == "1.00"
-        assert all(f"{key}=1" in a.url for key in ("detection", "presence", "tracking"))
+        assert all(f"{key}=1" in a.url for key in ("person_confidence", "presence", "tracking"))
         a_video = harness.start_webcam(a)
         b_video = harness.start_webcam(b)
         harness.wait_frames(a, 10)
