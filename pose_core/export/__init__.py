@@ -21,6 +21,7 @@ import dataclasses
 import numpy as np
 
 from ..results import PoseResult
+from ..video import VideoResult
 from .bvh import BvhData, BvhFormatError, Units, bvh_positions, read_bvh, write_bvh
 from .motion import ExportError, Motion, MotionClip
 from .skeleton import EXPORT_FROM_MEDIAPIPE, JOINT_NAMES, JOINTS, PARENTS
@@ -70,6 +71,27 @@ def export_trc(
     options = options or ExportOptions()
     motion = solve(clip, options)
     return write_trc(clip, motion.root, file_name=file_name, units=options.trc_units)
+
+
+def video_rate(result: VideoResult) -> float:
+    """Frames per second of a result's export: the analysed frame rate of a clip (its
+    frame rate over the stride), or a webcam recording's mean rate rounded to whole
+    frames per second (its frames come at uneven times and are resampled)."""
+    if result.video_path is None and result.info.container == "webcam":
+        return float(max(1, round(result.info.fps)))
+    return result.info.fps / result.stride if result.info.fps > 0 else 30.0
+
+
+def video_clip(result: VideoResult, person: int, visibility_threshold: float = 0.5) -> MotionClip:
+    """The clip of one person of an analysed video or a webcam recording (the landmarks
+    as shown: smoothed when the result was smoothed). Raises :class:`ExportError`."""
+    return MotionClip.from_table(
+        result.table,
+        person,
+        rate=video_rate(result),
+        frame_size=(result.frame_width, result.frame_height),
+        visibility_threshold=visibility_threshold,
+    )
 
 
 def photo_clip(result: PoseResult, index: int) -> MotionClip:
@@ -130,6 +152,8 @@ __all__ = [
     "rotation_steps_deg",
     "skeleton_playback",
     "solve",
+    "video_clip",
+    "video_rate",
     "write_bvh",
     "write_trc",
 ]

@@ -118,8 +118,10 @@ class MotionClip:
         landmarks = rows.landmarks[order].astype(np.float64)
         world = rows.world_landmarks[order].astype(np.float64)
         visibility = landmarks[:, :, 3]
-        finite: np.ndarray = np.isfinite(world).all(axis=(1, 2))
-        seen: np.ndarray = finite & (np.median(visibility[:, USED_LANDMARKS], axis=1) >= visibility_threshold)
+        finite: np.ndarray = np.asarray(np.isfinite(world).all(axis=(1, 2)))
+        seen: np.ndarray = finite & (
+            np.median(visibility[:, USED_LANDMARKS], axis=1) >= visibility_threshold
+        )
         warnings: list[str] = []
         if not seen.any():
             if not finite.any():
