@@ -51,7 +51,7 @@ class MotionClip:
         hips_px: (F, 2) the hips' centre in the image, pixels (for root translation).
         metres_per_px: Scale from image to world near the person (median over the clip
             of the world / image lengths of the torso and legs), NaN if unknown.
-        observed: (F,) True where a clearly seen frame lies within half a frame.
+        observed: (F,) False inside gaps (missing or unclear source frames).
         warnings: Sentences for the user about what was filled or guessed.
     """
 
@@ -81,7 +81,7 @@ class MotionClip:
 
     @property
     def filled_frames(self) -> int:
-        """Frames with no clearly seen frame within half a frame: interpolated or held."""
+        """Frames inside gaps of the source: interpolated between clear frames."""
         return int((~self.observed).sum())
 
     @classmethod
@@ -146,10 +146,7 @@ class MotionClip:
         start, end = float(times[0]), float(times[-1])
         count = math.floor((end - start) * rate + 1e-6) + 1
         grid = start + np.arange(count) / rate
-        after = np.clip(np.searchsorted(times, grid), 0, len(times) - 1)
-        before = np.clip(after - 1, 0, len(times) - 1)
-        gap = np.minimum(np.abs(times[after] - grid), np.abs(times[before] - grid))
-        observed: np.ndarray = np.asarray(gap <= 0.5 / rate + 1e-9)
+        observed = _observed(times, grid, rows.time_s)
         if (~observed).any():
             warnings.append(
                 f"{int((~observed).sum())} of {count} frames had no clear view of person "
@@ -206,6 +203,17 @@ class MotionClip:
             return np.zeros((self.frames, 3))
         moved = (self.hips_px - self.hips_px[0]) * self.metres_per_px
         return np.column_stack([moved[:, 0], -moved[:, 1], np.zeros(self.frames)])
+
+
+def _observed(seen: np.ndarray, grid: np.ndarray, all_times: np.ndarray) -> np.ndarray:
+    """(G,) True for grid times not inside a gap: the clearly seen frames around them are
+    at most one and a half of the source's usual frame steps apart."""
+    steps = np.diff(np.unique(all_times))
+    usual = float(np.median(steps)) if len(steps) else math.inf
+    after = np.clip(np.searchsorted(seen, grid), 0, len(seen) - 1)
+    before = np.clip(np.searchsorted(seen, grid, side="right") - 1, 0, len(seen) - 1)
+    out: np.ndarray = (seen[after] - seen[before]) <= 1.5 * usual + 1e-9
+    return out
 
 
 def _interpolate(times: np.ndarray, values: np.ndarray, grid: np.ndarray) -> np.ndarray:
