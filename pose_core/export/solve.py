@@ -328,13 +328,25 @@ def quaternions(local: np.ndarray) -> np.ndarray:
     """(F, J, 4) unit quaternions (w, x, y, z) of the rotations, each frame's on the same
     hemisphere as the previous frame's (q and -q are one rotation)."""
     m = np.asarray(local, dtype=np.float64)
-    w = np.sqrt(np.clip(1.0 + m[..., 0, 0] + m[..., 1, 1] + m[..., 2, 2], 0.0, None)) / 2
-    x = np.sqrt(np.clip(1.0 + m[..., 0, 0] - m[..., 1, 1] - m[..., 2, 2], 0.0, None)) / 2
-    y = np.sqrt(np.clip(1.0 - m[..., 0, 0] + m[..., 1, 1] - m[..., 2, 2], 0.0, None)) / 2
-    z = np.sqrt(np.clip(1.0 - m[..., 0, 0] - m[..., 1, 1] + m[..., 2, 2], 0.0, None)) / 2
-    x = np.copysign(x, m[..., 2, 1] - m[..., 1, 2])
-    y = np.copysign(y, m[..., 0, 2] - m[..., 2, 0])
-    z = np.copysign(z, m[..., 1, 0] - m[..., 0, 1])
+    # Shepperd's method: divide by the largest of the four components, never by ~0.
+    trace = m[..., 0, 0] + m[..., 1, 1] + m[..., 2, 2]
+    candidates = np.stack(
+        [
+            np.stack([1 + trace, m[..., 2, 1] - m[..., 1, 2], m[..., 0, 2] - m[..., 2, 0],
+                      m[..., 1, 0] - m[..., 0, 1]], -1),
+            np.stack([m[..., 2, 1] - m[..., 1, 2], 1 + 2 * m[..., 0, 0] - trace,
+                      m[..., 0, 1] + m[..., 1, 0], m[..., 0, 2] + m[..., 2, 0]], -1),
+            np.stack([m[..., 0, 2] - m[..., 2, 0], m[..., 0, 1] + m[..., 1, 0],
+                      1 + 2 * m[..., 1, 1] - trace, m[..., 1, 2] + m[..., 2, 1]], -1),
+            np.stack([m[..., 1, 0] - m[..., 0, 1], m[..., 0, 2] + m[..., 2, 0],
+                      m[..., 1, 2] + m[..., 2, 1], 1 + 2 * m[..., 2, 2] - trace], -1),
+        ],
+        -2,
+    )  # fmt: skip
+    diagonal = np.stack([trace, m[..., 0, 0], m[..., 1, 1], m[..., 2, 2]], -1)
+    best = np.argmax(diagonal, axis=-1)
+    chosen = np.take_along_axis(candidates, best[..., None, None], axis=-2)[..., 0, :]
+    w, x, y, z = np.moveaxis(chosen, -1, 0)
     q = _unit(np.stack([w, x, y, z], -1))
     for f in range(1, len(q)):
         flip = _dot(q[f], q[f - 1]) < 0
