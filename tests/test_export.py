@@ -281,8 +281,11 @@ quaternion = st.tuples(*[st.floats(-1, 1) for _ in range(4)]).filter(
 
 
 def _skeleton_of(pose: np.ndarray):
-    return solve(MotionClip(0, 0.0, 30.0, (pose @ np.diag([1.0, -1.0, -1.0]))[None],
-                            np.ones((1, 33)), np.zeros((1, 2)), 1.0, np.ones(1, bool))).skeleton  # fmt: skip
+    world = (pose @ np.diag([1.0, -1.0, -1.0]))[None]  # back to MediaPipe's frame
+    clip = MotionClip(
+        0, 0.0, 30.0, world, np.ones((1, 33)), np.zeros((1, 2)), 1.0, np.ones(1, bool)
+    )
+    return solve(clip).skeleton
 
 
 @settings(max_examples=40, deadline=None)
@@ -308,10 +311,12 @@ def test_a_forearm_turned_about_the_elbow_is_recovered(index: int, q, side: str)
         i = LANDMARK_INDEX[f"{side}_{part}"]
         pose[i] = elbow + turn @ (pose[i] - elbow)
     parents = tuple(j.parent for j in JOINTS)
-    _, world_before = forward_kinematics(skeleton.offsets, parents,
-                                         solve_rotations(POSES[index][None], skeleton), np.zeros((1, 3)))  # fmt: skip
-    _, world_after = forward_kinematics(skeleton.offsets, parents,
-                                        solve_rotations(pose[None], skeleton), np.zeros((1, 3)))  # fmt: skip
+    origin = np.zeros((1, 3))
+    before = solve_rotations(POSES[index][None], skeleton)
+    _, world_before = forward_kinematics(skeleton.offsets, parents, before, origin)
+    _, world_after = forward_kinematics(
+        skeleton.offsets, parents, solve_rotations(pose[None], skeleton), origin
+    )
     forearm = JOINT_INDEX[f"{side.capitalize()}ForeArm"]
     np.testing.assert_allclose(world_after[0, forearm], turn @ world_before[0, forearm], atol=1e-6)
     upper = JOINT_INDEX[f"{side.capitalize()}Arm"]
@@ -377,8 +382,8 @@ def test_a_recordings_uneven_frames_are_resampled_and_gaps_filled(walk) -> None:
     longest = int(np.argmax(np.diff(edges)))
     first, end = int(edges[longest]), int(edges[longest + 1])
     assert end - first >= 20
-    rows = LandmarkTable(*(a[first:end] for a in (rows.frame, rows.time_s, rows.person,
-                                                   rows.landmarks, rows.world_landmarks)))  # fmt: skip
+    columns = (rows.frame, rows.time_s, rows.person, rows.landmarks, rows.world_landmarks)
+    rows = LandmarkTable(*(a[first:end] for a in columns))
     rng = np.random.default_rng(7)
     keep = np.ones(len(rows), bool)
     keep[8:14] = False  # the person lost for 0.6 s
