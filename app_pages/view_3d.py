@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pose_core import draw_poses, figure_3d, figure_image_space
-from ui import report, settings_panel, state
+from ui import exports, report, settings_panel, state
 
 SOURCE = "view3d_source"
 SEEN_LATEST = "_view3d_seen_latest"
@@ -100,3 +100,9 @@ else:
             "person is centred on their own hips; the image-space view keeps them where "
             "they stand in the picture."
         )
+        if result.num_poses:
+            exported = person if person is not None else 0
+            st.markdown(f"**Export person {exported + 1}**")
+            exports.photo_downloads(
+                result, exported, report.safe_stem(analysis.label), key="view3d_export"
+            )

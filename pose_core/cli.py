@@ -1,4 +1,5 @@
-"""Command line: ``python -m pose_core detect IMAGE [IMAGE ...]``.
+"""Command line: ``python -m pose_core detect IMAGE [IMAGE ...]`` and
+``python -m pose_core export VIDEO [VIDEO ...] --bvh --trc`` (motion files per person).
 
 Writes one JSON object per input image per line (JSON Lines) on stdout::
 
@@ -76,6 +77,101 @@ def _num_poses(text: str) -> int:
     return value
 
 
+_EXPORT_EPILOG = """\
+output: for each video and each person found, NAME_personN.bvh and/or NAME_personN.trc in
+  the output folder, and one JSON line per video on stdout:
+  {"video": PATH, "files": [PATH, ...], "people": N, "warnings": [...]} or
+  {"video": PATH, "error": MESSAGE}.
+  BVH: y up, centimetres, ZXY Euler angles, T-pose rest; TRC: millimetres, OpenSim
+  axes (X towards the camera, Y up). See the README's "Motion export" section.
+
+exit status: 0 every video was exported (a video with nobody gives no file), 1 one could
+  not be read, 2 bad usage.
+
+example:
+  python -m pose_core export clip.mp4 --bvh --trc --smooth --output-dir out/
+"""
+
+
+def _add_detector_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--model",
+        choices=MODEL_VARIANTS,
+        default="full",
+        help="model variant: lite is fastest, heavy most accurate (default: full)",
+    )
+    parser.add_argument(
+        "--num-poses", type=_num_poses, default=1, metavar="N", help="most people to find (1-10)"
+    )
+    parser.add_argument(
+        "--person-detector",
+        choices=PERSON_DETECTORS,
+        default="mediapipe",
+        help="who finds the people: MediaPipe's built-in, face-based detector, or MoveNet "
+        "or NanoDet run top-down, which also find people in groups and seen from behind "
+        "(default: mediapipe)",
+    )
+    parser.add_argument(
+        "--min-person-confidence",
+        type=_probability,
+        metavar="F",
+        help="MoveNet's or NanoDet's score needed, 0-1 (default: 0.05 for MoveNet, 0.3 "
+        "for NanoDet)",
+    )
+    parser.add_argument(
+        "--min-pose-detection-confidence",
+        type=_probability,
+        default=0.5,
+        metavar="F",
+        help="person detector score needed, 0-1 (default: 0.5)",
+    )
+    parser.add_argument(
+        "--min-pose-presence-confidence",
+        type=_probability,
+        default=0.5,
+        metavar="F",
+        help="landmark model presence score needed, 0-1 (default: 0.5)",
+    )
+
+
+def _add_export_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = commands.add_parser(
+        "export",
+        help="export the motion of videos as BVH (Blender, Unity) and TRC (OpenSim)",
+        description="Analyse each video and write each person's motion as BVH and/or TRC.",
+        epilog=_EXPORT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    export.add_argument("videos", nargs="+", metavar="VIDEO", help="MP4, MOV, WebM, AVI, MKV")
+    export.add_argument("--bvh", action="store_true", help="write BVH files")
+    export.add_argument("--trc", action="store_true", help="write TRC files")
+    export.add_argument(
+        "--output-dir", type=Path, default=Path("."), metavar="DIR", help="where (default: .)"
+    )
+    export.add_argument(
+        "--smooth", action="store_true", help="One Euro smoothing before export (app defaults)"
+    )
+    export.add_argument(
+        "--root-translation",
+        action="store_true",
+        help="move the root with the hips' image position (default: stays on the spot)",
+    )
+    export.add_argument(
+        "--bvh-units", choices=("cm", "m"), default="cm", help="BVH lengths (default: cm)"
+    )
+    export.add_argument(
+        "--stride", type=_num_poses, default=1, metavar="N", help="analyse every N-th frame"
+    )
+    export.add_argument(
+        "--visibility-threshold",
+        type=_probability,
+        default=0.5,
+        metavar="F",
+        help="frames less visible than this are interpolated (default: 0.5)",
+    )
+    _add_detector_options(export)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="posescope",
@@ -92,44 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_argument(
         "images", nargs="+", metavar="IMAGE", help="JPEG, PNG, WebP, BMP, TIFF, GIF"
     )
-    detect.add_argument(
-        "--model",
-        choices=MODEL_VARIANTS,
-        default="full",
-        help="model variant: lite is fastest, heavy most accurate (default: full)",
-    )
-    detect.add_argument(
-        "--num-poses", type=_num_poses, default=1, metavar="N", help="most people to find (1-10)"
-    )
-    detect.add_argument(
-        "--person-detector",
-        choices=PERSON_DETECTORS,
-        default="mediapipe",
-        help="who finds the people: MediaPipe's built-in, face-based detector, or MoveNet "
-        "or NanoDet run top-down, which also find people in groups and seen from behind "
-        "(default: mediapipe)",
-    )
-    detect.add_argument(
-        "--min-person-confidence",
-        type=_probability,
-        metavar="F",
-        help="MoveNet's or NanoDet's score needed, 0-1 (default: 0.05 for MoveNet, 0.3 "
-        "for NanoDet)",
-    )
-    detect.add_argument(
-        "--min-pose-detection-confidence",
-        type=_probability,
-        default=0.5,
-        metavar="F",
-        help="person detector score needed, 0-1 (default: 0.5)",
-    )
-    detect.add_argument(
-        "--min-pose-presence-confidence",
-        type=_probability,
-        default=0.5,
-        metavar="F",
-        help="landmark model presence score needed, 0-1 (default: 0.5)",
-    )
+    _add_detector_options(detect)
     detect.add_argument(
         "--output-dir",
         type=Path,
@@ -143,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="F",
         help="in annotated images, dim landmarks less visible than this (default: 0.5)",
     )
+    _add_export_parser(commands)
     return parser
 
 
@@ -157,8 +217,8 @@ def _annotated_path(output_dir: Path, image: str, used: set[Path]) -> Path:
     return candidate
 
 
-def run_detect(args: argparse.Namespace) -> int:
-    settings = DetectorSettings(
+def _settings(args: argparse.Namespace) -> DetectorSettings:
+    return DetectorSettings(
         model_variant=args.model,
         num_poses=args.num_poses,
         min_pose_detection_confidence=args.min_pose_detection_confidence,
@@ -170,6 +230,10 @@ def run_detect(args: argparse.Namespace) -> int:
             else args.min_person_confidence
         ),
     )
+
+
+def run_detect(args: argparse.Namespace) -> int:
+    settings = _settings(args)
     if args.output_dir is not None:
         try:
             args.output_dir.mkdir(parents=True, exist_ok=True)
@@ -213,6 +277,78 @@ def run_detect(args: argparse.Namespace) -> int:
     return status
 
 
+def run_export(args: argparse.Namespace) -> int:
+    # Imported here: the video pipeline and the exporter are not needed by `detect`.
+    from .export import ExportError, ExportOptions, export_bvh, export_trc, video_clip
+    from .smoothing import SmoothingParams
+    from .video import VideoDecodeError, VideoOptions, process_video
+
+    if not (args.bvh or args.trc):
+        print("error: say what to write: --bvh, --trc or both", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        args.output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"error: cannot create {args.output_dir}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    options = VideoOptions(
+        settings=_settings(args),
+        stride=args.stride,
+        smoothing=SmoothingParams() if args.smooth else None,
+    )
+    export_options = ExportOptions(
+        visibility_threshold=args.visibility_threshold,
+        root_translation=args.root_translation,
+        bvh_units=args.bvh_units,
+    )
+    status = EXIT_OK
+    for video in args.videos:
+        try:
+            result = process_video(video, options)
+        except VideoDecodeError as exc:
+            _emit({"video": video, "error": str(exc)})
+            status = EXIT_INPUT_FAILED
+            continue
+        except ModelFileError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_INPUT_FAILED
+        stem = Path(video).stem or "video"
+        files: list[str] = []
+        warnings: list[str] = list(result.warnings)
+        for person in result.table.persons:
+            try:
+                clip = video_clip(result, person, args.visibility_threshold)
+            except ExportError as exc:
+                warnings.append(str(exc))
+                continue
+            warnings += clip.warnings
+            name = args.output_dir / f"{stem}_person{person + 1}"
+            outputs = []
+            if args.bvh:
+                outputs.append((name.with_suffix(".bvh"), export_bvh(clip, export_options)))
+            if args.trc:
+                trc_path = name.with_suffix(".trc")
+                text = export_trc(clip, export_options, file_name=trc_path.name)
+                outputs.append((trc_path, text))
+            for path, text in outputs:
+                try:
+                    path.write_text(text)
+                except OSError as exc:
+                    print(f"error: could not write {path}: {exc.strerror}", file=sys.stderr)
+                    status = EXIT_INPUT_FAILED
+                    continue
+                files.append(str(path))
+        _emit(
+            {
+                "video": video,
+                "files": files,
+                "people": len(result.table.persons),
+                "warnings": warnings,
+            }
+        )
+    return status
+
+
 def _emit(record: dict[str, object]) -> None:
     sys.stdout.write(json.dumps(record, allow_nan=False) + "\n")
     sys.stdout.flush()
@@ -222,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        return run_detect(args)
+        return run_export(args) if args.command == "export" else run_detect(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

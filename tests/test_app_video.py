@@ -87,6 +87,7 @@ def test_upload_analyse_and_explore(walk_bytes: bytes) -> None:
         buttons = {b.label: b for b in at.get("download_button")}
         assert list(buttons) == [
             "Annotated video", "Landmarks CSV", "Landmarks Parquet", "Joint angles CSV",
+            "Motion BVH (Blender, Unity)", "Markers TRC (OpenSim)",
         ]  # fmt: skip
         # Built when clicked, not on every rerun: fetch them as the browser would.
         for label, button in buttons.items():

@@ -180,3 +180,32 @@ def test_a_top_down_detector_finds_everyone_in_a_group_photo():
         found[detector] = len(json.loads(run.stdout.splitlines()[0])["poses"])
     # Five soldiers in a row: MediaPipe's face-based detector finds one.
     assert found["movenet"] >= 3 and found["movenet"] > found["mediapipe"], found
+
+
+def test_export_writes_bvh_and_trc_per_person(tmp_path) -> None:
+    import bvhio
+
+    from tests.corpus import make_walk_clip
+
+    clip = make_walk_clip(tmp_path / "walk.mp4", count=20)
+    bad = tmp_path / "notes.mp4"
+    bad.write_bytes(b"not a video at all")
+    out = tmp_path / "out"
+    run = run_cli(
+        "export", str(clip), str(bad), "--bvh", "--trc", "--smooth", "--model", "lite",
+        "--output-dir", str(out),
+    )  # fmt: skip
+    assert run.returncode == 1, run.stderr  # the second file is not a video
+    first, second = lines(run.stdout)
+    assert first["video"] == str(clip) and first["people"] >= 1
+    bvh, trc = out / "walk_person1.bvh", out / "walk_person1.trc"
+    assert str(bvh) in first["files"] and str(trc) in first["files"]
+    assert second["video"] == str(bad) and second["error"]
+    root = bvhio.readAsHierarchy(str(bvh))
+    assert root.Name == "Hips" and 2 <= len(root.Keyframes) <= 20
+    assert trc.read_text().splitlines()[0] == "PathFileType\t4\t(X/Y/Z)\twalk_person1.trc"
+
+
+def test_export_needs_a_format() -> None:
+    run = run_cli("export", "clip.mp4")
+    assert run.returncode == 2 and "--bvh, --trc" in run.stderr

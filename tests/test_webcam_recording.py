@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from pose_core import decode_image, live
+from pose_core.export import read_bvh
 from pose_core.smoothing import SmoothingParams
 from pose_core.timeseries import TABLE_COLUMNS
 from tests.conftest import FIXTURES
@@ -80,11 +81,18 @@ def test_record_stop_and_explore_on_the_page(streamer, clips):
         assert not at.get("video")  # no annotated-video tab for a recording
 
         buttons = {b.label: b for b in at.get("download_button")}
-        assert list(buttons) == ["Landmarks CSV", "Landmarks Parquet", "Joint angles CSV"]
-        for label in ("Landmarks CSV", "Landmarks Parquet"):
+        assert list(buttons) == [
+            "Landmarks CSV", "Landmarks Parquet", "Joint angles CSV",
+            "Motion BVH (Blender, Unity)", "Markers TRC (OpenSim)",
+        ]  # fmt: skip
+        for label in ("Landmarks CSV", "Landmarks Parquet", "Motion BVH (Blender, Unity)"):
             assert buttons[label].proto.deferred_file_id, f"{label} is built on every run"
         csv_file = downloaded(files, buttons["Landmarks CSV"])
         parquet_file = downloaded(files, buttons["Landmarks Parquet"])
+        bvh_file = downloaded(files, buttons["Motion BVH (Blender, Unity)"])
+    # The recording's uneven frame times, resampled to a whole number of frames per second.
+    frame_time = read_bvh(bvh_file.content.decode()).frame_time
+    assert 1 / frame_time == pytest.approx(round(1 / frame_time))
     assert csv_file.mimetype == "text/csv"
     table = pd.read_csv(io.BytesIO(csv_file.content))
     assert list(table.columns) == list(TABLE_COLUMNS)

@@ -16,6 +16,7 @@ import streamlit as st
 
 from pose_core import LANDMARK_NAMES
 from pose_core.angles import ANGLE_NAMES
+from pose_core.export import ExportError
 from pose_core.figures import (
     figure_3d_animation,
     figure_angles_over_time,
@@ -29,7 +30,7 @@ from pose_core.timeseries import (
     to_parquet_bytes,
 )
 from pose_core.video import VideoResult, read_frame_at
-from ui import report
+from ui import exports, report
 
 # Choices of the One Euro filter sliders (Video and Webcam pages).
 MIN_CUTOFFS = [0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0]
@@ -342,10 +343,25 @@ class MotionView:
             if person is None:
                 st.info("No person to show.", icon=":material/person_off:")
             else:
-                camera = st.segmented_control(
-                    "Camera", list(report.CAMERA_LABELS), default="front", required=True,
-                    format_func=report.CAMERA_LABELS.__getitem__, key=self.key("camera"),
-                )  # fmt: skip
+                controls = st.columns([2, 3])
+                with controls[0]:
+                    camera = st.segmented_control(
+                        "Camera", list(report.CAMERA_LABELS), default="front", required=True,
+                        format_func=report.CAMERA_LABELS.__getitem__, key=self.key("camera"),
+                    )  # fmt: skip
+                overlay = None
+                with controls[1]:
+                    if st.checkbox(
+                        "Show the exported skeleton (BVH, read back)",
+                        key=self.key("show_export"),
+                        help="The BVH download, read back joint by joint (forward "
+                        "kinematics), drawn in white over the landmarks: check that the "
+                        "export follows the person before taking it to Blender or Unity.",
+                    ):
+                        try:
+                            overlay = exports.exported_skeleton(result, person, threshold)
+                        except ExportError as exc:
+                            st.caption(report.plain(str(exc)))
                 st.plotly_chart(
                     figure_3d_animation(
                         result.table,
@@ -353,6 +369,7 @@ class MotionView:
                         visibility_threshold=threshold,
                         camera=camera or "front",
                         start_time=st.session_state.get(self.cursor),
+                        overlay=overlay,
                     ),
                     key=self.key("3d"),
                     theme=None,
@@ -414,6 +431,11 @@ class MotionView:
                 "One row per frame, person and landmark: x and y are 0–1 across the analysed "
                 "frame, z is relative depth, world x/y/z are metres from the hips (y down)."
             )
+            if person is not None:
+                st.markdown("**Motion for animation and biomechanics**")
+                exports.motion_downloads(
+                    result, person, stem, key=self.key("export"), threshold=threshold
+                )
             if person is not None:
                 st.dataframe(
                     table.for_person(person).to_dataframe().head(10 * 33),

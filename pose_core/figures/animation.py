@@ -8,7 +8,7 @@ rotated so plot z is up, dark scene, one scale on every axis) and its look (oran
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -24,6 +24,12 @@ from ..timeseries import LandmarkTable
 from .motion import person_rows
 from .skeleton3d import CameraPreset, base_layout, check_camera, equal_scale_scene, to_plot_axes
 from .style import DIM_OPACITY, GRID_COLOUR, SIDE_COLOURS, TEXT_COLOUR, css_rgb, empty_figure
+
+if TYPE_CHECKING:
+    from ..export import SkeletonPlayback
+
+# The exported skeleton drawn over the landmarks: thin and light, so both stay readable.
+OVERLAY_COLOUR = "rgba(235, 235, 235, 0.85)"
 
 # Plotly redraws the whole 3D scene per animation frame; beyond a few hundred frames the
 # browser stutters and the figure's JSON grows to many megabytes, so longer clips are
@@ -91,6 +97,20 @@ def _frame_traces(
     return out
 
 
+def _overlay_trace(overlay: SkeletonPlayback, time_s: float) -> dict[str, Any]:
+    """The overlay skeleton's bones at its frame nearest ``time_s``, in plot axes."""
+    frame = int(np.abs(overlay.times - time_s).argmin())
+    points = np.round(to_plot_axes(overlay.points[frame]), 4)
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    zs: list[float | None] = []
+    for a, b in overlay.edges:
+        xs += [float(points[a, 0]), float(points[b, 0]), None]
+        ys += [float(points[a, 1]), float(points[b, 1]), None]
+        zs += [float(points[a, 2]), float(points[b, 2]), None]
+    return {"x": xs, "y": ys, "z": zs}
+
+
 def _trace_styles() -> list[go.Scatter3d]:
     hover = (
         "<b>%{customdata[0]}</b><br>visibility %{customdata[1]:.2f}<br>"
@@ -133,6 +153,7 @@ def figure_3d_animation(
     max_frames: int = MAX_ANIMATION_FRAMES,
     playback_speed: float = 1.0,
     height: int = 600,
+    overlay: SkeletonPlayback | None = None,
 ) -> go.Figure:
     """An animated 3D skeleton of one person's world landmarks, with play/pause and a
     frame slider.
@@ -150,6 +171,8 @@ def figure_3d_animation(
         max_frames: Longer clips are sampled evenly down to this many frames.
         playback_speed: 1.0 plays in real time (frame durations follow the clip).
         height: Figure height in pixels.
+        overlay: A skeleton to draw over the landmarks in every frame (the export read
+            back from its BVH file), its frame nearest each landmark frame's time.
 
     Returns:
         A Plotly figure with ``frames``; each frame is named by its time in seconds.
@@ -181,12 +204,26 @@ def figure_3d_animation(
     start = 0 if start_time is None else int(np.abs(rows.time_s - start_time).argmin())
 
     traces = _trace_styles()
-    for trace, update in zip(traces, updates[start], strict=True):
-        trace.update(**update)
+    if overlay is not None and len(overlay.times):
+        traces.append(
+            go.Scatter3d(
+                mode="lines+markers", line={"color": OVERLAY_COLOUR, "width": 3},
+                marker={"size": 2, "color": OVERLAY_COLOUR}, hoverinfo="skip",
+                name="exported skeleton (BVH)", showlegend=False,
+            )
+        )  # fmt: skip
+        for frame_updates, time_s in zip(updates, rows.time_s, strict=True):
+            frame_updates.append(_overlay_trace(overlay, float(time_s)))
+    for trace, first in zip(traces, updates[start], strict=True):
+        trace.update(**first)
     figure = go.Figure(
         data=traces,
         frames=[
-            go.Frame(data=[go.Scatter3d(**u) for u in update], name=name, traces=list(range(12)))
+            go.Frame(
+                data=[go.Scatter3d(**u) for u in update],
+                name=name,
+                traces=list(range(len(traces))),
+            )
             for update, name in zip(updates, names, strict=True)
         ],
     )
