@@ -61,6 +61,7 @@ else:
 with st.expander("Limits on this server", icon=":material/shield:"):
     st.caption(
         "What one user may send. Larger files get a message saying which limit they hit; "
-        "the server's operator sets these with the environment variables shown."
+        "the server's operator sets these with the environment variables shown. Behind a "
+        "load balancer, each replica has its own live-stream slots and video queue."
     )
-    limits.show_table(runtime.current().limits)
+    limits.show_table(runtime.current().limits, runtime.current().replica)

@@ -47,7 +47,12 @@ if ice_config.problem:
 drawn_last_run = SNAPSHOT_BUTTON in st.session_state
 video_col, side_col = st.columns([3, 2], gap="large")
 with video_col:
-    context = start_stream(processor, ice_config.rtc_configuration, drawn_last_run=drawn_last_run)
+    context = start_stream(
+        processor,
+        ice_config.rtc_configuration,
+        drawn_last_run=drawn_last_run,
+        frontend_rtc_configuration=ice_config.frontend_rtc_configuration,
+    )
     st.caption(ice_config.describe())
 playing = bool(context.state.playing)
 if not playing:

@@ -7,9 +7,13 @@ is replaced by a fake that records its arguments; the tests then feed real video
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import re
 import threading
+import time
 from pathlib import Path
 
 import av
@@ -171,6 +175,39 @@ def test_a_bad_ice_setting_is_reported_and_ignored(streamer, monkeypatch):
     assert streamer.last["rtc_configuration"] == {"iceServers": []}
     assert "Ignored POSESCOPE_ICE_SERVERS" in at.warning[0].value
     assert "x" not in at.warning[0].value.split(":", 1)[1].replace("example", "")
+
+
+def test_turn_server_gets_fresh_time_limited_credentials(streamer, monkeypatch):
+    # coturn's TURN REST scheme: user "expiry:posescope", password HMAC-SHA1 of it.
+    secret = "a-secret-only-coturn-and-the-app-know"
+    monkeypatch.setenv(ice.TURN_URLS_VAR, "turn:127.0.0.1:3478?transport=udp")
+    monkeypatch.setenv(ice.TURN_SECRET_VAR, secret)
+    monkeypatch.setenv(ice.POLICY_VAR, "relay")
+    before = time.time()
+    at = open_page(new_app(), "webcam.py")
+    assert_no_exception(at)
+    (server,) = streamer.last["rtc_configuration"]["iceServers"]
+    assert server["urls"] == ["turn:127.0.0.1:3478?transport=udp"]
+    expiry, user = server["username"].split(":")
+    assert user == "posescope"
+    assert before + ice.TURN_CREDENTIAL_TTL_S <= int(expiry) + 1
+    assert int(expiry) <= time.time() + ice.TURN_CREDENTIAL_TTL_S
+    signed = hmac.new(secret.encode(), server["username"].encode(), hashlib.sha1).digest()
+    assert server["credential"] == base64.b64encode(signed).decode()
+    # Relay only: the browser's configuration says so, the server's cannot.
+    assert streamer.last["frontend_rtc_configuration"]["iceTransportPolicy"] == "relay"
+    assert "iceTransportPolicy" not in streamer.last["rtc_configuration"]
+    assert "TURN relay only" in at.main.caption[1].value
+    assert secret not in str(at.main.caption[1].value)
+
+
+def test_turn_without_its_secret_or_a_bad_policy_is_reported(streamer, monkeypatch):
+    monkeypatch.setenv(ice.TURN_URLS_VAR, "turn:127.0.0.1:3478")
+    monkeypatch.setenv(ice.POLICY_VAR, "sometimes")
+    at = open_page(new_app(), "webcam.py")
+    assert_no_exception(at)
+    assert streamer.last["rtc_configuration"] == {"iceServers": []}
+    assert "Ignored POSESCOPE_TURN_URLS: POSESCOPE_TURN_SECRET is not set" in at.warning[0].value
 
 
 # ---- the processor on its own ---------------------------------------------------------

@@ -151,11 +151,12 @@ def for_server(environ: Mapping[str, str] | None = None) -> Limits:
     )
 
 
-def show_table(limits: Limits) -> None:
-    """The limits as a small table, with any ignored environment value flagged."""
+def show_table(limits: Limits, replica: str) -> None:
+    """The limits as a small table, with any ignored environment value flagged, and the
+    server (replica) they hold on: behind a load balancer each replica has its own."""
     for problem in limits.problems:
         st.warning(problem, icon=":material/settings_alert:")
-    rows = limits.rows()
+    rows = [*limits.rows(), ("Served by replica", replica, "POSESCOPE_REPLICA")]
     st.table(
         pd.DataFrame(rows, columns=["What", "Limit", "Set with"]).set_index("What"),
     )

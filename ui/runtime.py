@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+import socket
 import threading
+from collections.abc import Mapping
 
 import streamlit as st
 
@@ -27,6 +30,16 @@ from .gc_tuning import ImportFreezer
 from .limits import Limits, for_server
 
 LOGGER = logging.getLogger(__name__)
+# Set per replica by deploy/cluster.py (its HAProxy cookie value), so an operator can
+# tell which one served a page.
+REPLICA_VAR = "POSESCOPE_REPLICA"
+
+
+def replica_name(environ: Mapping[str, str] | None = None) -> str:
+    """This server's short id: ``POSESCOPE_REPLICA``, else the host's name."""
+    environ = os.environ if environ is None else environ
+    name = environ.get(REPLICA_VAR, "").strip()
+    return name[:32] if name else socket.gethostname().split(".")[0][:32]
 
 
 class Counter:
@@ -56,6 +69,7 @@ class Runtime:
         memory: Gives memory back to the OS after a live stream stops.
         imports: Freezes imported modules' objects out of full garbage collections.
         image_detector_loads: Image landmarkers loaded (``ui.detectors`` caches them).
+        replica: This server's short id (several replicas behind a load balancer).
     """
 
     limits: Limits
@@ -64,6 +78,7 @@ class Runtime:
     memory: MemoryTrimmer
     imports: ImportFreezer
     image_detector_loads: Counter
+    replica: str
 
     @classmethod
     def create(cls, limits: Limits) -> Runtime:
@@ -74,6 +89,7 @@ class Runtime:
             memory=MemoryTrimmer(),
             imports=ImportFreezer(),
             image_detector_loads=Counter(),
+            replica=replica_name(),
         )
 
 

@@ -25,11 +25,14 @@ def start_stream(
     *,
     key: str = "webcam",
     drawn_last_run: bool = False,
+    frontend_rtc_configuration: dict[str, Any] | None = None,
 ) -> Any:
     """Render the WebRTC component wired to ``processor``; returns its context.
 
     ``drawn_last_run``: the page drew this component in the session's previous full run,
     so its stream cannot be an orphan (see :func:`_skip_orphan_check`).
+    ``frontend_rtc_configuration``: the browser's, when it differs from the server's
+    (a relay-only policy).
 
     Tests replace the module-level ``webrtc_streamer`` (the browser side cannot run in
     ``AppTest``).
@@ -40,6 +43,7 @@ def start_stream(
         key=key,
         mode=WebRtcMode.SENDRECV,
         rtc_configuration=rtc_configuration,
+        frontend_rtc_configuration=frontend_rtc_configuration,
         media_stream_constraints=MEDIA_CONSTRAINTS,
         video_frame_callback=processor.recv,
         on_video_ended=processor.on_ended,

@@ -1,0 +1,1 @@
+"""Deployment beside the app: several replicas behind HAProxy, and coturn (see cluster.py)."""

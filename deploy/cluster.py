@@ -1,0 +1,465 @@
+"""PoseScope on several replicas: HAProxy in front (sticky sessions), coturn for WebRTC.
+
+    .venv/bin/python -m deploy.cluster run --replicas 2          (scripts/run_cluster.sh)
+    .venv/bin/python -m deploy.cluster haproxy --replica r1=10.0.0.11:8501 ...
+    .venv/bin/python -m deploy.cluster turn --listening-ip 10.0.0.5 ...
+
+``run`` starts everything on this machine: N ``streamlit run`` replicas on loopback,
+HAProxy on one port in front of them, coturn beside them, with a fresh TURN secret, and
+stops them all on Ctrl-C. ``haproxy`` and ``turn`` print the same configuration files
+for a deployment across hosts (the README's "Several replicas" says which process runs
+where). The configuration templates are ``deploy/haproxy.cfg.in`` and
+``deploy/turnserver.conf.in``; this module fills them in and supervises the processes
+(tests and ``bench/bench_cluster.py`` start a :class:`Cluster` the same way).
+
+Standard library only: it runs before and beside the app, not inside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import os
+import secrets
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = Path(__file__).resolve().parent
+REALM = "posescope"
+# Relay ports coturn hands out: two per WebRTC stream through it (RTP and RTCP are
+# multiplexed, so usually one); the firewall opens the same range.
+RELAY_PORTS = (49160, 49359)
+# The addresses a public TURN server must not relay to (RFC 1918, link-local, and the
+# cloud metadata address among them), so that it cannot be used to reach the inside.
+PRIVATE_RANGES = (
+    "0.0.0.0-0.255.255.255",
+    "10.0.0.0-10.255.255.255",
+    "100.64.0.0-100.127.255.255",
+    "169.254.0.0-169.254.255.255",
+    "172.16.0.0-172.31.255.255",
+    "192.168.0.0-192.168.255.255",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Replica:
+    """One app server behind HAProxy.
+
+    Attributes:
+        name: Short id, shown on the Home page and used as the HAProxy cookie value.
+        host: Where HAProxy reaches it.
+        port: Its Streamlit port.
+    """
+
+    name: str
+    host: str
+    port: int
+
+    @classmethod
+    def parse(cls, text: str) -> Replica:
+        """``name=host:port``."""
+        name, _, address = text.partition("=")
+        host, _, port = address.rpartition(":")
+        if not name or not host or not port.isdigit():
+            raise ValueError(f"expected NAME=HOST:PORT, not {text!r}")
+        return cls(name, host, int(port))
+
+
+def render_haproxy(bind: str, replicas: Sequence[Replica], stats_socket: Path | None = None) -> str:
+    """HAProxy's configuration for ``replicas`` behind ``bind`` (``address:port``)."""
+    if not replicas:
+        raise ValueError("at least one replica")
+    if len({r.name for r in replicas}) != len(replicas):
+        raise ValueError("replica names must differ (they are the sticky cookie's values)")
+    servers = "\n".join(f"    server {r.name} {r.host}:{r.port} cookie {r.name}" for r in replicas)
+    stats = f"    stats socket {stats_socket} mode 600 level admin" if stats_socket else ""
+    template = string.Template((TEMPLATES / "haproxy.cfg.in").read_text())
+    return template.substitute(bind=bind, servers=servers, stats_socket=stats)
+
+
+def render_turnserver(
+    *,
+    listening_ip: str,
+    port: int,
+    secret: str,
+    run_dir: Path,
+    relay_ip: str | None = None,
+    external_ip: str | None = None,
+    relay_ports: tuple[int, int] = RELAY_PORTS,
+    loopback_peers: bool = False,
+    verbose: bool = False,
+) -> str:
+    """coturn's configuration. ``loopback_peers`` lets it relay to 127.0.0.1 (replicas
+    on the same machine); otherwise private ranges are refused as peers. ``verbose``
+    logs every allocation (the local cluster does, to show the relay is used)."""
+    if loopback_peers:
+        peer_policy = "allow-loopback-peers"
+    else:
+        peer_policy = "\n".join(f"denied-peer-ip={r}" for r in PRIVATE_RANGES)
+    template = string.Template((TEMPLATES / "turnserver.conf.in").read_text())
+    return template.substitute(
+        port=port,
+        listening_ip=listening_ip,
+        relay_ip=relay_ip or listening_ip,
+        external_ip=f"external-ip={external_ip}" if external_ip else "",
+        min_port=relay_ports[0],
+        max_port=relay_ports[1],
+        realm=REALM,
+        secret=secret,
+        peer_policy=peer_policy,
+        run_dir=run_dir,
+        verbose="verbose" if verbose else "",
+    )
+
+
+def free_port(host: str = "127.0.0.1", kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def _wait(condition: object, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"timed out waiting for {what}")
+
+
+def require(program: str) -> str:
+    """The path of ``program``, or a clear error naming the Debian package."""
+    path = shutil.which(program) or next(
+        (str(p) for p in (Path("/usr/sbin") / program, Path("/usr/bin") / program) if p.exists()),
+        None,
+    )
+    if path is None:
+        package = {"haproxy": "haproxy", "turnserver": "coturn"}.get(program, program)
+        raise FileNotFoundError(
+            f"{program} is not installed: scripts/run_cluster.sh installs it "
+            f"(Debian package {package})."
+        )
+    return path
+
+
+@dataclasses.dataclass
+class _Process:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    log: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                self.argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+
+    def stop(self, timeout: float = 15) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def kill(self) -> None:
+        """As if the machine lost power: SIGKILL, no goodbye to anyone."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+
+@dataclasses.dataclass(frozen=True)
+class ClusterOptions:
+    """What ``run`` starts.
+
+    Attributes:
+        replicas: App servers.
+        bind: HAProxy's listening address (loopback unless opened on purpose).
+        port: HAProxy's port, the one users open.
+        turn: Start coturn and point the replicas' WebRTC at it.
+        turn_port: coturn's port (UDP and TCP).
+        relay_only: Browsers send media through TURN only (``iceTransportPolicy``
+            "relay"), as behind a strict NAT: for testing TURN.
+        replica_env: More environment for every replica (``POSESCOPE_*`` limits).
+    """
+
+    replicas: int = 2
+    bind: str = "127.0.0.1"
+    port: int = 8500
+    turn: bool = True
+    turn_port: int = 3478
+    relay_only: bool = False
+    replica_env: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+class Cluster:
+    """N replicas, HAProxy and coturn on this machine, in a private run folder.
+
+    Not thread-safe: one owner starts and stops it.
+    """
+
+    def __init__(self, options: ClusterOptions, run_dir: Path) -> None:
+        self.options = options
+        self.run_dir = run_dir
+        self.url = f"http://{_url_host(options.bind)}:{options.port}"
+        self.stats_socket = run_dir / "haproxy.sock"
+        # A fresh secret per cluster, shared by coturn and the replicas only.
+        self._turn_secret = secrets.token_urlsafe(32)
+        ports = [free_port() for _ in range(options.replicas)]
+        self.replicas = [Replica(f"r{n + 1}", "127.0.0.1", p) for n, p in enumerate(ports)]
+        self._apps = {r.name: self._app_process(r) for r in self.replicas}
+        self._haproxy: _Process | None = None
+        self._turn: _Process | None = None
+
+    def _app_process(self, replica: Replica) -> _Process:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.options.replica_env}
+        env["POSESCOPE_REPLICA"] = replica.name
+        env.pop("POSESCOPE_ICE_SERVERS", None)
+        if self.options.turn:
+            env["POSESCOPE_TURN_URLS"] = (
+                f"turn:127.0.0.1:{self.options.turn_port}?transport=udp,"
+                f"turn:127.0.0.1:{self.options.turn_port}?transport=tcp"
+            )
+            env["POSESCOPE_TURN_SECRET"] = self._turn_secret
+        if self.options.relay_only:
+            env["POSESCOPE_ICE_TRANSPORT_POLICY"] = "relay"
+        argv = [
+            sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+            "--server.headless", "true",
+            "--server.address", replica.host,
+            "--server.port", str(replica.port),
+            "--browser.gatherUsageStats", "false",
+        ]  # fmt: skip
+        return _Process(replica.name, argv, env, self.run_dir / f"{replica.name}.log")
+
+    def replica_url(self, name: str) -> str:
+        replica = next(r for r in self.replicas if r.name == name)
+        return f"http://{replica.host}:{replica.port}"
+
+    def log_text(self, name: str) -> str:
+        """The log of a replica (``r1``...), ``haproxy`` or ``turnserver``."""
+        path = self.run_dir / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def start(self, timeout: float = 90) -> None:
+        for app in self._apps.values():
+            app.start()
+        if self.options.turn:
+            config = self.run_dir / "turnserver.conf"
+            config.write_text(
+                render_turnserver(
+                    listening_ip="127.0.0.1",
+                    port=self.options.turn_port,
+                    secret=self._turn_secret,
+                    run_dir=self.run_dir,
+                    loopback_peers=True,
+                    verbose=True,
+                )
+            )
+            config.chmod(0o600)
+            self._turn = _Process(
+                "turnserver",
+                [require("turnserver"), "-c", str(config)],
+                dict(os.environ),
+                self.run_dir / "turnserver.out",
+            )
+            self._turn.start()
+        config = self.run_dir / "haproxy.cfg"
+        config.write_text(
+            render_haproxy(
+                f"{self.options.bind}:{self.options.port}", self.replicas, self.stats_socket
+            )
+        )
+        # -db: stay in the foreground, so the process is ours to stop.
+        self._haproxy = _Process(
+            "haproxy", [require("haproxy"), "-db", "-f", str(config)], dict(os.environ),
+            self.run_dir / "haproxy.log",
+        )  # fmt: skip
+        self._haproxy.start()
+        for name in self._apps:
+            self._wait_replica(name, timeout)
+        _wait(lambda: all(s == "UP" for s in self.server_states().values()), 30, "HAProxy checks")
+        if self._turn is not None:
+            _wait(lambda: _udp_port_taken(self.options.turn_port), 10, "coturn")
+
+    def _wait_replica(self, name: str, timeout: float) -> None:
+        app = self._apps[name]
+
+        def ready() -> bool:
+            if not app.running:
+                raise RuntimeError(f"replica {name} exited:\n{self.log_text(name)[-2000:]}")
+            return _healthy(self.replica_url(name))
+
+        _wait(ready, timeout, f"replica {name}")
+
+    def stop(self) -> None:
+        for process in (self._haproxy, self._turn, *self._apps.values()):
+            if process is not None:
+                process.stop()
+
+    def kill_replica(self, name: str) -> None:
+        self._apps[name].kill()
+
+    def restart_replica(self, name: str, timeout: float = 90) -> None:
+        self._apps[name].start()
+        self._wait_replica(name, timeout)
+
+    def server_states(self) -> dict[str, str]:
+        """HAProxy's view of each replica: "UP", "DOWN", ... (from its stats socket)."""
+        lines = _admin(self.stats_socket, "show stat").splitlines()
+        if not lines:
+            return {}
+        header = lines[0].lstrip("# ").split(",")
+        states = {}
+        for line in lines[1:]:
+            row = dict(zip(header, line.split(","), strict=False))
+            if row.get("pxname") == "replicas" and row.get("svname") not in ("FRONTEND", "BACKEND"):
+                states[row["svname"]] = row["status"].split(" ")[0]
+        return states
+
+
+def _url_host(bind: str) -> str:
+    return "127.0.0.1" if bind in ("0.0.0.0", "") else bind
+
+
+def _udp_port_taken(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+        return False
+
+
+def _admin(path: Path, command: str) -> str:
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(5)
+            sock.connect(str(path))
+            sock.sendall(command.encode() + b"\n")
+            chunks = []
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        return b"".join(chunks).decode()
+    except OSError:
+        return ""
+
+
+@contextlib.contextmanager
+def running(options: ClusterOptions, run_dir: Path | None = None) -> Iterator[Cluster]:
+    """A started :class:`Cluster`, stopped on exit (its run folder removed if made here)."""
+    with contextlib.ExitStack() as stack:
+        if run_dir is None:
+            run_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="posescope-")))
+        run_dir.chmod(0o700)  # the TURN secret is in there
+        cluster = Cluster(options, run_dir)
+        stack.callback(cluster.stop)
+        cluster.start()
+        yield cluster
+
+
+def _run(args: argparse.Namespace) -> int:
+    options = ClusterOptions(
+        replicas=args.replicas, bind=args.bind, port=args.port, turn=not args.no_turn,
+        turn_port=args.turn_port, relay_only=args.relay_only,
+    )  # fmt: skip
+    stop = False
+
+    def on_signal(*_: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    with running(options) as cluster:
+        names = ", ".join(f"{r.name} ({r.host}:{r.port})" for r in cluster.replicas)
+        print(f"PoseScope: {cluster.url}  (replicas {names}", end="")
+        print(f"; TURN on udp/tcp {options.turn_port})" if options.turn else "; no TURN)")
+        print("Ctrl-C stops everything.", flush=True)
+        while not stop:
+            time.sleep(0.5)
+            for name, state in cluster.server_states().items():
+                if state != "UP":
+                    print(f"{name}: {state} (see {cluster.run_dir / name}.log)", flush=True)
+    print("Stopped.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="start replicas, HAProxy and coturn on this machine")
+    run.add_argument("--replicas", type=int, default=2)
+    run.add_argument("--bind", default="127.0.0.1", help="HAProxy's address (0.0.0.0: all)")
+    run.add_argument("--port", type=int, default=8500)
+    run.add_argument("--turn-port", type=int, default=3478)
+    run.add_argument("--no-turn", action="store_true", help="no coturn")
+    run.add_argument("--relay-only", action="store_true", help="browsers use TURN only")
+    haproxy = sub.add_parser("haproxy", help="print haproxy.cfg for replicas on other hosts")
+    haproxy.add_argument("--bind", default="0.0.0.0:80")
+    haproxy.add_argument("--replica", action="append", required=True, metavar="NAME=HOST:PORT")
+    haproxy.add_argument("--stats-socket", type=Path)
+    turn = sub.add_parser(
+        "turn", help="print turnserver.conf (the secret from $POSESCOPE_TURN_SECRET)"
+    )
+    turn.add_argument("--listening-ip", required=True)
+    turn.add_argument("--external-ip", help="public address, when behind 1:1 NAT")
+    turn.add_argument("--port", type=int, default=3478)
+    turn.add_argument("--run-dir", type=Path, default=Path("/var/run/posescope"))
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        if args.replicas < 1:
+            parser.error("--replicas must be at least 1")
+        return _run(args)
+    if args.command == "haproxy":
+        try:
+            replicas = [Replica.parse(text) for text in args.replica]
+        except ValueError as exc:
+            parser.error(str(exc))
+        print(render_haproxy(args.bind, replicas, args.stats_socket), end="")
+        return 0
+    secret = os.environ.get("POSESCOPE_TURN_SECRET", "")
+    if len(secret) < 16:
+        parser.error("set POSESCOPE_TURN_SECRET to a random secret of 16 characters or more")
+    print(
+        render_turnserver(
+            listening_ip=args.listening_ip, port=args.port, secret=secret,
+            run_dir=args.run_dir, external_ip=args.external_ip,
+        ),
+        end="",
+    )  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

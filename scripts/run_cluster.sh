@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# PoseScope on several replicas on this machine: N app servers behind HAProxy (sticky
+# sessions) with coturn for WebRTC, all stopped by Ctrl-C. Loopback only unless
+# --bind 0.0.0.0 is given. See the README, "Several replicas".
+#   bash scripts/run_cluster.sh --replicas 2 [--port 8500] [--bind 127.0.0.1]
+#        [--turn-port 3478] [--no-turn] [--relay-only]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup_venv.sh
+
+# HAProxy and coturn come from Debian's packages, installed when missing.
+missing=()
+command -v haproxy >/dev/null || [[ -x /usr/sbin/haproxy ]] || missing+=(haproxy)
+command -v turnserver >/dev/null || [[ -x /usr/bin/turnserver ]] || missing+=(coturn)
+if (( ${#missing[@]} )); then
+  SUDO=""; [[ "$(id -u)" != 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+exec .venv/bin/python -m deploy.cluster run "$@"
