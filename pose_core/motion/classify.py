@@ -100,7 +100,9 @@ class PoseClassifier:
     """
 
     examples: tuple[PoseExample, ...] = ()
-    k: int = 5
+    # 3 rather than the guide's 10: a class here has a handful of examples, and a
+    # larger k lets the class with the most examples outvote a small one.
+    k: int = 3
     mirror: bool = True
     _embeddings: np.ndarray = dataclasses.field(init=False, repr=False)
     _labels: np.ndarray = dataclasses.field(init=False, repr=False)
@@ -288,7 +290,7 @@ class PoseClassifier:
                 raise ClassifierError(f"Example {n}: {exc}.") from None
             source = item.get("source", "")
             examples.append(PoseExample(_clean_label(item.get("label")), points, str(source)[:200]))
-        k = data.get("k", 5)
+        k = data.get("k", 3)
         mirrored = data.get("mirror", True)
         if not isinstance(k, int) or isinstance(k, bool) or not isinstance(mirrored, bool):
             raise ClassifierError("k must be a whole number and mirror true or false.")

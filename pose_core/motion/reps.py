@@ -212,6 +212,8 @@ class RepCounter:
         self._last_rest_s = math.nan
         self._low = math.inf
         self._high = -math.inf
+        self._rest_low = math.inf
+        self._rest_high = -math.inf
         self._last_seen_s = math.nan
         self._phase: Phase = "unseen"
         self._angle = math.nan
@@ -251,17 +253,24 @@ class RepCounter:
                         max(self._high, angle),
                     )
                 )
+            if self._state != "rest":
+                self._rest_low = self._rest_high = angle
             self._state = "rest"
             self._phase = "rest"
             self._last_rest_s = time_s
-            # Extremes are kept from the last rest frame on: a rep starts there.
+            # The rep's extremes count from the last rest frame on, plus the rest
+            # stretch's own (the top of a squat before going down).
             self._low = self._high = angle
+            self._rest_low = min(self._rest_low, angle)
+            self._rest_high = max(self._rest_high, angle)
             return self.state
         self._low = min(self._low, angle)
         self._high = max(self._high, angle)
         if cfg.in_active(angle) and self._state == "rest":
             self._state = "active"
             self._left_rest_s = self._last_rest_s
+            self._low = min(self._low, self._rest_low)
+            self._high = max(self._high, self._rest_high)
         if self._state == "waiting":
             self._phase = "waiting"
         elif cfg.in_active(angle):
