@@ -15,7 +15,7 @@ from .classify import (
     ScoreSmoother,
     class_timeline,
 )
-from .embedding import embed, mirror, normalise, pose_points
+from .embedding import embed, mirror_points, normalise, pose_points
 from .live import MotionConfig, MotionState, MotionTracker, draw_reference, motion_lines
 from .match import MatchError, MatchResult, ReferencePose, match_pose
 from .reps import (
@@ -69,7 +69,7 @@ __all__ = [
     "draw_reference",
     "embed",
     "match_pose",
-    "mirror",
+    "mirror_points",
     "motion_lines",
     "normalise",
     "phase_label",

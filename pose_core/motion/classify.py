@@ -5,8 +5,9 @@ A pose is compared with every example as in MediaPipe's pose-classification guid
 examples whose largest per-coordinate difference is smallest are kept first (one limb
 far off rules an example out), then the ``k`` nearest by mean difference vote; depth
 counts a fifth as much as x and y (MediaPipe's z is the noisiest coordinate). With
-``mirror`` on, the pose is also compared flipped left to right, so a class taught facing
-one way is recognised facing the other.
+``mirror`` on, each example also counts mirrored (x flipped, left and right swapped), so
+a class taught facing one way, or on one leg, is recognised facing the other way or on
+the other leg.
 
 Leave-one-out over the examples gives the accuracy the user can expect and flags
 outliers: examples their own class's other examples do not vote for (a wrong label, a
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..timeseries import LandmarkTable
-from .embedding import embed, mirror
+from .embedding import embed, mirror_points
 
 AXIS_WEIGHTS = np.array([1.0, 1.0, 0.2])
 FORMAT = "posescope-pose-classes"
@@ -106,18 +107,20 @@ class PoseClassifier:
     mirror: bool = True
     _embeddings: np.ndarray = dataclasses.field(init=False, repr=False)
     _labels: np.ndarray = dataclasses.field(init=False, repr=False)
+    _mirrored: np.ndarray = dataclasses.field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if len(self.examples) > MAX_EXAMPLES:
             raise ClassifierError(f"At most {MAX_EXAMPLES} examples.")
         if not 1 <= self.k <= 50:
             raise ClassifierError("k must be between 1 and 50.")
-        embeddings = (
-            embed(np.stack([e.points for e in self.examples]))
-            if self.examples
-            else np.zeros((0, 23, 3))
+        points = (
+            np.stack([e.points for e in self.examples]) if self.examples else np.zeros((0, 33, 3))
         )
+        embeddings = embed(points) if self.examples else np.zeros((0, 23, 3))
+        mirrored = embed(mirror_points(points)) if self.examples else embeddings
         object.__setattr__(self, "_embeddings", embeddings)
+        object.__setattr__(self, "_mirrored", mirrored)
         object.__setattr__(
             self, "_labels", np.array([e.label for e in self.examples], dtype=object)
         )
@@ -141,7 +144,10 @@ class PoseClassifier:
     def with_example(self, label: str, points: np.ndarray, source: str = "") -> PoseClassifier:
         points = np.asarray(points, dtype=np.float64)
         example = PoseExample(_clean_label(label), points, source)
-        embed(points)  # raises on a degenerate pose before it is kept
+        try:
+            embed(points)  # a degenerate pose is refused before it is kept
+        except ValueError as exc:
+            raise ClassifierError(f"This pose cannot be taught: {exc}.") from None
         return dataclasses.replace(self, examples=(*self.examples, example))
 
     def without(self, index: int) -> PoseClassifier:
@@ -160,15 +166,14 @@ class PoseClassifier:
         self, embeddings: np.ndarray, keep: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(N, M) max and mean weighted differences of N embeddings to the examples."""
-        ex = self._embeddings
-        if keep is not None:
-            ex = ex[keep]
-        queries = [embeddings]
+        sets = [self._embeddings]
         if self.mirror:
-            queries.append(mirror(embeddings))
+            sets.append(self._mirrored)
         best_max = best_mean = None
-        for q in queries:
-            diff = np.abs(q[:, None] - ex[None]) * AXIS_WEIGHTS
+        for ex in sets:
+            if keep is not None:
+                ex = ex[keep]
+            diff = np.abs(embeddings[:, None] - ex[None]) * AXIS_WEIGHTS
             dmax = diff.max(axis=(2, 3))
             dmean = diff.mean(axis=(2, 3))
             best_max = dmax if best_max is None else np.minimum(best_max, dmax)
@@ -316,6 +321,9 @@ class ScoreSmoother:
     def update(self, scores: Mapping[str, float] | None) -> Classification:
         """Feed a frame's scores (None when nobody was seen: every class fades)."""
         new = scores or {}
+        if not self.scores:
+            # The first frame is taken as it is, not faded in from nothing.
+            self.scores = dict(new)
         for label in set(self.scores) | set(new):
             old = self.scores.get(label, 0.0)
             self.scores[label] = old + self.alpha * (new.get(label, 0.0) - old)

@@ -9,7 +9,7 @@ matter less for far-apart ones, which is why the guide uses them.
 
 Input is image landmarks in pixels with MediaPipe's z (same scale as x): the picture's
 own view, which is what a pose class is taught from. Mirror images are handled by the
-classifier (it compares with the x-flipped embedding too), not here.
+classifier, which also compares with :func:`mirror_points` of each example.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..landmarks import LANDMARK_INDEX as I
+from ..landmarks import LANDMARK_NAMES
 from ..results import PersonPose
 
 TORSO_SIZE_MULTIPLIER = 2.5
@@ -92,8 +93,23 @@ def embed(points: np.ndarray) -> np.ndarray:
     return out
 
 
-def mirror(embedding: np.ndarray) -> np.ndarray:
-    """The embedding of the picture flipped left to right (x negated)."""
-    out = np.array(embedding, dtype=np.float64, copy=True)
-    out[..., 0] *= -1
-    return out
+def _swap_order() -> np.ndarray:
+    order = np.arange(len(LANDMARK_NAMES))
+    for i, name in enumerate(LANDMARK_NAMES):
+        for a, b in (("left", "right"), ("right", "left")):
+            if a in name:
+                order[i] = LANDMARK_NAMES.index(name.replace(a, b))
+    return order
+
+
+_SWAP = _swap_order()
+
+
+def mirror_points(points: np.ndarray) -> np.ndarray:
+    """(..., 33, 3) landmarks of the same pose seen in a mirror: x negated and left and
+    right swapped, which is what the detector reports on a flipped picture (it names the
+    sides by the body, not by the picture). A left-leg lunge mirrored is a right-leg one.
+    MediaPipe's guide flips x only; without the swap a flipped picture's own detection
+    does not come out near the original's (README, "Motion analysis")."""
+    pts = np.asarray(points, dtype=np.float64)[..., _SWAP, :]
+    return pts * np.array([-1.0, 1.0, 1.0])
