@@ -112,4 +112,5 @@ def mirror_points(points: np.ndarray) -> np.ndarray:
     MediaPipe's guide flips x only; without the swap a flipped picture's own detection
     does not come out near the original's (README, "Motion analysis")."""
     pts = np.asarray(points, dtype=np.float64)[..., _SWAP, :]
-    return pts * np.array([-1.0, 1.0, 1.0])
+    out: np.ndarray = pts * np.array([-1.0, 1.0, 1.0])
+    return out
