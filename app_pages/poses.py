@@ -6,6 +6,7 @@ import logging
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from pose_core import ImageDecodeError
 from pose_core.figures.reps import figure_confusion
@@ -30,7 +31,7 @@ st.caption(
 )
 
 
-def _analyse(upload) -> state.Analysis | None:
+def _analyse(upload: UploadedFile) -> state.Analysis | None:
     """One uploaded photo analysed, or None with the reason shown."""
     try:
         return report.analyse_bytes(
