@@ -32,6 +32,12 @@ page = st.navigation(
         ),
         st.Page("app_pages/video.py", title="Video", icon=":material/movie:", url_path="video"),
         st.Page(
+            "app_pages/poses.py",
+            title="Poses",
+            icon=":material/accessibility_new:",
+            url_path="poses",
+        ),
+        st.Page(
             "app_pages/view_3d.py", title="3D view", icon=":material/view_in_ar:", url_path="3d"
         ),
         st.Page(

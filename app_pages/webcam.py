@@ -4,7 +4,8 @@ One Euro smoothing, and a landmark recording shown in the Video page's views."""
 import streamlit as st
 
 from pose_core.live import MAX_RECORDING_FRAMES, LiveConfig, PoseStreamProcessor, StreamStats
-from ui import ice, report, runtime, settings_panel, state
+from pose_core.motion import rep_rows
+from ui import ice, motion_analysis, report, runtime, settings_panel, state
 from ui.motion_views import MotionView, smoothing_sliders
 from ui.webcam import start_stream
 
@@ -16,6 +17,9 @@ RECORDING = "webcam_recording"
 SMOOTH = "webcam_smoothing"
 MIN_CUTOFF = "webcam_min_cutoff"
 BETA = "webcam_beta"
+CLASSIFY = "webcam_classify"
+MATCH = "webcam_match"
+RESET_REPS = "webcam_reset_reps"
 # The recording is shown with the Video page's views, under keys of its own.
 VIEW = MotionView("webcam_rec", video_tab=False)
 CAP_TEXT = f"{MAX_RECORDING_FRAMES} frames ({MAX_RECORDING_FRAMES / 30 / 60:g} min at 30 fps)"
@@ -92,10 +96,32 @@ def _show_stats(stats: StreamStats) -> None:
         st.caption(f":red[●] Recording · {stats.recorded_frames} frames kept")
 
 
+def _show_motion() -> None:
+    motion = processor.motion_state()
+    config = processor.config.get().motion
+    if motion is None or config is None:
+        return
+    cols = st.columns(2)
+    if config.reps is not None or config.sequence:
+        cols[0].metric("Reps", motion.count)
+        cols[1].metric("Phase", motion.phase or "–")
+    if config.classifier is not None:
+        st.metric("Pose class", motion.label or "–")
+    if config.reference is not None:
+        score = motion.match.score if motion.match is not None else float("nan")
+        st.metric("Match", f"{score:.0f} / 100" if score == score else "–")
+        worst = motion.match.worst() if motion.match is not None else None
+        if worst is not None and abs(worst.degrees) > config.tolerance_deg:
+            st.caption(f"Furthest off: {worst.limb}, {abs(worst.degrees):.0f}°")
+    if config.reps is not None or config.sequence:
+        motion_analysis.rep_table(rep_rows(motion.reps), key="webcam_live_reps")
+
+
 @st.fragment(run_every=1.0 if playing else None)
 def live_readout() -> None:
     """Refreshes once a second while streaming, without rerunning the page."""
     _show_stats(processor.stats())
+    _show_motion()
 
 
 with side_col:
@@ -128,10 +154,31 @@ with side_col:
     smoothing = None
     if smooth:
         smoothing = smoothing_sliders(min_cutoff_key=MIN_CUTOFF, beta_key=BETA)
+    st.subheader("Motion", anchor=False)
+    reps_config = settings.reps
+    if reps_config is None:
+        st.caption("Pick an exercise under **Rep counter** in the sidebar to count reps live.")
+    taught = motion_analysis.classifier()
+    use_classes = st.toggle(
+        "Recognise taught poses", key=CLASSIFY, disabled=not taught.ready,
+        help="Classes taught on the Poses page: "
+        + (", ".join(taught.labels) if taught.labels else "none yet"),
+    )  # fmt: skip
+    use_reference = st.toggle(
+        "Score against the reference pose", key=MATCH,
+        disabled=motion_analysis.reference() is None,
+        help="The reference set on the Poses page, drawn in white over you; limbs more "
+        "than 20° off in red.",
+    )  # fmt: skip
+    if st.button("Reset count", key=RESET_REPS, icon=":material/restart_alt:"):
+        processor.reset_motion()
 
 # The frame worker picks this up on its next frame: no stream restart. (One update per
 # run: a passing smoothing=None would restart the filter.)
-processor.update_config(LiveConfig(settings.detector, settings.drawing_style, smoothing))
+motion = motion_analysis.live_config(
+    reps_config, use_classes=use_classes, use_reference=use_reference
+)
+processor.update_config(LiveConfig(settings.detector, settings.drawing_style, smoothing, motion))
 if record and not processor.recording:
     processor.start_recording()
     st.session_state.pop(RECORDING, None)

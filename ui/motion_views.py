@@ -30,7 +30,7 @@ from pose_core.timeseries import (
     to_parquet_bytes,
 )
 from pose_core.video import VideoResult, read_frame_at
-from ui import exports, report
+from ui import exports, motion_analysis, report, settings_panel
 
 # Choices of the One Euro filter sliders (Video and Webcam pages).
 MIN_CUTOFFS = [0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0]
@@ -324,12 +324,13 @@ class MotionView:
         self._prepare_cursor(result, person)
         angles = angle_table(result.table)
         stem = report.safe_stem(name)
-        labels = [":material/show_chart: Time series", ":material/view_in_ar: 3D playback",
+        labels = [":material/show_chart: Time series",
+                  ":material/fitness_center: Reps & poses", ":material/view_in_ar: 3D playback",
                   ":material/table: Data & downloads"]  # fmt: skip
         if self.video_tab:
             labels.insert(0, ":material/movie: Annotated video")
         tabs = st.tabs(labels)
-        tab_series, tab_3d, tab_data = tabs[-3:]
+        tab_series, tab_reps, tab_3d, tab_data = tabs[-4:]
         if self.video_tab:
             with tabs[0]:
                 self._video(result)
@@ -339,6 +340,14 @@ class MotionView:
             else:
                 self._time_series(result, person, threshold, angles)
                 self._jitter(result)
+        with tab_reps:
+            if person is None:
+                st.info("No person to count.", icon=":material/person_off:")
+            else:
+                motion_analysis.reps_and_poses(
+                    result, person, angles, settings_panel.current().reps, stem=stem,
+                    key=self.key("reps"),
+                )  # fmt: skip
         with tab_3d:
             if person is None:
                 st.info("No person to show.", icon=":material/person_off:")

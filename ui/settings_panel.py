@@ -9,11 +9,14 @@ entrypoint on every run, so their values also survive page switches.
 from __future__ import annotations
 
 import dataclasses
+from typing import cast
 from urllib.parse import urlencode
 
 import streamlit as st
 
 from pose_core import MODEL_VARIANT_LABELS, MODEL_VARIANTS, DetectorSettings, DrawingStyle
+from pose_core.motion import CUSTOM, JOINTS, PRESETS, SIDE_LABELS, SIDES, RepConfig, RepConfigError
+from pose_core.motion.reps import SIDED_JOINTS, Active
 from pose_core.settings import (
     DEFAULT_PERSON_CONFIDENCE,
     MAX_NUM_POSES,
@@ -31,6 +34,17 @@ VISIBILITY = "visibility"
 SEGMENTATION = "segmentation"
 PERSONS = "persons"
 PERSON_CONFIDENCE = "person_confidence"
+# The rep counter (Webcam live, Video page and recordings).
+REPS = "reps"
+REP_ANGLE = "rep_angle"
+REP_SIDE = "rep_side"
+REP_DIRECTION = "rep_direction"
+REP_LOW = "rep_low"
+REP_HIGH = "rep_high"
+REPS_OFF = "off"
+REP_CHOICES = (REPS_OFF, *PRESETS, CUSTOM)
+REP_LABELS = {REPS_OFF: "Off", CUSTOM: "Custom", **{k: p.label for k, p in PRESETS.items()}}
+DIRECTION_LABELS = {"below": "Bend below the lower", "above": "Raise above the upper"}
 
 _STATE_KEY = "_app_settings"
 
@@ -60,6 +74,9 @@ class AppSettings:
     detector: DetectorSettings
     visibility_threshold: float
     segmentation: bool
+    reps: RepConfig | None = None
+    rep_preset: str = REPS_OFF
+    reps_problem: str | None = None
 
     @property
     def drawing_style(self) -> DrawingStyle:
@@ -84,6 +101,20 @@ class AppSettings:
             PERSON_CONFIDENCE: _number(d.min_person_confidence),
             VISIBILITY: _number(self.visibility_threshold),
             SEGMENTATION: "true" if self.segmentation else "false",
+            **self._rep_params(),
+        }
+
+    def _rep_params(self) -> dict[str, str]:
+        if self.reps is None:
+            return {}
+        r = self.reps
+        return {
+            REPS: self.rep_preset,
+            REP_ANGLE: r.joint,
+            REP_SIDE: r.side,
+            REP_DIRECTION: r.active,
+            REP_LOW: _number(r.low),
+            REP_HIGH: _number(r.high),
         }
 
 
@@ -114,7 +145,71 @@ def _default_widget_values() -> dict[str, object]:
         PERSON_CONFIDENCE: d.min_person_confidence,
         VISIBILITY: DEFAULTS.visibility_threshold,
         SEGMENTATION: DEFAULTS.segmentation,
+        REPS: REPS_OFF,
     }
+
+
+def _preset_changed() -> None:
+    # A preset fills in its angle, side and thresholds; the user can tune them after.
+    preset = PRESETS.get(st.session_state.get(REPS, ""))
+    if preset is not None:
+        c = preset.config
+        st.session_state[REP_ANGLE] = c.joint
+        st.session_state[REP_SIDE] = c.side
+        st.session_state[REP_DIRECTION] = c.active
+        st.session_state[REP_LOW] = float(c.low)
+        st.session_state[REP_HIGH] = float(c.high)
+
+
+def _rep_counter() -> tuple[str, RepConfig | None, str | None]:
+    """The sidebar's rep counter: (preset, config or None, problem or None)."""
+    preset = st.selectbox(
+        "Exercise", REP_CHOICES, key=REPS, format_func=REP_LABELS.__getitem__,
+        on_change=_preset_changed, bind="query-params",
+        help="Counts repetitions on the Webcam page (live) and on the Video page's curves. "
+        "A preset picks the joint angle and two thresholds; tune them here.",
+    )  # fmt: skip
+    if preset in (None, REPS_OFF):
+        return REPS_OFF, None, None
+    if preset in PRESETS:
+        st.caption(PRESETS[preset].note)
+    # A link naming only the exercise: the rest from its preset (or the squat's).
+    seed = (PRESETS[preset] if preset in PRESETS else PRESETS["squat"]).config
+    for key, value in ((REP_ANGLE, seed.joint), (REP_SIDE, seed.side),
+                       (REP_DIRECTION, seed.active), (REP_LOW, float(seed.low)),
+                       (REP_HIGH, float(seed.high))):  # fmt: skip
+        if key not in st.session_state and key not in st.query_params:
+            st.session_state[key] = value
+    angle = st.selectbox(
+        "Angle", JOINTS, key=REP_ANGLE,
+        format_func=lambda n: n.replace("_", " "), bind="query-params",
+    )  # fmt: skip
+    side = st.selectbox(
+        "Side", SIDES, key=REP_SIDE, format_func=SIDE_LABELS.__getitem__,
+        bind="query-params", disabled=angle not in SIDED_JOINTS,
+    )  # fmt: skip
+    direction = st.selectbox(
+        "A rep goes", ("below", "above"), key=REP_DIRECTION,
+        format_func=lambda d: DIRECTION_LABELS[d] + " threshold and back", bind="query-params",
+    )  # fmt: skip
+    low = st.slider(
+        "Lower threshold (°)", min_value=0.0, max_value=180.0, step=1.0, key=REP_LOW,
+        bind="query-params",
+    )  # fmt: skip
+    high = st.slider(
+        "Upper threshold (°)", min_value=0.0, max_value=180.0, step=1.0, key=REP_HIGH,
+        bind="query-params", help="Between the two thresholds nothing changes: that is "
+        "what keeps noise from counting.",
+    )  # fmt: skip
+    base = seed
+    try:
+        config = dataclasses.replace(
+            base, joint=angle or base.joint, side=side or base.side,
+            active=cast(Active, direction or base.active), low=float(low), high=float(high),
+        )  # fmt: skip
+    except RepConfigError as exc:
+        return preset, None, str(exc)
+    return preset, config, None
 
 
 def _person_detector_changed() -> None:
@@ -212,6 +307,11 @@ def render_sidebar() -> AppSettings:
             "Webcam only: below this, the person is detected afresh instead of being "
             "tracked from the previous frame.",
         )
+        with st.expander("Rep counter", icon=":material/fitness_center:",
+                         expanded=st.session_state.get(REPS, REPS_OFF) != REPS_OFF):  # fmt: skip
+            rep_preset, reps, reps_problem = _rep_counter()
+            if reps_problem:
+                st.warning(reps_problem, icon=":material/warning:")
         st.subheader("Display")
         visibility = st.slider(
             "Visibility threshold",
@@ -245,6 +345,9 @@ def render_sidebar() -> AppSettings:
             ),
             visibility_threshold=float(visibility),
             segmentation=bool(segmentation),
+            reps=reps,
+            rep_preset=rep_preset,
+            reps_problem=reps_problem,
         )
         left, right = st.columns(2)
         left.button(

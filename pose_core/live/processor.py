@@ -24,6 +24,13 @@ ids (:class:`~pose_core.tracking.PoseTracks`, the same rules as the video pipeli
 are drawn in id order so each keeps their colour, are smoothed with a per-person One
 Euro filter if asked, and are recorded (:class:`~pose_core.live.recorder.LiveRecorder`).
 Filters start afresh when the stream restarts or the settings change.
+
+Motion analysis (rep count, pose class, match score; ``LiveConfig.motion``): one
+:class:`~pose_core.motion.MotionTracker` per stream, worker-side state like the tracks,
+updated under the lock after tracking (a few hundred microseconds, so the lock is not
+held long). A new motion config starts a new tracker; :meth:`PoseStreamProcessor.reset_motion`
+zeroes the count from the script thread. Unlike the tracks, it survives a stream restart:
+a user who stops the camera to rest keeps their count.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ import numpy as np
 
 from ..detector import StreamDetector, load_mediapipe
 from ..drawing import draw_poses
+from ..motion import MotionConfig, MotionState, MotionTracker, draw_reference, motion_lines
 from ..results import PoseResult
 from ..settings import DetectorSettings
 from ..smoothing import SmoothingParams
@@ -108,6 +116,7 @@ class PoseStreamProcessor:
         # What the smoothing filters were started for: new settings restart them.
         self._smoothing_for: tuple[SmoothingParams, DetectorSettings] | None = None
         self._recorder: LiveRecorder | None = None
+        self._motion: MotionTracker | None = None
 
     # ---- script thread ---------------------------------------------------------------
 
@@ -124,6 +133,17 @@ class PoseStreamProcessor:
         """The latest processed frame and its poses, or None before the first frame."""
         with self._lock:
             return self._latest
+
+    def motion_state(self) -> MotionState | None:
+        """The motion analysis after the latest frame (None when none is asked for)."""
+        with self._lock:
+            return self._motion.state if self._motion is not None else None
+
+    def reset_motion(self) -> None:
+        """Back to zero reps (and the class smoothing afresh) on the next frame."""
+        with self._lock:
+            if self._motion is not None:
+                self._motion.reset()
 
     @property
     def recording(self) -> bool:
@@ -200,7 +220,10 @@ class PoseStreamProcessor:
             now = self._clock()
             with self._lock:
                 shown = self._track_smooth_record_locked(result, config, detector.settings, now)
+                motion = self._motion_locked(shown, config, now)
             annotated = draw_poses(rgb_frame, shown, config.style)
+            if motion is not None and motion.match is not None and config.motion is not None:
+                draw_reference(annotated, motion.match, config.motion.tolerance_deg)
         except StreamBusyError:
             with self._lock:
                 self._busy = True
@@ -227,7 +250,10 @@ class PoseStreamProcessor:
             self._busy = False
             self._latest = Snapshot(rgb_frame, shown, detector.settings)
             stats = self._stats_locked()
-        draw_readout(annotated, readout_lines(stats))
+        lines = readout_lines(stats)
+        if motion is not None and config.motion is not None:
+            lines += motion_lines(config.motion, motion)
+        draw_readout(annotated, lines)
         out = av.VideoFrame.from_ndarray(annotated, format="rgb24")
         # Timing hook for the readout and bench/bench_webcam.py: one clock read, one lock.
         elapsed_ms = (time.perf_counter() - started) * 1000.0
@@ -258,6 +284,17 @@ class PoseStreamProcessor:
         if recorder is not None:
             recorder.add(now, tracked, settings, config.smoothing)
         return tracked.shown
+
+    def _motion_locked(
+        self, shown: PoseResult, config: LiveConfig, now: float
+    ) -> MotionState | None:
+        motion: MotionConfig | None = config.motion
+        if motion is None or not motion.active:
+            self._motion = None
+            return None
+        if self._motion is None or self._motion.config is not motion:
+            self._motion = MotionTracker(motion)
+        return self._motion.update(now, shown, config.style.visibility_threshold)
 
     def _ready_detector(self, settings: DetectorSettings) -> StreamDetector:
         with self._lock:

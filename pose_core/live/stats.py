@@ -8,6 +8,7 @@ import threading
 import numpy as np
 
 from ..drawing import DrawingStyle
+from ..motion import MotionConfig
 from ..results import PoseResult
 from ..settings import DetectorSettings
 from ..smoothing import SmoothingParams
@@ -21,11 +22,13 @@ class LiveConfig:
         detector: Settings for the stream's landmarker.
         style: How to draw the poses on the frames.
         smoothing: One Euro filter settings for the landmarks, or None for raw ones.
+        motion: Rep counting, pose classes and pose match for the first person, or None.
     """
 
     detector: DetectorSettings
     style: DrawingStyle
     smoothing: SmoothingParams | None = None
+    motion: MotionConfig | None = None
 
 
 class LiveConfigHolder:
