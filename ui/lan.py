@@ -45,6 +45,13 @@ RENEW_DAYS = 30
 _SIOCGIFADDR = 0x8915  # Linux ioctl: an interface's IPv4 address
 
 
+_SERVER_KEY_USAGE = x509.KeyUsage(
+    digital_signature=True, key_encipherment=False, content_commitment=False,
+    data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+    encipher_only=False, decipher_only=False,
+)  # fmt: skip
+
+
 class LanError(Exception):
     """Something the user must fix before LAN mode can start (the message says what)."""
 
@@ -162,14 +169,7 @@ def self_signed(
         )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         # Apple's platforms ask for both before they offer to proceed.
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True, key_encipherment=False, content_commitment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                crl_sign=False, encipher_only=False, decipher_only=False,
-            ),
-            critical=True,
-        )  # fmt: skip
+        .add_extension(_SERVER_KEY_USAGE, critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .sign(key, hashes.SHA256())
     )
