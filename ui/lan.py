@@ -105,6 +105,7 @@ class TlsFiles:
     dns_names: tuple[str, ...]
     ip_addresses: tuple[str, ...]
     generated: bool
+    supplied: bool = False
 
 
 def _names_of(cert: x509.Certificate) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -213,7 +214,7 @@ def user_supplied(cert_path: Path, key_path: Path) -> TlsFiles:
     ).public_bytes(serialization.Encoding.PEM, public):  # fmt: skip
         raise LanError(f"{key_path} is not the key of {cert_path}.")
     dns, ips = _names_of(cert)
-    return TlsFiles(cert_path, key_path, dns, ips, generated=False)
+    return TlsFiles(cert_path, key_path, dns, ips, generated=False, supplied=True)
 
 
 def served_urls(files: TlsFiles, ips: Sequence[str], port: int) -> list[str]:
@@ -224,7 +225,7 @@ def served_urls(files: TlsFiles, ips: Sequence[str], port: int) -> list[str]:
     """
     suffix = "" if port == 443 else f":{port}"
     names = [n for n in files.dns_names if n != "localhost" and "*" not in n]
-    if not files.generated:
+    if files.supplied:
         hosts = names + [ip for ip in ips if ip in files.ip_addresses]
     else:
         hosts = list(ips)
@@ -291,7 +292,7 @@ def prepare(argv: Sequence[str]) -> tuple[list[str], dict[str, str], list[str]]:
     if urls:
         # What Streamlit prints as the address to open.
         command += ["--browser.serverAddress", urls[0].split("//", 1)[1].rsplit(":", 1)[0]]
-    env = {URLS_ENV: " ".join(urls), SELF_SIGNED_ENV: "1" if options.cert is None else "0"}
+    env = {URLS_ENV: " ".join(urls), SELF_SIGNED_ENV: "0" if files.supplied else "1"}
     return [*command, *streamlit_args], env, urls
 
 
