@@ -198,6 +198,16 @@ def server_rss_mb(server: AppServer) -> float:
 # ---- the browser --------------------------------------------------------------------
 
 
+def chromium_args(camera_clip: Path, *, allow_camera: bool = True) -> list[str]:
+    """Chromium's flags: the fake camera playing ``camera_clip`` (a y4m file) in a loop.
+
+    ``allow_camera=False``: no fake permission prompt that says yes, so the camera is
+    refused as when a person taps "Block" (headless Chromium denies what it would ask).
+    """
+    flags = [a for a in CHROMIUM_ARGS if allow_camera or a != "--use-fake-ui-for-media-stream"]
+    return [*flags, f"--use-file-for-fake-video-capture={camera_clip}"]
+
+
 @contextlib.contextmanager
 def chromium(camera_clip: Path) -> Iterator[Any]:
     """Headless Debian Chromium whose camera plays ``camera_clip`` (a y4m file) in a loop."""
@@ -210,9 +220,7 @@ def chromium(camera_clip: Path) -> Iterator[Any]:
     with sync_playwright() as playwright:
         # Playwright gives every launch a fresh, empty profile (--user-data-dir) itself.
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={camera_clip}"],
+            executable_path=CHROMIUM, headless=True, args=chromium_args(camera_clip)
         )
         DEVICES.update(playwright.devices)
         try:
