@@ -343,7 +343,7 @@ def test_a_denied_camera_gets_a_message_saying_what_to_do(
         harness.open_page(page, lan_app, "webcam")
         frame = harness.webrtc_frame(page)
         frame.get_by_role("button", name=re.compile("^start$", re.I)).click()
-        message = page.get_by_text("The camera is blocked for this site")
+        message = page.locator("[data-testid='stAlert']", has_text="The camera is blocked")
         message.wait_for(timeout=20_000)
         assert "Allow it" in message.inner_text()
         harness.assert_no_traceback(page, lan_app)
