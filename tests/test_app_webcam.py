@@ -22,6 +22,7 @@ from pose_core import DetectorSettings, ImageDetector, StreamDetector, decode_im
 from pose_core import detector as detector_module
 from tests.conftest import FIXTURES
 from tests.test_app_support import (
+    LITE,
     assert_no_exception,
     landmark_tables,
     live_config,
@@ -58,7 +59,8 @@ def test_page_wires_the_stream_for_localhost(streamer):
 
 
 def test_live_frames_readout_slider_and_snapshot(streamer, frame):
-    at = open_page(new_app(), "webcam.py")
+    # Unmirrored, so the returned picture lines up with the camera's.
+    at = open_page(new_app({**LITE, "mirror": "false"}), "webcam.py")
     streamer.playing = True
     at.run()
     processor = _processor(at)
