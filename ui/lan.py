@@ -225,10 +225,9 @@ def served_urls(files: TlsFiles, ips: Sequence[str], port: int) -> list[str]:
     """
     suffix = "" if port == 443 else f":{port}"
     names = [n for n in files.dns_names if n != "localhost" and "*" not in n]
+    hosts = list(ips)
     if files.supplied:
         hosts = names + [ip for ip in ips if ip in files.ip_addresses]
-    else:
-        hosts = list(ips)
     return [f"https://{host}{suffix}" for host in hosts]
 
 

@@ -168,8 +168,10 @@ def camera_problem(key: str = "webcam_camera_problem") -> str | None:
     """Watch for the component's camera error; returns the message to show, or None.
 
     Draws nothing visible (a zero-height element in the page)."""
+    # The last value Python saw, so a watcher drawn afresh (back from another page)
+    # reports a change from it, e.g. an error that is gone.
     previous = st.session_state.get(key)
-    shown = previous.get("problem", "") if previous is not None else ""
+    shown = str(previous.get("problem") or "") if isinstance(previous, dict) else ""
     result = _problem_watcher(
         key=key, data=shown, default={"problem": ""}, height=0,
         on_problem_change=lambda: None,
