@@ -19,7 +19,8 @@ st.set_page_config(
     page_title="PoseScope",
     page_icon=branding.app_icon(),
     layout="wide",
-    initial_sidebar_state="expanded",
+    # Open on a desktop, folded away on a phone, where it would cover the page.
+    initial_sidebar_state="auto",
 )
 state.init()
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import limits, report, runtime, samples, settings_panel
+from ui import join, limits, report, runtime, samples, settings_panel
 
 SELECTED = "home_sample"
 
@@ -20,6 +20,7 @@ st.markdown(
     "Everything runs on this server, offline: tune the detection in the sidebar and "
     "every page follows."
 )
+join.show_join_panel()
 links = st.columns(5)
 links[0].page_link("app_pages/image.py", label="Analyse your photos", icon=":material/upload:")
 links[1].page_link("app_pages/webcam.py", label="Go live with a webcam", icon=":material/videocam:")

@@ -12,7 +12,7 @@ import logging
 import streamlit as st
 
 from pose_core.video import SUPPORTED_CONTAINERS, VideoOptions
-from ui import report, runtime, settings_panel, video_session
+from ui import report, runtime, samples, settings_panel, video_session
 from ui.motion_views import MotionView, smoothing_sliders
 from ui.uploads import VIDEO_TYPES
 from ui.video_session import ResultKey
@@ -27,6 +27,9 @@ MAX_SIDE = "video_max_side"
 SMOOTH = "video_smoothing"
 MIN_CUTOFF = "video_min_cutoff"
 BETA = "video_beta"
+# Set by the sample clip's button: analyse it (once) on this run.
+SAMPLE = "video_sample"
+SAMPLE_START = "video_sample_start"
 # Results are shown by the view shared with the Webcam page (keys video_cursor, video_person, ...).
 VIEW = MotionView("video")
 
@@ -70,6 +73,11 @@ def _progress() -> None:
     ):
         job.cancel()
         st.rerun(scope="fragment")
+
+
+def _use_sample() -> None:
+    st.session_state[SAMPLE] = True
+    st.session_state[SAMPLE_START] = True
 
 
 # ---- page ----------------------------------------------------------------------------
@@ -123,16 +131,37 @@ options = VideoOptions(
     limits=server_limits.video_limits(),
 )
 
-if upload is None:
+# An upload wins over the sample; the sample stays chosen until one comes.
+clip: video_session.Upload | None = upload
+if upload is None and st.session_state.get(SAMPLE):
+    clip = samples.SAMPLE_CLIP
+using_sample = clip is not None and clip.file_id == samples.SAMPLE_CLIP.file_id
+start_sample = bool(st.session_state.pop(SAMPLE_START, False)) and using_sample
+
+if clip is None:
     st.info(
         f"Drag and drop a clip ({SUPPORTED_CONTAINERS}) onto the box above, or click "
         "**Upload**. A few seconds of one person moving works best.",
         icon=":material/upload:",
     )
-else:
-    digest = session.digest(upload)
-    probe = session.probe(upload, digest, options.limits)
+if upload is None:
+    with st.container(border=True, key="video_sample_card"):
+        st.markdown(f"**No clip at hand?** {samples.SAMPLE_CLIP.blurb}.")
+        st.button(
+            "Analyse the sample clip",
+            key="video_sample_button",
+            on_click=_use_sample,
+            icon=":material/play_arrow:",
+            type="secondary" if clip is not None else "primary",
+            disabled=session.running is not None,
+        )
+if clip is not None:
+    digest = session.digest(clip)
+    probe = session.probe(clip, digest, options.limits)
     key = ResultKey.of(digest, options)
+    idle = session.running is None and key not in session.results
+    if start_sample and probe.error is None and idle:
+        session.start(server.video_jobs, key, options, probe, clip.name)
     error = probe.error or session.errors.get(key)
     result = session.results.get(key)
     shown = session.shown(key)
@@ -142,7 +171,7 @@ else:
         _progress()
     elif error is not None:
         st.error(
-            f"**Could not analyse {report.plain(upload.name)}.** {report.plain(error)}",
+            f"**Could not analyse {report.plain(clip.name)}.** {report.plain(error)}",
             icon=":material/broken_image:",
         )
     elif result is None or result.cancelled:
@@ -161,13 +190,15 @@ else:
         if st.button(
             "Analyse video", key="video_process", type="primary", icon=":material/play_arrow:"
         ):
-            session.start(server.video_jobs, key, options, probe, upload.name)
+            session.start(server.video_jobs, key, options, probe, clip.name)
             st.rerun()
 
     if session.running is None and error is None and shown is not None:
-        st.subheader(report.plain(upload.name), anchor=False, divider="orange")
+        st.subheader(report.plain(clip.name), anchor=False, divider="orange")
         try:
-            VIEW.show(shown, upload.name, settings.visibility_threshold)
+            VIEW.show(shown, clip.name, settings.visibility_threshold)
         except Exception as exc:  # a display bug must not take the page down
             LOGGER.exception("Showing a video result failed")
             st.error(f"Could not display the result: {report.plain(str(exc))}")
+        if using_sample:
+            st.caption(samples.SAMPLE_CLIP.credit)

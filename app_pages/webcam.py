@@ -1,13 +1,18 @@
 """Webcam: live pose detection through WebRTC, with a snapshot for the 3D view, optional
-One Euro smoothing, and a landmark recording shown in the Video page's views."""
+One Euro smoothing, and a landmark recording shown in the Video page's views; front or
+rear camera, a mirror, and a presenter view for the projector.
+
+The page draws the same elements in the presenter view and the normal one (the
+presenter view only restyles them): the WebRTC component keeps its place in the page,
+so switching views never restarts the stream."""
 
 import streamlit as st
 
 from pose_core.live import MAX_RECORDING_FRAMES, LiveConfig, PoseStreamProcessor, StreamStats
 from pose_core.motion import rep_rows
-from ui import ice, motion_analysis, report, runtime, settings_panel, state
+from ui import ice, motion_analysis, report, runtime, settings_panel, state, webcam
 from ui.motion_views import MotionView, smoothing_sliders
-from ui.webcam import start_stream
+from ui.settings_panel import CAMERA, MIRROR
 
 PROCESSOR = "webcam_processor"
 SNAPSHOT_BUTTON = "webcam_snapshot_button"
@@ -20,6 +25,13 @@ BETA = "webcam_beta"
 CLASSIFY = "webcam_classify"
 MATCH = "webcam_match"
 RESET_REPS = "webcam_reset_reps"
+PRESENTING = "webcam_presenting"
+# Containers the presenter view styles (their keys become CSS classes).
+INTRO_BOX = "webcam_intro"
+VIDEO_BOX = "webcam_video"
+READOUT_BOX = "webcam_readout"
+TOOLS_BOX = "webcam_tools"
+RESULTS_BOX = "webcam_results"
 # The recording is shown with the Video page's views, under keys of its own.
 VIEW = MotionView("webcam_rec", video_tab=False)
 CAP_TEXT = f"{MAX_RECORDING_FRAMES} frames ({MAX_RECORDING_FRAMES / 30 / 60:g} min at 30 fps)"
@@ -36,11 +48,23 @@ if PROCESSOR not in st.session_state:
 processor: PoseStreamProcessor = st.session_state[PROCESSOR]
 # The settings, with the page's smoothing choice, are handed over below the widgets.
 
-st.title("Webcam")
-st.caption(
-    "Press **Start** and allow camera access. The skeleton is drawn on the returned "
-    "video; sidebar changes reach the live stream within a second."
-)
+
+def _camera_changed() -> None:
+    # People expect to see themselves mirrored, and the scene behind a phone as it is.
+    st.session_state[MIRROR] = st.session_state.get(CAMERA) != "Rear"
+
+
+def _toggle_presenter() -> None:
+    st.session_state[PRESENTING] = not st.session_state.get(PRESENTING, False)
+
+
+presenting = bool(st.session_state.get(PRESENTING, False))
+with st.container(key=INTRO_BOX):
+    st.title("Webcam")
+    st.caption(
+        "Press **Start** and allow camera access. The skeleton is drawn on the returned "
+        "video; sidebar changes reach the live stream within a second."
+    )
 ice_config = ice.load_ice_config()
 if ice_config.problem:
     st.warning(ice_config.problem, icon=":material/warning:")
@@ -49,14 +73,45 @@ if ice_config.problem:
 # widget's state after a run that does not draw it: its key is here only if this
 # session's previous full run drew this page, stream component included.
 drawn_last_run = SNAPSHOT_BUTTON in st.session_state
+# Read before the widgets below are drawn: the choice is locked while streaming.
+stream_state = st.session_state.get("webcam")
+was_playing = bool(stream_state is not None and getattr(stream_state.state, "playing", False))
 video_col, side_col = st.columns([3, 2], gap="large")
 with video_col:
-    context = start_stream(
-        processor,
-        ice_config.rtc_configuration,
-        drawn_last_run=drawn_last_run,
-        frontend_rtc_configuration=ice_config.frontend_rtc_configuration,
-    )
+    with st.container(key=TOOLS_BOX + "_camera", horizontal=True, vertical_alignment="center"):
+        camera = st.segmented_control(
+            "Camera",
+            list(webcam.FACING_MODES),
+            default=webcam.DEFAULT_CAMERA,
+            required=True,
+            key=CAMERA,
+            on_change=_camera_changed,
+            bind="query-params",
+            disabled=was_playing,
+            help="The phone's or tablet's front (selfie) or rear camera; takes effect at "
+            "the next **Start** (stop the camera to switch). A camera picked with the "
+            "button below the video wins.",
+        )
+        mirror = st.toggle(
+            "Mirror",
+            value=True,
+            key=MIRROR,
+            bind="query-params",
+            help="Show the video flipped, as a mirror does (on by default for the front "
+            "camera). Landmark names, colours, tables and downloads stay true to the body: "
+            "your left hand is still 'left'.",
+        )
+    with st.container(key=VIDEO_BOX):
+        context = webcam.start_stream(
+            processor,
+            ice_config.rtc_configuration,
+            camera=camera or webcam.DEFAULT_CAMERA,
+            drawn_last_run=drawn_last_run,
+            frontend_rtc_configuration=ice_config.frontend_rtc_configuration,
+        )
+    problem = webcam.camera_problem()
+    if problem is not None:
+        st.error(problem, icon=":material/no_photography:")
     st.caption(ice_config.describe())
 playing = bool(context.state.playing)
 if not playing:
@@ -125,9 +180,20 @@ def live_readout() -> None:
 
 
 with side_col:
-    st.subheader("Live readout", anchor=False)
-    live_readout()
-    take = st.button(
+    st.button(
+        "Exit presenter view" if presenting else "Presenter view",
+        key="webcam_presenter_button",
+        on_click=_toggle_presenter,
+        icon=":material/fullscreen_exit:" if presenting else ":material/fullscreen:",
+        width="stretch",
+        help="For a projector: the live video as large as the window allows, the readout "
+        "in large type, no sidebar. The stream keeps running.",
+    )
+    with st.container(key=READOUT_BOX):
+        st.subheader("Live readout", anchor=False)
+        live_readout()
+    tools = st.container(key=TOOLS_BOX)
+    take = tools.button(
         "Snapshot",
         key=SNAPSHOT_BUTTON,
         type="primary",
@@ -137,8 +203,8 @@ with side_col:
         help="Freeze the current frame and its landmarks for the 3D view and downloads.",
     )
     if not playing:
-        st.caption("Start the camera to enable snapshots.")
-    record = st.toggle(
+        tools.caption("Start the camera to enable snapshots.")
+    record = tools.toggle(
         "Record landmarks",
         key=RECORD,
         # Stays usable after the stream stops, to end a recording under way.
@@ -146,39 +212,47 @@ with side_col:
         help=f"Keep every processed frame's landmarks, up to {CAP_TEXT}; then recording "
         "stops keeping frames. Turn off to see the curves, 3D playback and downloads.",
     )
-    smooth = st.toggle(
+    smooth = tools.toggle(
         "Smooth landmarks (One Euro filter)",
         key=SMOOTH,
         help="Smooths the drawn and recorded landmarks: less jitter on still joints.",
     )
     smoothing = None
     if smooth:
-        smoothing = smoothing_sliders(min_cutoff_key=MIN_CUTOFF, beta_key=BETA)
-    st.subheader("Motion", anchor=False)
-    reps_config = settings.reps
-    if reps_config is None:
-        st.caption("Pick an exercise under **Rep counter** in the sidebar to count reps live.")
-    taught = motion_analysis.classifier()
-    use_classes = st.toggle(
-        "Recognise taught poses", key=CLASSIFY, disabled=not taught.ready,
-        help="Classes taught on the Poses page: "
-        + (", ".join(taught.labels) if taught.labels else "none yet"),
-    )  # fmt: skip
-    use_reference = st.toggle(
-        "Score against the reference pose", key=MATCH,
-        disabled=motion_analysis.reference() is None,
-        help="The reference set on the Poses page, drawn in white over you; limbs more "
-        "than 20° off in red.",
-    )  # fmt: skip
-    if st.button("Reset count", key=RESET_REPS, icon=":material/restart_alt:"):
-        processor.reset_motion()
+        with tools:
+            smoothing = smoothing_sliders(min_cutoff_key=MIN_CUTOFF, beta_key=BETA)
+    with tools:
+        st.subheader("Motion", anchor=False)
+        reps_config = settings.reps
+        if reps_config is None:
+            st.caption(
+                "Pick an exercise under **Rep counter** in the sidebar to count reps live."
+            )
+        taught = motion_analysis.classifier()
+        use_classes = st.toggle(
+            "Recognise taught poses", key=CLASSIFY, disabled=not taught.ready,
+            help="Classes taught on the Poses page: "
+            + (", ".join(taught.labels) if taught.labels else "none yet"),
+        )  # fmt: skip
+        use_reference = st.toggle(
+            "Score against the reference pose", key=MATCH,
+            disabled=motion_analysis.reference() is None,
+            help="The reference set on the Poses page, drawn in white over you; limbs more "
+            "than 20° off in red.",
+        )  # fmt: skip
+        if st.button("Reset count", key=RESET_REPS, icon=":material/restart_alt:"):
+            processor.reset_motion()
 
 # The frame worker picks this up on its next frame: no stream restart. (One update per
 # run: a passing smoothing=None would restart the filter.)
 motion = motion_analysis.live_config(
     reps_config, use_classes=use_classes, use_reference=use_reference
 )
-processor.update_config(LiveConfig(settings.detector, settings.drawing_style, smoothing, motion))
+processor.update_config(
+    LiveConfig(
+        settings.detector, settings.drawing_style, smoothing, motion=motion, mirror=bool(mirror)
+    )
+)
 if record and not processor.recording:
     processor.start_recording()
     st.session_state.pop(RECORDING, None)
@@ -199,23 +273,35 @@ if take:
         state.remember(analysis)
         st.session_state[SNAPSHOT] = analysis
 
-snapshot = st.session_state.get(SNAPSHOT)
-if snapshot is not None:
-    st.subheader(snapshot.label, anchor=False, divider="orange")
-    st.page_link("app_pages/view_3d.py", label="Open in the 3D view", icon=":material/view_in_ar:")
-    report.render_report(snapshot, settings, key=snapshot.key.replace(":", "_"))
-
-recording = st.session_state.get(RECORDING)
-if recording is not None:
-    st.subheader("Webcam recording", anchor=False, divider="orange")
-    if not recording.frames_analysed:
-        st.info("No frame was processed while recording.", icon=":material/videocam_off:")
-    else:
-        st.caption(
-            f"{recording.frames_analysed} frames over {recording.duration_s:.1f} s "
-            f"(cap {CAP_TEXT}; beyond it recording stops keeping frames)."
+results = st.container(key=RESULTS_BOX)
+with results:
+    snapshot = st.session_state.get(SNAPSHOT)
+    if snapshot is not None:
+        st.subheader(snapshot.label, anchor=False, divider="orange")
+        st.page_link(
+            "app_pages/view_3d.py", label="Open in the 3D view", icon=":material/view_in_ar:"
         )
-        try:
-            VIEW.show(recording, "webcam_recording", settings.visibility_threshold)
-        except Exception as exc:  # a display bug must not take the page down
-            st.error(f"Could not display the recording: {report.plain(str(exc))}")
+        report.render_report(snapshot, settings, key=snapshot.key.replace(":", "_"))
+
+    recording = st.session_state.get(RECORDING)
+    if recording is not None:
+        st.subheader("Webcam recording", anchor=False, divider="orange")
+        if not recording.frames_analysed:
+            st.info("No frame was processed while recording.", icon=":material/videocam_off:")
+        else:
+            st.caption(
+                f"{recording.frames_analysed} frames over {recording.duration_s:.1f} s "
+                f"(cap {CAP_TEXT}; beyond it recording stops keeping frames)."
+            )
+            try:
+                VIEW.show(recording, "webcam_recording", settings.visibility_threshold)
+            except Exception as exc:  # a display bug must not take the page down
+                st.error(f"Could not display the recording: {report.plain(str(exc))}")
+
+if presenting:
+    # Last on the page: adding or removing it moves no other element.
+    st.html(
+        webcam.presenter_css(
+            VIDEO_BOX, READOUT_BOX, (INTRO_BOX, TOOLS_BOX, TOOLS_BOX + "_camera", RESULTS_BOX)
+        )
+    )

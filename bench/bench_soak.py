@@ -236,7 +236,9 @@ def main(argv: list[str] | None = None) -> int:
                     page = context.new_page()
                     page.set_default_timeout(60_000)
                     harness.open_page(
-                        page, server, f"webcam?model={MODEL_VARIANT_LABELS[args.model]}"
+                        page,
+                        server,
+                        f"webcam?model={MODEL_VARIANT_LABELS[args.model]}&mirror=false",
                     )
                     harness.wait_streams(page, 0)
                     results["idle"] = _sample(server)

@@ -244,6 +244,8 @@ def run_model(
                     "poses": args.poses,
                     "persons": PERSON_DETECTOR_LABELS[args.detector],
                     "person_confidence": f"{DEFAULT_PERSON_CONFIDENCE[args.detector]:g}",
+                    # The frame codes are read where the camera drew them: no mirror.
+                    "mirror": "false",
                 }
             )
             harness.open_page(page, server, f"webcam?{query}")

@@ -6,6 +6,7 @@ import io
 import json
 from urllib.parse import parse_qs, urlsplit
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -21,7 +22,7 @@ from tests.test_app_support import (
     open_page,
     recorded_media,
 )
-from ui import samples, settings_panel
+from ui import join, samples, settings_panel
 
 LINK = {
     "model": "Heavy",
@@ -172,3 +173,19 @@ def test_choosing_a_person_detector_starts_from_its_own_confidence():
     at.segmented_control(key="persons").set_value("mediapipe").run()
     assert at.slider(key="person_confidence").disabled
     assert not at.slider(key="detection").disabled
+
+
+def test_lan_mode_shows_the_address_and_its_qr_code(monkeypatch):
+    import zxingcpp
+
+    at = new_app().run()
+    assert not [c for c in at.main.code if c.value.startswith("https://")]  # not in LAN mode
+    monkeypatch.setenv("POSESCOPE_LAN_URLS", "https://192.0.2.7:8501 https://198.51.100.4:8501")
+    monkeypatch.setenv("POSESCOPE_LAN_SELF_SIGNED", "1")
+    at = new_app().run()
+    assert_no_exception(at)
+    assert at.main.code[0].value == "https://192.0.2.7:8501"
+    assert any("Proceed" in c.value for c in at.main.caption)
+    png = join.qr_png("https://192.0.2.7:8501")
+    pixels = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
+    assert [b.text for b in zxingcpp.read_barcodes(pixels)] == ["https://192.0.2.7:8501"]

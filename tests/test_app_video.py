@@ -220,3 +220,18 @@ def test_temporary_files_stay_in_the_session_folder(walk_bytes: bytes) -> None:
     del result
     gc.collect()
     assert not folder.exists()
+
+
+def test_the_sample_clip_is_analysed_with_one_click() -> None:
+    at = video_page()
+    at.button(key="video_sample_button").click().run()
+    assert_no_exception(at)
+    with recorded_media():
+        at = wait_for_result(at, timeout=180)
+        assert_no_exception(at)
+        # The bundled cut: 20 s at 10 fps, people walking close enough to be found.
+        assert metric_values(at, "Frames analysed") == ["200"]
+        assert int(metric_values(at, "People tracked")[0]) >= 1
+        assert any("OpenCV sample data" in c.value for c in at.caption)
+    # An upload takes its place.
+    assert at.button(key="video_sample_button").proto.type == "secondary"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import dataclasses
 import json
 import re
 import threading
@@ -25,6 +26,7 @@ from pose_core import DetectorSettings, ImageDetector, StreamDetector, decode_im
 from pose_core import detector as detector_module
 from tests.conftest import FIXTURES
 from tests.test_app_support import (
+    LITE,
     assert_no_exception,
     landmark_tables,
     live_config,
@@ -61,7 +63,8 @@ def test_page_wires_the_stream_for_localhost(streamer):
 
 
 def test_live_frames_readout_slider_and_snapshot(streamer, frame):
-    at = open_page(new_app(), "webcam.py")
+    # Unmirrored, so the returned picture lines up with the camera's.
+    at = open_page(new_app({**LITE, "mirror": "false"}), "webcam.py")
     streamer.playing = True
     at.run()
     processor = _processor(at)
@@ -419,3 +422,65 @@ def test_a_stream_without_frames_gives_its_slot_to_the_next(frame):
         gone.release()
         waiting.release()
     assert slots.in_use() == 0
+
+
+def test_camera_choice_asks_the_browser_and_goes_in_the_share_link(streamer):
+    at = open_page(new_app(), "webcam.py")
+    video = streamer.last["media_stream_constraints"]["video"]
+    assert video["facingMode"] == {"ideal": "user"}  # front by default, and mirrored
+    assert at.toggle(key="mirror").value is True
+    at.segmented_control(key="camera").set_value("Rear").run()
+    assert_no_exception(at)
+    assert streamer.last["media_stream_constraints"]["video"]["facingMode"] == {
+        "ideal": "environment"
+    }
+    # The rear camera films the scene: no mirror unless asked for.
+    assert at.toggle(key="mirror").value is False
+    query = dict(p.split("=", 1) for p in at.sidebar.code[0].value.split("?", 1)[1].split("&"))
+    assert (query["camera"], query["mirror"]) == ("Rear", "false")
+    assert {at.segmented_control(key="camera").proto.query_param_key,
+            at.toggle(key="mirror").proto.query_param_key} == {"camera", "mirror"}  # fmt: skip
+
+
+def test_a_shared_link_reopens_the_rear_camera(streamer):
+    at = open_page(new_app({"camera": "Rear", "mirror": "true"}), "webcam.py")
+    assert_no_exception(at)
+    assert streamer.last["media_stream_constraints"]["video"]["facingMode"]["ideal"] == (
+        "environment"
+    )
+    assert at.toggle(key="mirror").value is True
+
+
+def test_camera_problems_are_named_with_what_to_do():
+    assert "blocked" in webcam.problem_message("NotAllowedError")
+    assert "No camera found" in webcam.problem_message("NotFoundError")
+    assert "in use" in webcam.problem_message("NotReadableError")
+    assert "https://" in webcam.problem_message("insecure")
+    assert webcam.problem_message("") is None
+    # An unknown name is shown as a name only, never as markup.
+    assert "unknown error" in webcam.problem_message("<b>Weird</b>Error")
+
+
+def test_mirror_flips_the_returned_picture_not_what_the_detector_sees(frame):
+    def run(mirror: bool) -> tuple[np.ndarray, live.Snapshot]:
+        config = dataclasses.replace(live_config(), mirror=mirror)
+        processor = live.PoseStreamProcessor(config, slots=live.StreamSlots(1))
+        try:
+            out = send_frame(processor, frame)
+            snapshot = processor.snapshot()
+            assert snapshot is not None
+            return out, snapshot
+        finally:
+            processor.release()
+
+    plain, plain_snapshot = run(False)
+    mirrored, mirrored_snapshot = run(True)
+    # Same landmarks (the detector saw the same, unflipped frame): left is still left.
+    np.testing.assert_allclose(
+        mirrored_snapshot.result.poses[0].landmarks, plain_snapshot.result.poses[0].landmarks
+    )
+    np.testing.assert_array_equal(mirrored_snapshot.rgb_frame, frame)
+    # The picture is the plain one flipped, below the readout box drawn after the flip.
+    below = slice(60, None)
+    np.testing.assert_array_equal(mirrored[below], plain[below][:, ::-1])
+    np.testing.assert_allclose(mirrored[1, 1], frame[1, -2] * 0.4, atol=1.5)

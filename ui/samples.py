@@ -93,3 +93,37 @@ def thumbnail(slug: str) -> np.ndarray:
 def credit(slug: str) -> str:
     """The sample's source and licence."""
     return SAMPLES_BY_SLUG[slug].credit
+
+
+@dataclasses.dataclass  # not frozen: an upload's fields are plain attributes
+class SampleClip:
+    """The Video page's bundled clip, shaped like an upload (``file_id``, ``name``,
+    ``getvalue``) so the page's upload path analyses it unchanged."""
+
+    file_id: str
+    name: str
+    file_name: str
+    blurb: str
+    credit: str
+
+    @property
+    def path(self) -> Path:
+        return SAMPLES_DIR / self.file_name
+
+    def getvalue(self) -> bytes:
+        return _clip_bytes(self.file_name)
+
+
+@functools.cache
+def _clip_bytes(file_name: str) -> bytes:
+    return (SAMPLES_DIR / file_name).read_bytes()
+
+
+SAMPLE_CLIP = SampleClip(
+    file_id="sample:walking",
+    name="Sample clip: people walking.mp4",
+    file_name="walking.mp4",
+    blurb="20 s of people walking across a campus, seen from a high window (768 × 576, 10 fps)",
+    credit="Video: OpenCV sample data (vtest.avi, Debian opencv-doc), Apache-2.0 AND "
+    "BSD-3-Clause; a 20-second cut re-encoded as H.264 (samples/PROVENANCE.md).",
+)

@@ -45,6 +45,11 @@ REPS_OFF = "off"
 REP_CHOICES = (REPS_OFF, *PRESETS, CUSTOM)
 REP_LABELS = {REPS_OFF: "Off", CUSTOM: "Custom", **{k: p.label for k, p in PRESETS.items()}}
 DIRECTION_LABELS = {"below": "Bend below the lower", "above": "Raise above the upper"}
+# Page widgets bound to the URL that the share link carries too (the Webcam page's
+# camera choice and mirror), so a link opens the demo with the same camera set-up.
+CAMERA = "camera"
+MIRROR = "mirror"
+PAGE_PARAMS = (CAMERA, MIRROR)
 
 _STATE_KEY = "_app_settings"
 
@@ -366,9 +371,19 @@ def render_sidebar() -> AppSettings:
 
 
 def share_link(settings: AppSettings) -> str:
-    """The current page's address with every setting as query parameters."""
+    """The current page's address with every setting as query parameters, and the
+    page's own bound widgets (:data:`PAGE_PARAMS`) where it has them."""
     base = st.context.url or ""
-    return f"{base}?{urlencode(settings.query_params())}"
+    params = settings.query_params()
+    for key in PAGE_PARAMS:
+        # The widget's value once drawn (the sidebar runs before the page, so this is
+        # the value the user just chose), else what the address asked for.
+        if key in st.session_state:
+            value = st.session_state[key]
+            params[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        elif key in st.query_params:
+            params[key] = st.query_params[key]
+    return f"{base}?{urlencode(params)}"
 
 
 def current() -> AppSettings:

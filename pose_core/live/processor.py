@@ -65,6 +65,12 @@ FPS_WINDOW_S = 2.0
 FRAME_TIME_WINDOW = 60
 
 
+def _mirrored(rgb_frame: np.ndarray) -> np.ndarray:
+    """A left-right flipped copy (contiguous, as PyAV needs; the readout is drawn on it
+    afterwards, so its text reads the right way round)."""
+    return np.ascontiguousarray(rgb_frame[:, ::-1])
+
+
 class PoseStreamProcessor:
     """Runs a per-session :class:`StreamDetector` on webcam frames.
 
@@ -224,10 +230,12 @@ class PoseStreamProcessor:
             annotated = draw_poses(rgb_frame, shown, config.style)
             if motion is not None and motion.match is not None and config.motion is not None:
                 draw_reference(annotated, motion.match, config.motion.tolerance_deg)
+            if config.mirror:
+                annotated = _mirrored(annotated)
         except StreamBusyError:
             with self._lock:
                 self._busy = True
-            annotated = np.array(rgb_frame, copy=True)
+            annotated = _mirrored(rgb_frame) if config.mirror else np.array(rgb_frame, copy=True)
             draw_readout(annotated, BUSY_LINES)
             return av.VideoFrame.from_ndarray(annotated, format="rgb24")
         except Exception as exc:  # keep the stream alive; the page shows the error
@@ -237,7 +245,7 @@ class PoseStreamProcessor:
                 LOGGER.exception("Webcam frame processing failed")
                 with self._lock:
                     self._error = f"{type(exc).__name__}: {exc}"
-            annotated = np.array(rgb_frame, copy=True)
+            annotated = _mirrored(rgb_frame) if config.mirror else np.array(rgb_frame, copy=True)
             draw_readout(annotated, FAILED_LINES)
             return av.VideoFrame.from_ndarray(annotated, format="rgb24")
         with self._lock:

@@ -23,12 +23,18 @@ class LiveConfig:
         style: How to draw the poses on the frames.
         smoothing: One Euro filter settings for the landmarks, or None for raw ones.
         motion: Rep counting, pose classes and pose match for the first person, or None.
+        mirror: Send the video back flipped left to right, as a mirror shows a face.
+            Only the picture is flipped, after detection and drawing: the detector sees
+            the real frame, so a person's left is still named left (and drawn in the
+            left side's colour), and landmarks, snapshots and recordings keep the
+            camera's coordinates.
     """
 
     detector: DetectorSettings
     style: DrawingStyle
     smoothing: SmoothingParams | None = None
     motion: MotionConfig | None = None
+    mirror: bool = False
 
 
 class LiveConfigHolder:

@@ -14,6 +14,7 @@ import dataclasses
 import os
 import re
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -54,7 +55,8 @@ CHROMIUM_ARGS = [
 WEBRTC_IFRAME = "iframe[title*='streamlit_webrtc']"
 
 # Where the two people stand in the fake camera's clip (x0, y0, x1, y1 in the 640x480
-# frame, with a margin): the man catching the ball on the left, the man in the patterned
+# frame, with a margin; the returned video matches with the Webcam page's mirror off,
+# ``mirror=false`` in the address): the man catching the ball on the left, the man in the patterned
 # shirt on the right. Between them is a bare wall.
 PERSON_BOXES = ((10, 50, 215, 480), (410, 0, 640, 480))
 # A returned frame "shows the skeleton" with at least this many skeleton-coloured pixels
@@ -80,13 +82,24 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+def wait_healthy(
+    url: str, proc: subprocess.Popen, timeout: float = 60, ca_file: Path | None = None
+) -> None:
+    """Wait for Streamlit's health check; over HTTPS, trusting only ``ca_file`` (the
+    certificate LAN mode makes, which it writes before Streamlit starts)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"streamlit exited with {proc.returncode}")
+        context = None
+        if ca_file is not None:
+            if not ca_file.exists():
+                time.sleep(0.2)
+                continue
+            context = ssl.create_default_context(cafile=str(ca_file))
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            health = f"{url}/_stcore/health"
+            with urllib.request.urlopen(health, timeout=2, context=context) as response:
                 if response.status == 200:
                     return
         except OSError:
@@ -137,6 +150,34 @@ def app_server(log: Path, env: dict[str, str] | None = None) -> Iterator[AppServ
             proc.wait()
 
 
+@contextlib.contextmanager
+def lan_server(log: Path, config_dir: Path) -> Iterator[AppServer]:
+    """``bash scripts/run_app.sh --lan`` as the README starts it, on a free port, with its
+    certificate folder in ``config_dir``. Opened at https://127.0.0.1 (the certificate
+    names it too): tests never send traffic to the LAN addresses themselves."""
+    port = free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "POSESCOPE_CONFIG_DIR": str(config_dir)}
+    env.pop("POSESCOPE_ICE_SERVERS", None)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as log_file:
+        proc = subprocess.Popen(
+            ["bash", "scripts/run_app.sh", "--lan", "--server.port", str(port),
+             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"https://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc, timeout=120, ca_file=config_dir / "tls" / "lan-cert.pem")
+        yield AppServer(url, proc, log)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def _proc_status(pid: int) -> dict[str, str]:
     fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -158,6 +199,16 @@ def server_rss_mb(server: AppServer) -> float:
 # ---- the browser --------------------------------------------------------------------
 
 
+def chromium_args(camera_clip: Path, *, allow_camera: bool = True) -> list[str]:
+    """Chromium's flags: the fake camera playing ``camera_clip`` (a y4m file) in a loop.
+
+    ``allow_camera=False``: no fake permission prompt that says yes, so the camera is
+    refused as when a person taps "Block" (headless Chromium denies what it would ask).
+    """
+    flags = [a for a in CHROMIUM_ARGS if allow_camera or a != "--use-fake-ui-for-media-stream"]
+    return [*flags, f"--use-file-for-fake-video-capture={camera_clip}"]
+
+
 @contextlib.contextmanager
 def chromium(camera_clip: Path) -> Iterator[Any]:
     """Headless Debian Chromium whose camera plays ``camera_clip`` (a y4m file) in a loop."""
@@ -170,14 +221,18 @@ def chromium(camera_clip: Path) -> Iterator[Any]:
     with sync_playwright() as playwright:
         # Playwright gives every launch a fresh, empty profile (--user-data-dir) itself.
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={camera_clip}"],
+            executable_path=CHROMIUM, headless=True, args=chromium_args(camera_clip)
         )
+        DEVICES.update(playwright.devices)
         try:
             yield browser
         finally:
             browser.close()
+
+
+# Playwright's device descriptors (viewport, touch, mobile, user agent), filled in by
+# :func:`chromium`.
+DEVICES: dict[str, dict[str, Any]] = {}
 
 
 def new_context(browser: Any) -> Any:

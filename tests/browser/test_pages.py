@@ -88,7 +88,7 @@ def test_view_3d_shows_the_latest_analysis(page, app_server):
 
 
 def test_webcam_page_live_with_skeleton(page, app_server):
-    harness.open_page(page, app_server, "webcam")
+    harness.open_page(page, app_server, "webcam?mirror=false")
     frame = harness.start_webcam(page)
     # Past the first seconds, while the video encoders' bitrate ramps up (blocky frames).
     harness.wait_frames(page, 90, timeout=45)

@@ -194,13 +194,13 @@ def test_a_tab_closed_mid_stream_gives_its_stream_back(browser, app_server):
     try:
         watcher = watcher_context.new_page()
         watcher.set_default_timeout(30_000)
-        harness.open_page(watcher, app_server, "webcam?model=Lite")
+        harness.open_page(watcher, app_server, "webcam?model=Lite&mirror=false")
         capacity = _wait_no_streams(watcher)[1]
         threads_idle = harness.server_threads(app_server)
 
         closing = closing_context.new_page()
         closing.set_default_timeout(30_000)
-        harness.open_page(closing, app_server, "webcam?model=Lite")
+        harness.open_page(closing, app_server, "webcam?model=Lite&mirror=false")
         harness.start_webcam(closing)
         harness.wait_frames(closing, 10)
         harness.wait_streams(closing, 1)
@@ -254,7 +254,7 @@ def test_the_live_stream_limit_is_reported_and_the_next_in_line_gets_a_turn(brow
             a, b = (context.new_page() for context in contexts)
             for page in (a, b):
                 page.set_default_timeout(30_000)
-                harness.open_page(page, server, "webcam?model=Lite")
+                harness.open_page(page, server, "webcam?model=Lite&mirror=false")
             a_video = harness.start_webcam(a)
             harness.wait_frames(a, 5)
             harness.wait_for_skeleton(a_video, present=True, timeout=15)
@@ -297,7 +297,7 @@ def test_stop_start_loop_keeps_threads_and_memory_flat(browser, app_server):
     try:
         page = context.new_page()
         page.set_default_timeout(30_000)
-        harness.open_page(page, app_server, "webcam?model=Lite")
+        harness.open_page(page, app_server, "webcam?model=Lite&mirror=false")
         _wait_no_streams(page)
         rows = []
         for cycle in range(1, SOAK_CYCLES + 1):

@@ -17,7 +17,7 @@ from tests.browser.y4m import basketball_frames
 pytestmark = pytest.mark.browser
 
 
-def _start(page, app_server, query: str = "model=Lite"):
+def _start(page, app_server, query: str = "model=Lite&mirror=false"):
     """Open the Webcam page (Lite: fastest on a 2-core CI box), press START, wait for
     processed frames; returns the component's frame."""
     harness.open_page(page, app_server, f"webcam?{query}")
@@ -148,7 +148,7 @@ def _drawn_hues(rgb) -> list[tuple[int, int]]:
 def test_every_person_gets_a_skeleton_and_keeps_their_colour(page, app_server):
     # MoveNet top-down, up to two people: both people of the clip, each tracked with an
     # id of their own, each drawn in the colour of their id while they move.
-    frame = _start(page, app_server, "model=Lite&persons=MoveNet&poses=2")
+    frame = _start(page, app_server, "model=Lite&persons=MoveNet&poses=2&mirror=false")
     harness.wait_frames(page, 30, timeout=45)
     first = None
     both = 0
