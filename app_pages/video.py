@@ -27,9 +27,6 @@ MAX_SIDE = "video_max_side"
 SMOOTH = "video_smoothing"
 MIN_CUTOFF = "video_min_cutoff"
 BETA = "video_beta"
-# Set by the sample clip's button: analyse it (once) on this run.
-SAMPLE = "video_sample"
-SAMPLE_START = "video_sample_start"
 # Results are shown by the view shared with the Webcam page (keys video_cursor, video_person, ...).
 VIEW = MotionView("video")
 
@@ -73,11 +70,6 @@ def _progress() -> None:
     ):
         job.cancel()
         st.rerun(scope="fragment")
-
-
-def _use_sample() -> None:
-    st.session_state[SAMPLE] = True
-    st.session_state[SAMPLE_START] = True
 
 
 # ---- page ----------------------------------------------------------------------------
@@ -133,10 +125,10 @@ options = VideoOptions(
 
 # An upload wins over the sample; the sample stays chosen until one comes.
 clip: video_session.Upload | None = upload
-if upload is None and st.session_state.get(SAMPLE):
+if upload is None and st.session_state.get(video_session.SAMPLE):
     clip = samples.SAMPLE_CLIP
 using_sample = clip is not None and clip.file_id == samples.SAMPLE_CLIP.file_id
-start_sample = bool(st.session_state.pop(SAMPLE_START, False)) and using_sample
+start_sample = bool(st.session_state.pop(video_session.SAMPLE_START, False)) and using_sample
 
 if clip is None:
     st.info(
@@ -150,7 +142,7 @@ if upload is None:
         st.button(
             "Analyse the sample clip",
             key="video_sample_button",
-            on_click=_use_sample,
+            on_click=video_session.choose_sample,
             icon=":material/play_arrow:",
             type="secondary" if clip is not None else "primary",
             disabled=session.running is not None,

@@ -225,9 +225,7 @@ with side_col:
         st.subheader("Motion", anchor=False)
         reps_config = settings.reps
         if reps_config is None:
-            st.caption(
-                "Pick an exercise under **Rep counter** in the sidebar to count reps live."
-            )
+            st.caption("Pick an exercise under **Rep counter** in the sidebar to count reps live.")
         taught = motion_analysis.classifier()
         use_classes = st.toggle(
             "Recognise taught poses", key=CLASSIFY, disabled=not taught.ready,

@@ -334,6 +334,14 @@ class Cluster:
         self._apps[name].start()
         self._wait_replica(name, timeout)
 
+    def replica_pids(self) -> dict[str, int]:
+        """Process ids of the running replicas (for CPU and memory figures)."""
+        return {
+            name: app.proc.pid
+            for name, app in self._apps.items()
+            if app.proc is not None and app.running
+        }
+
     def server_states(self) -> dict[str, str]:
         """HAProxy's view of each replica: "UP", "DOWN", ... (from its stats socket)."""
         lines = _admin(self.stats_socket, "show stat").splitlines()

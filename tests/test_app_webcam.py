@@ -8,9 +8,9 @@ is replaced by a fake that records its arguments; the tests then feed real video
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
-import dataclasses
 import json
 import re
 import threading

@@ -37,6 +37,18 @@ from pose_core.video import (
 # person-frame in memory); the oldest go first.
 MAX_RESULTS = 4
 _STATE_KEY = "_video_session"
+# Set by the sample clip's button: the sample is the clip (until an upload comes), and it
+# is analysed once, on the next run.
+SAMPLE = "video_sample"
+SAMPLE_START = "video_sample_start"
+
+
+def choose_sample() -> None:
+    """The sample clip button's callback. (Defined here, not in the page: Streamlit keeps
+    a widget's callback for the session, and a page function would keep the page's
+    globals, the video session among them, alive with it.)"""
+    st.session_state[SAMPLE] = True
+    st.session_state[SAMPLE_START] = True
 
 
 class Upload(Protocol):

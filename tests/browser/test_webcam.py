@@ -88,7 +88,9 @@ def test_sidebar_changes_reach_the_live_stream_without_a_restart(page, app_serve
     # the readout names the model that drew the last frame.
     frames_before = harness.frames_shown(page)
     changed = time.monotonic()
-    page.get_by_role("button", name="Reset").click()
+    page.locator("[data-testid='stSidebar']").get_by_role(
+        "button", name="Reset", exact=True
+    ).click()
     harness.wait_for_skeleton(frame, present=True, timeout=10)
     page.get_by_text("Model Full").wait_for(timeout=10_000)
     print(f"reset (skeleton back, model Full) shown after {time.monotonic() - changed:.2f} s")
