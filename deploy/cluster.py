@@ -20,7 +20,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import ipaddress
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -31,7 +33,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,16 +42,8 @@ REALM = "posescope"
 # Relay ports coturn hands out: two per WebRTC stream through it (RTP and RTCP are
 # multiplexed, so usually one); the firewall opens the same range.
 RELAY_PORTS = (49160, 49359)
-# The addresses a public TURN server must not relay to (RFC 1918, link-local, and the
-# cloud metadata address among them), so that it cannot be used to reach the inside.
-PRIVATE_RANGES = (
-    "0.0.0.0-0.255.255.255",
-    "10.0.0.0-10.255.255.255",
-    "100.64.0.0-100.127.255.255",
-    "169.254.0.0-169.254.255.255",
-    "172.16.0.0-172.31.255.255",
-    "192.168.0.0-192.168.255.255",
-)
+# Replica names become HAProxy server names and cookie values.
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,8 +65,10 @@ class Replica:
         """``name=host:port``."""
         name, _, address = text.partition("=")
         host, _, port = address.rpartition(":")
-        if not name or not host or not port.isdigit():
-            raise ValueError(f"expected NAME=HOST:PORT, not {text!r}")
+        if not _NAME.match(name) or not host or not port.isdigit():
+            raise ValueError(
+                f"expected NAME=HOST:PORT (NAME: letters, digits, - or _), not {text!r}"
+            )
         return cls(name, host, int(port))
 
 
@@ -82,6 +78,8 @@ def render_haproxy(bind: str, replicas: Sequence[Replica], stats_socket: Path | 
         raise ValueError("at least one replica")
     if len({r.name for r in replicas}) != len(replicas):
         raise ValueError("replica names must differ (they are the sticky cookie's values)")
+    if not all(_NAME.match(r.name) for r in replicas):
+        raise ValueError("replica names are letters, digits, - or _ (at most 32)")
     servers = "\n".join(f"    server {r.name} {r.host}:{r.port} cookie {r.name}" for r in replicas)
     stats = f"    stats socket {stats_socket} mode 600 level admin" if stats_socket else ""
     template = string.Template((TEMPLATES / "haproxy.cfg.in").read_text())
@@ -97,27 +95,36 @@ def render_turnserver(
     relay_ip: str | None = None,
     external_ip: str | None = None,
     relay_ports: tuple[int, int] = RELAY_PORTS,
-    loopback_peers: bool = False,
+    peers: Sequence[str] = (),
     verbose: bool = False,
 ) -> str:
-    """coturn's configuration. ``loopback_peers`` lets it relay to 127.0.0.1 (replicas
-    on the same machine); otherwise private ranges are refused as peers. ``verbose``
-    logs every allocation (the local cluster does, to show the relay is used)."""
-    if loopback_peers:
-        peer_policy = "allow-loopback-peers"
-    else:
-        peer_policy = "\n".join(f"denied-peer-ip={r}" for r in PRIVATE_RANGES)
+    """coturn's configuration.
+
+    It relays to ``peers`` (the replicas' addresses) and its own relay address only:
+    every visitor of the app gets credentials, so anything more would be an open relay.
+    ``verbose`` logs every allocation (the local cluster does, to show the relay is used).
+
+    Raises:
+        ValueError: a peer is not an IP address.
+    """
+    relay = relay_ip or listening_ip
+    allowed = []
+    for peer in dict.fromkeys([*peers, relay]):
+        address = ipaddress.ip_address(peer)  # ValueError for a host name
+        allowed.append(f"allowed-peer-ip={address}")
+        if address.is_loopback:
+            allowed.append("allow-loopback-peers")
     template = string.Template((TEMPLATES / "turnserver.conf.in").read_text())
     return template.substitute(
         port=port,
         listening_ip=listening_ip,
-        relay_ip=relay_ip or listening_ip,
+        relay_ip=relay,
         external_ip=f"external-ip={external_ip}" if external_ip else "",
         min_port=relay_ports[0],
         max_port=relay_ports[1],
         realm=REALM,
         secret=secret,
-        peer_policy=peer_policy,
+        allowed_peers="\n".join(allowed),
         run_dir=run_dir,
         verbose="verbose" if verbose else "",
     )
@@ -138,10 +145,10 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def _wait(condition: object, timeout: float, what: str) -> None:
+def _wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
+        if condition():
             return
         time.sleep(0.2)
     raise TimeoutError(f"timed out waiting for {what}")
@@ -207,6 +214,7 @@ class ClusterOptions:
         bind: HAProxy's listening address (loopback unless opened on purpose).
         port: HAProxy's port, the one users open.
         turn: Start coturn and point the replicas' WebRTC at it.
+        turn_host: The address browsers reach coturn on (and it listens on).
         turn_port: coturn's port (UDP and TCP).
         relay_only: Browsers send media through TURN only (``iceTransportPolicy``
             "relay"), as behind a strict NAT: for testing TURN.
@@ -217,6 +225,7 @@ class ClusterOptions:
     bind: str = "127.0.0.1"
     port: int = 8500
     turn: bool = True
+    turn_host: str = "127.0.0.1"
     turn_port: int = 3478
     relay_only: bool = False
     replica_env: Mapping[str, str] = dataclasses.field(default_factory=dict)
@@ -246,10 +255,8 @@ class Cluster:
         env["POSESCOPE_REPLICA"] = replica.name
         env.pop("POSESCOPE_ICE_SERVERS", None)
         if self.options.turn:
-            env["POSESCOPE_TURN_URLS"] = (
-                f"turn:127.0.0.1:{self.options.turn_port}?transport=udp,"
-                f"turn:127.0.0.1:{self.options.turn_port}?transport=tcp"
-            )
+            turn = f"{self.options.turn_host}:{self.options.turn_port}"
+            env["POSESCOPE_TURN_URLS"] = f"turn:{turn}?transport=udp,turn:{turn}?transport=tcp"
             env["POSESCOPE_TURN_SECRET"] = self._turn_secret
         if self.options.relay_only:
             env["POSESCOPE_ICE_TRANSPORT_POLICY"] = "relay"
@@ -278,11 +285,11 @@ class Cluster:
             config = self.run_dir / "turnserver.conf"
             config.write_text(
                 render_turnserver(
-                    listening_ip="127.0.0.1",
+                    listening_ip=self.options.turn_host,
                     port=self.options.turn_port,
                     secret=self._turn_secret,
                     run_dir=self.run_dir,
-                    loopback_peers=True,
+                    peers=sorted({r.host for r in self.replicas}),
                     verbose=True,
                 )
             )
@@ -308,9 +315,29 @@ class Cluster:
         self._haproxy.start()
         for name in self._apps:
             self._wait_replica(name, timeout)
-        _wait(lambda: all(s == "UP" for s in self.server_states().values()), 30, "HAProxy checks")
+        _wait(self._haproxy_ready, 30, "HAProxy to check every replica")
         if self._turn is not None:
-            _wait(lambda: _udp_port_taken(self.options.turn_port), 10, "coturn")
+            _wait(self._turn_ready, 15, "coturn to listen")
+
+    def _haproxy_ready(self) -> bool:
+        if self._haproxy is None or not self._haproxy.running:
+            raise RuntimeError(f"HAProxy exited:\n{self.log_text('haproxy')[-2000:]}")
+        states = self.server_states()
+        # Each replica is listed twice (two backends); all of them up.
+        return set(states) == {r.name for r in self.replicas} and all(
+            s == "UP" for s in states.values()
+        )
+
+    def _turn_ready(self) -> bool:
+        if self._turn is None or not self._turn.running:
+            log = self.log_text("turnserver") + self.log_text("turnserver.out")
+            raise RuntimeError(f"coturn exited:\n{log[-2000:]}")
+        return "listener opened on" in self.log_text("turnserver")
+
+    def stopped(self) -> list[str]:
+        """The names of the processes that have exited (replicas, haproxy, turnserver)."""
+        processes = [*self._apps.values(), self._haproxy, self._turn]
+        return [p.name for p in processes if p is not None and p.proc is not None and not p.running]
 
     def _wait_replica(self, name: str, timeout: float) -> None:
         app = self._apps[name]
@@ -356,14 +383,24 @@ class Cluster:
         return states
 
 
+def _loopback(address: str) -> bool:
+    """Whether only this machine can reach ``address`` (0.0.0.0 is every interface)."""
+    if address == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
 def _url_host(bind: str) -> str:
     return "127.0.0.1" if bind in ("0.0.0.0", "") else bind
 
 
-def _udp_port_taken(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+def _port_taken(host: str, port: int, kind: int) -> bool:
+    with socket.socket(socket.AF_INET, kind) as sock:
         try:
-            sock.bind(("127.0.0.1", port))
+            sock.bind((host, port))
         except OSError:
             return True
         return False
@@ -399,26 +436,50 @@ def running(options: ClusterOptions, run_dir: Path | None = None) -> Iterator[Cl
 def _run(args: argparse.Namespace) -> int:
     options = ClusterOptions(
         replicas=args.replicas, bind=args.bind, port=args.port, turn=not args.no_turn,
-        turn_port=args.turn_port, relay_only=args.relay_only,
+        turn_host=args.turn_host, turn_port=args.turn_port, relay_only=args.relay_only,
     )  # fmt: skip
-    stop = False
-
-    def on_signal(*_: object) -> None:
-        nonlocal stop
-        stop = True
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    if _port_taken(args.bind, args.port, socket.SOCK_STREAM):
+        print(f"Port {args.port} is in use: choose another with --port.", file=sys.stderr)
+        return 2
+    if options.turn and _port_taken(options.turn_host, options.turn_port, socket.SOCK_DGRAM):
+        print(
+            f"UDP port {options.turn_port} is in use (another TURN server?): choose another "
+            "with --turn-port, or --no-turn.",
+            file=sys.stderr,
+        )
+        return 2
+    # Ctrl-C while starting interrupts the start (and stops what was started); once up,
+    # it ends the loop below.
     with running(options) as cluster:
+        stop = False
+
+        def on_signal(*_: object) -> None:
+            nonlocal stop
+            stop = True
+
+        signal.signal(signal.SIGINT, on_signal)
+        signal.signal(signal.SIGTERM, on_signal)
         names = ", ".join(f"{r.name} ({r.host}:{r.port})" for r in cluster.replicas)
-        print(f"PoseScope: {cluster.url}  (replicas {names}", end="")
-        print(f"; TURN on udp/tcp {options.turn_port})" if options.turn else "; no TURN)")
+        turn = f"TURN on {options.turn_host}:{options.turn_port}" if options.turn else "no TURN"
+        print(f"PoseScope: {cluster.url}  (replicas {names}; {turn})")
+        if not _loopback(options.bind):
+            print(
+                "Other machines reach it over plain HTTP, where browsers refuse the camera: "
+                "put TLS in front (README, 'Several replicas')."
+            )
         print("Ctrl-C stops everything.", flush=True)
+        shown: dict[str, str] = {}
         while not stop:
             time.sleep(0.5)
-            for name, state in cluster.server_states().items():
-                if state != "UP":
-                    print(f"{name}: {state} (see {cluster.run_dir / name}.log)", flush=True)
+            states = cluster.server_states()
+            for name, state in states.items():
+                if shown.get(name, "UP") != state:
+                    print(f"{name}: {state} (log: {cluster.run_dir / name}.log)", flush=True)
+            shown = states
+            exited = [n for n in cluster.stopped() if not n.startswith("r")]
+            if exited:
+                print(f"{', '.join(exited)} exited: stopping.", file=sys.stderr)
+                return 1
     print("Stopped.")
     return 0
 
@@ -430,6 +491,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--replicas", type=int, default=2)
     run.add_argument("--bind", default="127.0.0.1", help="HAProxy's address (0.0.0.0: all)")
     run.add_argument("--port", type=int, default=8500)
+    run.add_argument(
+        "--turn-host", default="127.0.0.1",
+        help="address browsers reach coturn on (needed with --bind 0.0.0.0)",
+    )  # fmt: skip
     run.add_argument("--turn-port", type=int, default=3478)
     run.add_argument("--no-turn", action="store_true", help="no coturn")
     run.add_argument("--relay-only", action="store_true", help="browsers use TURN only")
@@ -443,11 +508,20 @@ def main(argv: list[str] | None = None) -> int:
     turn.add_argument("--listening-ip", required=True)
     turn.add_argument("--external-ip", help="public address, when behind 1:1 NAT")
     turn.add_argument("--port", type=int, default=3478)
+    turn.add_argument(
+        "--allow-peer", action="append", default=[], metavar="IP",
+        help="a replica's address (repeat): the only peers coturn relays to",
+    )  # fmt: skip
     turn.add_argument("--run-dir", type=Path, default=Path("/var/run/posescope"))
     args = parser.parse_args(argv)
     if args.command == "run":
         if args.replicas < 1:
             parser.error("--replicas must be at least 1")
+        if not args.no_turn and not _loopback(args.bind) and _loopback(args.turn_host):
+            parser.error(
+                "with --bind other than loopback, give --turn-host: an address of this "
+                "machine that the browsers reach (127.0.0.1 would be their own)"
+            )
         return _run(args)
     if args.command == "haproxy":
         try:
@@ -459,13 +533,16 @@ def main(argv: list[str] | None = None) -> int:
     secret = os.environ.get("POSESCOPE_TURN_SECRET", "")
     if len(secret) < 16:
         parser.error("set POSESCOPE_TURN_SECRET to a random secret of 16 characters or more")
-    print(
-        render_turnserver(
+    if not args.allow_peer:
+        parser.error("give each replica's address with --allow-peer")
+    try:
+        config = render_turnserver(
             listening_ip=args.listening_ip, port=args.port, secret=secret,
-            run_dir=args.run_dir, external_ip=args.external_ip,
-        ),
-        end="",
-    )  # fmt: skip
+            run_dir=args.run_dir, external_ip=args.external_ip, peers=args.allow_peer,
+        )  # fmt: skip
+    except ValueError as exc:
+        parser.error(f"--allow-peer and --listening-ip take IP addresses: {exc}")
+    print(config, end="")
     return 0
 
 

@@ -180,7 +180,11 @@ def load_ice_config(environ: Mapping[str, str] | None = None) -> IceConfig:
     if policy not in ("all", "relay"):
         problem = f"Ignored {POLICY_VAR}={policy!r}: use all or relay."
         return dataclasses.replace(config, problem=config.problem or problem)
-    return dataclasses.replace(config, relay_only=policy == "relay")
+    relay_only = policy == "relay"
+    if relay_only and not any(_kind(server) in ("TURN", "TURNS") for server in config.servers):
+        problem = f"{POLICY_VAR}=relay needs a TURN server: without one no stream can connect."
+        config = dataclasses.replace(config, problem=config.problem or problem)
+    return dataclasses.replace(config, relay_only=relay_only)
 
 
 def _configured_servers(environ: Mapping[str, str]) -> IceConfig:

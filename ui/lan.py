@@ -178,6 +178,7 @@ def self_signed(
     folder.chmod(0o700)
     # The key is written readable by its owner only, from the first byte.
     descriptor = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # an older key file keeps its mode through O_CREAT
     with os.fdopen(descriptor, "wb") as out:
         out.write(
             key.private_bytes(

@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import socket
 import threading
 from collections.abc import Mapping
 
@@ -36,10 +35,10 @@ REPLICA_VAR = "POSESCOPE_REPLICA"
 
 
 def replica_name(environ: Mapping[str, str] | None = None) -> str:
-    """This server's short id: ``POSESCOPE_REPLICA``, else the host's name."""
+    """This server's short id: ``POSESCOPE_REPLICA``, else "single" (not the host's
+    name: every visitor of the Home page sees it)."""
     environ = os.environ if environ is None else environ
-    name = environ.get(REPLICA_VAR, "").strip()
-    return name[:32] if name else socket.gethostname().split(".")[0][:32]
+    return environ.get(REPLICA_VAR, "").strip()[:32] or "single"
 
 
 class Counter:

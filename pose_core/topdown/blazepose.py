@@ -108,7 +108,7 @@ class LandmarkModel:
         *,
         segmentation: bool = False,
     ) -> list[RegionPose]:
-        """Landmarks of the person in each region (one batched model call).
+        """Landmarks of the person in each region.
 
         Args:
             rgb_image: H x W x 3 uint8 RGB.

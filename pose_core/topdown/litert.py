@@ -58,8 +58,9 @@ class LiteRtModel:
         }
 
     def run(self, output_names: list[str], batch: np.ndarray) -> list[np.ndarray]:
-        """The named outputs for a batch, one invocation per item (batching gains
-        nothing under XNNPACK here: four crops take four times one)."""
+        """The named outputs for a batch, one invocation per item (a batched call took
+        as long as the items one by one under XNNPACK, and needs re-allocating the
+        tensors whenever the batch size changes)."""
         results: list[list[np.ndarray]] = [[] for _ in output_names]
         for item in batch:
             self._interpreter.set_tensor(self._input_index, item[None])
