@@ -28,9 +28,10 @@ Filters start afresh when the stream restarts or the settings change.
 Motion analysis (rep count, pose class, match score; ``LiveConfig.motion``): one
 :class:`~pose_core.motion.MotionTracker` per stream, worker-side state like the tracks,
 updated under the lock after tracking (cheap next to detection: bench/bench_motion.py,
-so the lock is not held long). A new motion config starts a new tracker; :meth:`PoseStreamProcessor.reset_motion`
-zeroes the count from the script thread. Unlike the tracks, it survives a stream restart:
-a user who stops the camera to rest keeps their count.
+so the lock is not held long). A new motion config starts a new tracker;
+:meth:`PoseStreamProcessor.reset_motion` zeroes the count from the script thread. Unlike
+the tracks, it survives a stream restart: a user who stops the camera to rest keeps their
+count.
 """
 
 from __future__ import annotations
