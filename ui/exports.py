@@ -7,6 +7,7 @@ kept per result, person and threshold in the session.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import streamlit as st
@@ -95,12 +96,23 @@ def exported_skeleton(result: VideoResult, person: int, threshold: float) -> Ske
     Raises:
         ExportError: The person cannot be exported.
     """
-    cache: dict[tuple[int, int, float], SkeletonPlayback] = st.session_state.setdefault(
-        "_export_playback", {}
-    )
-    token = (id(result), person, threshold)
-    if token not in cache:
-        cache.clear()  # one is enough: the one on screen
-        clip = video_clip(result, person, threshold)
-        cache[token] = skeleton_playback(export_bvh(clip, ExportOptions(threshold)), clip.start_s)
-    return cache[token]
+    # One is enough: the one on screen. Keyed by the result itself (an id() could be
+    # reused by a later result once this one is gone).
+    cached: _ShownPlayback | None = st.session_state.get("_export_playback")
+    if cached is not None and cached.of(result, person, threshold):
+        return cached.playback
+    clip = video_clip(result, person, threshold)
+    playback = skeleton_playback(export_bvh(clip, ExportOptions(threshold)), clip.start_s)
+    st.session_state["_export_playback"] = _ShownPlayback(result, person, threshold, playback)
+    return playback
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _ShownPlayback:
+    result: VideoResult
+    person: int
+    threshold: float
+    playback: SkeletonPlayback
+
+    def of(self, result: VideoResult, person: int, threshold: float) -> bool:
+        return self.result is result and (self.person, self.threshold) == (person, threshold)
