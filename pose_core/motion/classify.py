@@ -318,8 +318,15 @@ class ScoreSmoother:
         self.min_score = min_score
         self.scores: dict[str, float] = {}
 
-    def update(self, scores: Mapping[str, float] | None) -> Classification:
-        """Feed a frame's scores (None when nobody was seen: every class fades)."""
+    def update(
+        self, scores: Mapping[str, float] | None, prefer: str | None = None
+    ) -> Classification:
+        """Feed a frame's scores (None when nobody was seen: every class fades).
+
+        ``prefer`` is the frame's own pick (:attr:`Classification.label`, which breaks
+        vote ties by the nearest example): it wins a tie of the smoothed scores. With one
+        example per class every frame's vote is a tie, and without it the first taught
+        class would always win."""
         new = scores or {}
         if not self.scores:
             # The first frame is taken as it is, not faded in from nothing.
@@ -330,6 +337,8 @@ class ScoreSmoother:
         if not self.scores:
             return Classification(None, {})
         label, best = max(self.scores.items(), key=lambda kv: kv[1])
+        if prefer is not None and best - self.scores.get(prefer, -math.inf) <= 1e-9:
+            label = prefer
         return Classification(label if best >= self.min_score else None, dict(self.scores))
 
     def reset(self) -> None:
@@ -360,7 +369,7 @@ def class_timeline(
         raise ValueError("class_timeline takes one person's rows")
     raw = classifier.classify_many(table_points(table, frame_width, frame_height))
     smoother = ScoreSmoother(alpha)
-    smoothed = [smoother.update(c.scores).label for c in raw]
+    smoothed = [smoother.update(c.scores, c.label).label for c in raw]
     return [c.label for c in raw], smoothed
 
 

@@ -101,10 +101,19 @@ class MotionTracker:
         )
         self._smoother = ScoreSmoother(config.alpha)
         self.state = MotionState()
+        # Rep times count from the first frame this tracker saw (the stream's clock is
+        # monotonic, with an arbitrary origin: the per-rep table would show it).
+        self._origin: float | None = None
 
     def update(self, time_s: float, result: PoseResult, min_visibility: float = 0.5) -> MotionState:
-        """Analyse the first person of ``result`` (everyone else is left alone)."""
+        """Analyse the first person of ``result`` (everyone else is left alone).
+
+        ``time_s`` is on any clock; the reps' times are seconds since the first frame
+        given to this tracker (since the stream started, or the count was reset)."""
         cfg = self.config
+        if self._origin is None:
+            self._origin = time_s
+        time_s -= self._origin
         pose = result.poses[0] if result.poses else None
         count, phase, angle = 0, "", math.nan
         reps: tuple[Rep, ...] = ()
@@ -115,11 +124,12 @@ class MotionTracker:
             reps = tuple(self._counter.reps)
         label, label_score = None, math.nan
         if cfg.classifier is not None and cfg.classifier.ready:
-            scores = None
+            scores, pick = None, None
             if pose is not None:
                 points = pose_points(pose, result.image_width, result.image_height)
-                scores = cfg.classifier.classify(points).scores
-            smoothed = self._smoother.update(scores)
+                raw = cfg.classifier.classify(points)
+                scores, pick = raw.scores, raw.label
+            smoothed = self._smoother.update(scores, pick)
             label = smoothed.label
             label_score = smoothed.scores.get(label, math.nan) if label else math.nan
             if self._sequence is not None:

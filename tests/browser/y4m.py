@@ -88,3 +88,49 @@ def _side_by_side(rgb: np.ndarray) -> np.ndarray:
     out[top : top + half.shape[0], : half.shape[1]] = half
     out[top : top + half.shape[0], half.shape[1] : 2 * half.shape[1]] = half
     return out
+
+
+# ---- the motion test's clip: two real poses, alternating -------------------------------
+
+# The motion clip holds each pose this many frames (1 s at 30 fps), then cuts to the
+# other one; MOTION_CYCLES kick-catch pairs make the clip (Chromium loops it).
+POSE_HOLD_FRAMES = CLIP_FPS
+MOTION_CYCLES = 3
+# The man catching the ball in basketball1.png (the left one; the crop leaves the other
+# man, who starts at x=410, out).
+CATCH_CROP = (0, 0, 320, 480)  # x0, y0, x1, y1
+
+
+def letterbox(rgb: np.ndarray, width: int = 640, height: int = 480) -> np.ndarray:
+    """``rgb`` scaled to fit ``width`` x ``height`` (aspect kept), centred on black."""
+    in_h, in_w = rgb.shape[:2]
+    scale = min(width / in_w, height / in_h)
+    size = (round(in_w * scale), round(in_h * scale))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    scaled = cv2.resize(rgb, size, interpolation=interpolation)
+    out = np.zeros((height, width, 3), np.uint8)
+    top, left = (height - size[1]) // 2, (width - size[0]) // 2
+    out[top : top + size[1], left : left + size[0]] = scaled
+    return out
+
+
+def kick_frame() -> np.ndarray:
+    """The footballer mid-kick (tests/fixtures/messi5.jpg) letterboxed to 640x480: his
+    kicking (right) knee bent to about 65°, arms out nearly straight."""
+    return letterbox(load_rgb("messi5.jpg"))
+
+
+def catch_frame() -> np.ndarray:
+    """The man catching a basketball (the left one in tests/fixtures/basketball1.png),
+    cropped and letterboxed to 640x480: standing, knees about 160°, elbows about 100°."""
+    x0, y0, x1, y1 = CATCH_CROP
+    return letterbox(load_rgb("basketball1.png")[y0:y1, x0:x1])
+
+
+def alternating_pose_frames(
+    hold: int = POSE_HOLD_FRAMES, cycles: int = MOTION_CYCLES
+) -> list[np.ndarray]:
+    """Kick for ``hold`` frames, catch for ``hold`` frames, ``cycles`` times: two real
+    photographs of different poses, as a person switching between them would give."""
+    kick, catch = kick_frame(), catch_frame()
+    return [frame for _ in range(cycles) for frame in [kick] * hold + [catch] * hold]
