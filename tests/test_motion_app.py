@@ -37,8 +37,13 @@ def test_video_page_counts_and_recounts_when_a_threshold_moves(walk_bytes: bytes
     at.slider(key="rep_high").set_value(160.0).run()
     at.slider(key="rep_low").set_value(150.0).run()
     assert_no_exception(at)
-    shared = at.session_state["_app_settings"].query_params()  # the Share link's
-    assert (shared["reps"], shared["rep_side"], shared["rep_low"]) == ("custom", "right", "150")
+    settings = at.session_state["_app_settings"]
+    shared = settings.query_params()  # the Share link's: the widgets' labels, as URLs carry
+    assert (shared["reps"], shared["rep_side"], shared["rep_low"]) == ("Custom", "Right", "150")
+    # ... and the link opens with the same counter.
+    opened = new_app(shared).run()
+    assert_no_exception(opened)
+    assert opened.session_state["_app_settings"].reps == settings.reps
     first = _reps(at)
     # The walking man's right knee swings (tests/test_motion_reps.py counts them on the
     # full model; here the lite one and the preset's 0.4 s minimum duration).

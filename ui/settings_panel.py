@@ -113,11 +113,12 @@ class AppSettings:
         if self.reps is None:
             return {}
         r = self.reps
+        # Bound select boxes match URL values against their labels, as segmented controls do.
         return {
-            REPS: self.rep_preset,
-            REP_ANGLE: r.joint,
-            REP_SIDE: r.side,
-            REP_DIRECTION: r.active,
+            REPS: REP_LABELS[self.rep_preset],
+            REP_ANGLE: _angle_label(r.joint),
+            REP_SIDE: SIDE_LABELS[r.side],
+            REP_DIRECTION: _direction_label(r.active),
             REP_LOW: _number(r.low),
             REP_HIGH: _number(r.high),
         }
@@ -132,6 +133,14 @@ DEFAULTS = AppSettings(
     visibility_threshold=0.5,
     segmentation=False,
 )
+
+
+def _angle_label(joint: str) -> str:
+    return joint.replace("_", " ")
+
+
+def _direction_label(direction: str) -> str:
+    return DIRECTION_LABELS[direction] + " threshold and back"
 
 
 def _number(value: float) -> str:
@@ -187,7 +196,7 @@ def _rep_counter() -> tuple[str, RepConfig | None, str | None]:
             st.session_state[key] = value
     angle = st.selectbox(
         "Angle", JOINTS, key=REP_ANGLE,
-        format_func=lambda n: n.replace("_", " "), bind="query-params",
+        format_func=_angle_label, bind="query-params",
     )  # fmt: skip
     side = st.selectbox(
         "Side", SIDES, key=REP_SIDE, format_func=SIDE_LABELS.__getitem__,
@@ -195,7 +204,7 @@ def _rep_counter() -> tuple[str, RepConfig | None, str | None]:
     )  # fmt: skip
     direction = st.selectbox(
         "A rep goes", ("below", "above"), key=REP_DIRECTION,
-        format_func=lambda d: DIRECTION_LABELS[d] + " threshold and back", bind="query-params",
+        format_func=_direction_label, bind="query-params",
     )  # fmt: skip
     low = st.slider(
         "Lower threshold (°)", min_value=0.0, max_value=180.0, step=1.0, key=REP_LOW,
