@@ -9,12 +9,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup_venv.sh
 
 # HAProxy and coturn come from Debian's packages, installed when missing.
-missing=()
-command -v haproxy >/dev/null || [[ -x /usr/sbin/haproxy ]] || missing+=(haproxy)
-command -v turnserver >/dev/null || [[ -x /usr/bin/turnserver ]] || missing+=(coturn)
-if (( ${#missing[@]} )); then
-  SUDO=""; [[ "$(id -u)" != 0 ]] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+bash scripts/debian_packages.sh haproxy=haproxy coturn=turnserver
 exec .venv/bin/python -m deploy.cluster run "$@"

@@ -1,20 +1,13 @@
 #!/usr/bin/env bash
-# Set up .venv with the test tools, make sure Chromium is there, then lint and test.
+# Set up .venv with the test tools, make sure Chromium, HAProxy and coturn are there, then
+# lint and test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup_venv.sh --dev
 
 # The browser tests drive Debian's Chromium (never a downloaded browser build); the
 # cluster test a real HAProxy and coturn (Debian's packages haproxy and coturn).
-missing=()
-[[ -x /usr/bin/chromium ]] || missing+=(chromium)
-command -v haproxy >/dev/null || [[ -x /usr/sbin/haproxy ]] || missing+=(haproxy)
-command -v turnserver >/dev/null || [[ -x /usr/bin/turnserver ]] || missing+=(coturn)
-if (( ${#missing[@]} )); then
-  SUDO=""; [[ "$(id -u)" != 0 ]] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+bash scripts/debian_packages.sh chromium=/usr/bin/chromium haproxy=haproxy coturn=turnserver
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

@@ -120,6 +120,15 @@ class AppServer:
         return self.log.read_text(errors="replace")
 
 
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @contextlib.contextmanager
 def app_server(log: Path, env: dict[str, str] | None = None) -> Iterator[AppServer]:
     """`streamlit run streamlit_app.py` as the README starts it, on a free local port."""
@@ -142,12 +151,7 @@ def app_server(log: Path, env: dict[str, str] | None = None) -> Iterator[AppServ
         wait_healthy(url, proc)
         yield AppServer(url, proc, log)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
 
 
 @contextlib.contextmanager
@@ -170,12 +174,7 @@ def lan_server(log: Path, config_dir: Path) -> Iterator[AppServer]:
         wait_healthy(url, proc, timeout=120, ca_file=config_dir / "tls" / "lan-cert.pem")
         yield AppServer(url, proc, log)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
 
 
 def _proc_status(pid: int) -> dict[str, str]:
