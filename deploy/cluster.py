@@ -323,7 +323,7 @@ class Cluster:
         if self._haproxy is None or not self._haproxy.running:
             raise RuntimeError(f"HAProxy exited:\n{self.log_text('haproxy')[-2000:]}")
         states = self.server_states()
-        # Each replica is listed twice (two backends); all of them up.
+        # Every replica known and up (the session backend checks the same servers).
         return set(states) == {r.name for r in self.replicas} and all(
             s == "UP" for s in states.values()
         )
