@@ -141,7 +141,10 @@ def test_sessions_stick_to_their_replica_and_stream_through_turn(
         harness.wait_frames(b, 10)
         harness.wait_for_skeleton(b_video, present=True, timeout=15)
         # Each replica counts its own stream only: the slots are per replica.
-        assert harness.live_streams(a) == (1, 2) and harness.live_streams(b) == (1, 2)
+        for page in (a, b):
+            harness.wait_until(
+                lambda page=page: harness.live_streams(page) == (1, 2), 10, what="1 of 2 streams"
+            )
         turn_log = cluster.cluster.log_text("turnserver")
         assert re.search(r"ALLOCATE processed, success", turn_log), turn_log[-2000:]
         # Through all of it, each session stayed on its replica.
@@ -169,7 +172,9 @@ def test_sessions_stick_to_their_replica_and_stream_through_turn(
         harness.go(a, "Webcam", "Webcam")
         harness.start_webcam(a)
         harness.wait_frames(a, 10)
-        assert harness.live_streams(a) == (2, 2)  # both streams now on the survivor
+        harness.wait_until(  # both streams now on the survivor
+            lambda: harness.live_streams(a) == (2, 2), 10, what="2 of 2 streams"
+        )
 
         # The dead replica comes back: HAProxy takes it into service again.
         cluster.cluster.restart_replica(replica_a)

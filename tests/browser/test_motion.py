@@ -159,15 +159,18 @@ def pose_photos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def motion_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """Chromium whose fake camera plays the kick-catch clip (not the session's clip)."""
+def motion_browser(browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A second Chromium whose fake camera plays the kick-catch clip, launched by the
+    session's Playwright (a second Playwright cannot start inside the first one's loop)."""
     clip = tmp_path_factory.mktemp("motion_camera") / "kick_catch.y4m"
     write_y4m(clip, alternating_pose_frames())
+    kick_catch = browser.browser_type.launch(
+        executable_path=harness.CHROMIUM, headless=True, args=harness.chromium_args(clip)
+    )
     try:
-        with harness.chromium(clip) as browser:
-            yield browser
-    except FileNotFoundError as exc:
-        pytest.fail(str(exc))
+        yield kick_catch
+    finally:
+        kick_catch.close()
 
 
 @pytest.fixture
