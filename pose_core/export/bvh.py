@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
@@ -22,7 +24,7 @@ from .skeleton import JOINTS
 from .solve import axis_angle
 
 Units = Literal["cm", "m"]
-UNIT_SCALE: dict[str, float] = {"cm": 100.0, "m": 1.0}
+UNIT_SCALE: Mapping[str, float] = MappingProxyType({"cm": 100.0, "m": 1.0})
 ROOT_CHANNELS = ("Xposition", "Yposition", "Zposition", "Zrotation", "Xrotation", "Yrotation")
 JOINT_CHANNELS = ("Zrotation", "Xrotation", "Yrotation")
 
@@ -194,7 +196,7 @@ def read_bvh(text: str) -> BvhData:
     )
 
 
-_AXES = {"X": (1.0, 0.0, 0.0), "Y": (0.0, 1.0, 0.0), "Z": (0.0, 0.0, 1.0)}
+_AXES = MappingProxyType({"X": (1.0, 0.0, 0.0), "Y": (0.0, 1.0, 0.0), "Z": (0.0, 0.0, 1.0)})
 
 
 def bvh_positions(data: BvhData) -> np.ndarray:

@@ -14,7 +14,8 @@ Unity's humanoid avatar maps by name.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
 import numpy as np
 
@@ -192,7 +193,7 @@ def _build_joints() -> tuple[JointDef, ...]:
 
 JOINTS: tuple[JointDef, ...] = _build_joints()
 JOINT_NAMES: tuple[str, ...] = tuple(j.name for j in JOINTS)
-JOINT_INDEX: dict[str, int] = {name: i for i, name in enumerate(JOINT_NAMES)}
+JOINT_INDEX: Mapping[str, int] = MappingProxyType({name: i for i, name in enumerate(JOINT_NAMES)})
 PARENTS: tuple[int, ...] = tuple(j.parent for j in JOINTS)
 
 
@@ -241,19 +242,21 @@ USED_LANDMARKS: tuple[int, ...] = tuple(
 
 # Segments measured for the bone lengths: name -> (landmark pairs, one per side, or one
 # pair for the centre line). Left and right share one length (pooled samples).
-_PAIRS: dict[str, tuple[tuple[str, str], ...]] = {
-    "upper_arm": (("left_shoulder", "left_elbow"), ("right_shoulder", "right_elbow")),
-    "forearm": (("left_elbow", "left_wrist"), ("right_elbow", "right_wrist")),
-    "thigh": (("left_hip", "left_knee"), ("right_hip", "right_knee")),
-    "shin": (("left_knee", "left_ankle"), ("right_knee", "right_ankle")),
-    "ankle_heel": (("left_ankle", "left_heel"), ("right_ankle", "right_heel")),
-    "ankle_toe": (("left_ankle", "left_foot_index"), ("right_ankle", "right_foot_index")),
-    "heel_toe": (("left_heel", "left_foot_index"), ("right_heel", "right_foot_index")),
-    "palm_width": (("left_index", "left_pinky"), ("right_index", "right_pinky")),
-    "shoulder_width": (("left_shoulder", "right_shoulder"),),
-    "hip_width": (("left_hip", "right_hip"),),
-    "ear_width": (("left_ear", "right_ear"),),
-}
+_PAIRS: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType(
+    {
+        "upper_arm": (("left_shoulder", "left_elbow"), ("right_shoulder", "right_elbow")),
+        "forearm": (("left_elbow", "left_wrist"), ("right_elbow", "right_wrist")),
+        "thigh": (("left_hip", "left_knee"), ("right_hip", "right_knee")),
+        "shin": (("left_knee", "left_ankle"), ("right_knee", "right_ankle")),
+        "ankle_heel": (("left_ankle", "left_heel"), ("right_ankle", "right_heel")),
+        "ankle_toe": (("left_ankle", "left_foot_index"), ("right_ankle", "right_foot_index")),
+        "heel_toe": (("left_heel", "left_foot_index"), ("right_heel", "right_foot_index")),
+        "palm_width": (("left_index", "left_pinky"), ("right_index", "right_pinky")),
+        "shoulder_width": (("left_shoulder", "right_shoulder"),),
+        "hip_width": (("left_hip", "right_hip"),),
+        "ear_width": (("left_ear", "right_ear"),),
+    }
+)
 
 
 def _robust_length(samples: np.ndarray, visible: np.ndarray) -> float:

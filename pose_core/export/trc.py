@@ -12,6 +12,8 @@ plus the image-space root translation if asked for.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
@@ -25,7 +27,7 @@ OPENSIM_FROM_MEDIAPIPE = np.array([[0.0, 0.0, -1.0], [0.0, -1.0, 0.0], [-1.0, 0.
 _OPENSIM_FROM_EXPORT = OPENSIM_FROM_MEDIAPIPE @ np.diag([1.0, -1.0, -1.0])
 
 TrcUnits = Literal["mm", "m"]
-_TRC_SCALE: dict[str, float] = {"mm": 1000.0, "m": 1.0}
+_TRC_SCALE: Mapping[str, float] = MappingProxyType({"mm": 1000.0, "m": 1.0})
 
 
 def opensim_markers(clip: MotionClip, root: np.ndarray) -> np.ndarray:
