@@ -11,7 +11,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from pose_core import ImageDecodeError
 from pose_core.figures.reps import figure_confusion
 from pose_core.motion import ClassifierError, MatchError, PoseClassifier, ReferencePose, pose_points
-from ui import motion_analysis, report, settings_panel, state
+from ui import motion_analysis, report, runtime, settings_panel, state
 from ui.uploads import IMAGE_TYPES
 
 LOGGER = logging.getLogger(__name__)
@@ -23,11 +23,12 @@ REFERENCE_PHOTO = "poses_reference_photo"
 REFERENCE_FROM = "poses_reference_from"
 
 settings = settings_panel.current()
+photo_mb = runtime.current().limits.photo_upload_mb
 st.title("Poses")
 st.caption(
-    "Name a pose class and give it a few examples: photos, webcam snapshots, or frames "
-    "of a clip (Video page, **Reps & poses**). Two or more classes are recognised live on "
-    "the Webcam page and along a clip. A reference pose scores how close someone is to it."
+    "Name a pose class and give it a few examples: photos, or this session's webcam "
+    "snapshots and photos. Two or more classes are recognised live on the Webcam page and "
+    "along a clip. A reference pose scores how close someone is to it."
 )
 
 
@@ -67,7 +68,7 @@ with st.container(border=True):
     label = st.text_input("Class name", key=CLASS_NAME, max_chars=60,
                           placeholder="for instance: up, down, tree pose")  # fmt: skip
     photos = st.file_uploader("Example photos", type=IMAGE_TYPES, accept_multiple_files=True,
-                              key=PHOTOS)  # fmt: skip
+                              key=PHOTOS, max_upload_size=photo_mb)  # fmt: skip
     analyses = {a.key: a for a in state.recent() if a.result.num_poses}
     chosen = st.multiselect(
         "Or snapshots and photos of this session", list(analyses), key=FROM_SESSION,
@@ -143,7 +144,9 @@ cols[0].download_button(
     mime="application/json", key="poses_save", disabled=not clf.examples,
     icon=":material/download:", on_click="ignore",
 )  # fmt: skip
-loaded = cols[1].file_uploader("Load classes (JSON)", type=["json"], key=LOAD)
+loaded = cols[1].file_uploader(
+    "Load classes (JSON)", type=["json"], key=LOAD, max_upload_size=photo_mb
+)
 if loaded is not None and st.session_state.get("_poses_loaded") != loaded.file_id:
     try:
         motion_analysis.set_classifier(PoseClassifier.from_json(loaded.getvalue()))
@@ -155,7 +158,9 @@ if loaded is not None and st.session_state.get("_poses_loaded") != loaded.file_i
 # ---- reference -----------------------------------------------------------------------
 
 st.subheader("Reference pose", anchor=False, divider="orange")
-ref_photo = st.file_uploader("Reference photo", type=IMAGE_TYPES, key=REFERENCE_PHOTO)
+ref_photo = st.file_uploader(
+    "Reference photo", type=IMAGE_TYPES, key=REFERENCE_PHOTO, max_upload_size=photo_mb
+)
 pick = st.selectbox(
     "Or a snapshot or photo of this session", [None, *analyses], key=REFERENCE_FROM,
     format_func=lambda k: "–" if k is None else analyses[k].label,

@@ -311,8 +311,8 @@ class PoseStreamProcessor:
         if detector is None:
             if not self._slots.try_acquire(self):
                 raise StreamBusyError
-            # Loading takes 50-300 ms: done on this worker thread, outside the lock, so
-            # the script thread's stats() calls never wait for it.
+            # Loading a model is slow next to a frame: done on this worker thread, outside
+            # the lock, so the script thread's stats() calls never wait for it.
             detector = self._detector_factory(settings)
             with self._lock:
                 self._detector = detector

@@ -40,10 +40,5 @@ def browser(fake_camera_clip: Path) -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, app_server: AppServer) -> Iterator[object]:
-    context = harness.new_context(browser)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    try:
+    with harness.page_in(harness.new_context(browser)) as page:
         yield page
-    finally:
-        context.close()

@@ -234,6 +234,17 @@ def chromium(camera_clip: Path) -> Iterator[Any]:
 DEVICES: dict[str, dict[str, Any]] = {}
 
 
+@contextlib.contextmanager
+def page_in(context: Any) -> Iterator[Any]:
+    """A page of ``context`` with the tests' 30 s timeout; the context is closed after."""
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
 def new_context(browser: Any) -> Any:
     """A fresh browser session (own cookies, own Streamlit session) allowed the camera."""
     return browser.new_context(viewport=VIEWPORT, permissions=["camera"], device_scale_factor=1)

@@ -60,24 +60,14 @@ def _context(browser: Any, device: str | None = None, camera: bool = True, **ext
 
 @pytest.fixture
 def phone(browser: Any, lan_app: AppServer) -> Iterator[Any]:
-    context = _context(browser, PHONE)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    try:
+    with harness.page_in(_context(browser, PHONE)) as page:
         yield page
-    finally:
-        context.close()
 
 
 @pytest.fixture
 def desktop(browser: Any, lan_app: AppServer) -> Iterator[Any]:
-    context = _context(browser)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    try:
+    with harness.page_in(_context(browser)) as page:
         yield page
-    finally:
-        context.close()
 
 
 # ---- LAN mode, the certificate, the QR code --------------------------------------------

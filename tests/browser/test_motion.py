@@ -175,13 +175,8 @@ def motion_browser(browser, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 @pytest.fixture
 def motion_page(motion_browser, app_server) -> Iterator[object]:
-    context = harness.new_context(motion_browser)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    try:
+    with harness.page_in(harness.new_context(motion_browser)) as page:
         yield page
-    finally:
-        context.close()
 
 
 # ---- the test ----------------------------------------------------------------------------
