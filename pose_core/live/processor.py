@@ -27,9 +27,9 @@ Filters start afresh when the stream restarts or the settings change.
 
 Motion analysis (rep count, pose class, match score; ``LiveConfig.motion``): one
 :class:`~pose_core.motion.MotionTracker` per stream, worker-side state like the tracks,
-updated under the lock after tracking (cheap next to detection: bench/bench_motion.py,
-so the lock is not held long). A new motion config starts a new tracker;
-:meth:`PoseStreamProcessor.reset_motion` zeroes the count from the script thread. Unlike
+picked under the lock after tracking and updated outside it by the worker thread (the
+script thread reads only its finished state). A new motion config starts a new tracker;
+:meth:`PoseStreamProcessor.reset_motion` swaps in a fresh one from the script thread. Unlike
 the tracks, it survives a stream restart: a user who stops the camera to rest keeps their
 count.
 """
@@ -150,7 +150,8 @@ class PoseStreamProcessor:
         """Back to zero reps (and the class smoothing afresh) on the next frame."""
         with self._lock:
             if self._motion is not None:
-                self._motion.reset()
+                # A new tracker rather than resetting the one the worker may be updating.
+                self._motion = MotionTracker(self._motion.config)
 
     @property
     def recording(self) -> bool:
@@ -227,7 +228,14 @@ class PoseStreamProcessor:
             now = self._clock()
             with self._lock:
                 shown = self._track_smooth_record_locked(result, config, detector.settings, now)
-                motion = self._motion_locked(shown, config, now)
+                tracker = self._motion_tracker_locked(config)
+            # Outside the lock: the tracker is this thread's alone (a reset swaps in a new
+            # one), and the script thread's readers only take its finished state.
+            motion = (
+                tracker.update(now, shown, config.style.visibility_threshold)
+                if tracker is not None
+                else None
+            )
             annotated = draw_poses(rgb_frame, shown, config.style)
             if motion is not None and motion.match is not None and config.motion is not None:
                 draw_reference(annotated, motion.match, config.motion.tolerance_deg)
@@ -294,16 +302,15 @@ class PoseStreamProcessor:
             recorder.add(now, tracked, settings, config.smoothing)
         return tracked.shown
 
-    def _motion_locked(
-        self, shown: PoseResult, config: LiveConfig, now: float
-    ) -> MotionState | None:
+    def _motion_tracker_locked(self, config: LiveConfig) -> MotionTracker | None:
+        """The tracker for this frame: None when no analysis is asked for, a new one when
+        the motion settings changed."""
         motion: MotionConfig | None = config.motion
         if motion is None or not motion.active:
             self._motion = None
-            return None
-        if self._motion is None or self._motion.config is not motion:
+        elif self._motion is None or self._motion.config is not motion:
             self._motion = MotionTracker(motion)
-        return self._motion.update(now, shown, config.style.visibility_threshold)
+        return self._motion
 
     def _ready_detector(self, settings: DetectorSettings) -> StreamDetector:
         with self._lock:
