@@ -1,7 +1,8 @@
 """The live engine: one :class:`PoseStreamProcessor` per browser session's webcam stream.
 
 Threads: :meth:`PoseStreamProcessor.recv` and :meth:`~PoseStreamProcessor.on_ended` run
-on streamlit-webrtc's frame worker thread, never on the script thread, so they must not
+on streamlit-webrtc's frame worker thread (for a network stream, on its source's
+processing thread, :mod:`pose_core.streams.source`), never on the script thread, so they must not
 touch the page's session state. The script hands over the current settings through a
 :class:`~pose_core.live.stats.LiveConfigHolder` updated on every rerun; the worker reads
 it once per frame, so moving a slider reaches the live stream on the next frame, without
@@ -122,7 +123,9 @@ class PoseStreamProcessor:
         self._tracks: PoseTracks | None = None
         # What the smoothing filters were started for: new settings restart them.
         self._smoothing_for: tuple[SmoothingParams, DetectorSettings] | None = None
-        self._recorder: LiveRecorder | None = None
+        # Recordings under way, by owner: viewers of a shared network stream record
+        # their own ("" is the webcam's one viewer).
+        self._recorders: dict[str, LiveRecorder] = {}
         self._motion: MotionTracker | None = None
 
     # ---- script thread ---------------------------------------------------------------
@@ -131,10 +134,10 @@ class PoseStreamProcessor:
         """Hand the current sidebar settings to the worker (applied on the next frame)."""
         self.config.set(config)
 
-    def stats(self) -> StreamStats:
-        """A consistent copy of the live counters."""
+    def stats(self, owner: str = "") -> StreamStats:
+        """A consistent copy of the live counters (with ``owner``'s recording)."""
         with self._lock:
-            return self._stats_locked()
+            return self._stats_locked(owner)
 
     def snapshot(self) -> Snapshot | None:
         """The latest processed frame and its poses, or None before the first frame."""
@@ -155,19 +158,24 @@ class PoseStreamProcessor:
 
     @property
     def recording(self) -> bool:
-        """Whether a recording is under way."""
-        with self._lock:
-            return self._recorder is not None
+        """Whether the webcam's recording is under way."""
+        return self.is_recording()
 
-    def start_recording(self) -> None:
-        """Start keeping the landmarks of every processed frame (drops one under way)."""
+    def is_recording(self, owner: str = "") -> bool:
+        """Whether ``owner``'s recording is under way."""
         with self._lock:
-            self._recorder = LiveRecorder(self.max_recording_frames)
+            return owner in self._recorders
 
-    def stop_recording(self) -> VideoResult | None:
-        """End the recording under way and return it (None if there was none)."""
+    def start_recording(self, owner: str = "") -> None:
+        """Start keeping the landmarks of every processed frame for ``owner`` (drops
+        their recording under way)."""
         with self._lock:
-            recorder, self._recorder = self._recorder, None
+            self._recorders[owner] = LiveRecorder(self.max_recording_frames)
+
+    def stop_recording(self, owner: str = "") -> VideoResult | None:
+        """End ``owner``'s recording and return it (None if there was none)."""
+        with self._lock:
+            recorder = self._recorders.pop(owner, None)
         # Detached: no other thread touches it any more, so build outside the lock.
         return recorder.finish() if recorder is not None else None
 
@@ -266,7 +274,7 @@ class PoseStreamProcessor:
             self._error = None
             self._busy = False
             self._latest = Snapshot(rgb_frame, shown, detector.settings)
-            stats = self._stats_locked()
+            stats = self._stats_locked("")
         lines = readout_lines(stats)
         if motion is not None and config.motion is not None:
             lines += motion_lines(config.motion, motion)
@@ -286,8 +294,8 @@ class PoseStreamProcessor:
         self, result: PoseResult, config: LiveConfig, settings: DetectorSettings, now: float
     ) -> PoseResult:
         """Track, smooth if asked and record ``result``; returns the poses to draw."""
-        recorder = self._recorder
-        if config.smoothing is None and recorder is None:
+        recorders = list(self._recorders.values())
+        if config.smoothing is None and not recorders:
             return result
         if self._tracks is None or self._tracks.max_people != settings.num_poses:
             self._tracks = PoseTracks(settings.num_poses)
@@ -298,7 +306,7 @@ class PoseStreamProcessor:
             self._tracks.restart_smoothing(config.smoothing)
             self._smoothing_for = key
         tracked = self._tracks.update(result, now)
-        if recorder is not None:
+        for recorder in recorders:
             recorder.add(now, tracked, settings, config.smoothing)
         return tracked.shown
 
@@ -328,7 +336,7 @@ class PoseStreamProcessor:
             detector.update_settings(settings)
         return detector
 
-    def _stats_locked(self) -> StreamStats:
+    def _stats_locked(self, owner: str) -> StreamStats:
         window = self._window
         fps = 0.0
         if len(window) >= 2 and window[-1][0] > window[0][0]:
@@ -336,6 +344,7 @@ class PoseStreamProcessor:
         inference = sum(ms for _, ms in window) / len(window) if window else 0.0
         frame_ms = sum(self._frame_ms) / len(self._frame_ms) if self._frame_ms else 0.0
         detector = self._detector
+        recorder = self._recorders.get(owner)
         return StreamStats(
             frames=self._frames,
             fps=fps,
@@ -345,8 +354,8 @@ class PoseStreamProcessor:
             model=detector.settings.model_variant if detector else "",
             running=detector is not None,
             error=self._error,
-            recording=self._recorder is not None,
-            recorded_frames=self._recorder.frames if self._recorder else 0,
-            recording_full=bool(self._recorder and self._recorder.full),
+            recording=recorder is not None,
+            recorded_frames=recorder.frames if recorder else 0,
+            recording_full=bool(recorder and recorder.full),
             busy=self._busy,
         )

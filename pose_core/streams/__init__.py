@@ -1,0 +1,81 @@
+"""Live sources beyond the browser's camera: IP cameras and network streams, and a clip
+played as if it were live. Streamlit-free.
+
+- :mod:`.address`: what may be opened (:class:`StreamPolicy`), and addresses shown without
+  their credentials (:class:`StreamAddress`);
+- :mod:`.source`: :class:`LiveSource`, one pull and one live engine shared by its
+  viewers, with reconnection and the reasons for a failure (:class:`Problem`);
+- :mod:`.track`: a viewer's WebRTC track;
+- :mod:`.hub`: :class:`StreamHub`, the server's sources by address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from pathlib import Path
+
+from .address import AddressError, StreamAddress, StreamPolicy, split_credentials
+from .hub import SourceBusyError, StreamHub
+from .source import (
+    FFMPEG_PROTOCOLS_OPTION,
+    IDLE_CLOSE_S,
+    PULL_OPTIONS,
+    LiveSource,
+    Problem,
+    SourceClosedError,
+    SourceSpec,
+    SourceState,
+    SourceStatus,
+)
+from .track import ViewerPlayer, ViewerTrack
+
+
+def network_spec(address: StreamAddress) -> SourceSpec:
+    """How to pull a checked network address (shared by everyone who opens it)."""
+    return SourceSpec(
+        url=address.url,
+        display=address.display,
+        key=address.key,
+        host=address.host,
+        options={**PULL_OPTIONS, **FFMPEG_PROTOCOLS_OPTION},
+        redact=address.redact,
+    )
+
+
+def clip_spec(path: Path, name: str) -> SourceSpec:
+    """A clip on this server played at its own rate, over and over, as a live stream.
+
+    Private: its key is random, so nobody else joins it (a clip is one user's upload).
+    Only the file protocol is allowed for it."""
+    digest = hashlib.sha256(str(path).encode()).hexdigest()[:12]
+    return SourceSpec(
+        url=str(path),
+        display=name,
+        key=f"clip:{digest}:{secrets.token_hex(8)}",
+        host=name,
+        options={"protocol_whitelist": "file"},
+        replay=True,
+        shareable=False,
+    )
+
+
+__all__ = [
+    "IDLE_CLOSE_S",
+    "AddressError",
+    "LiveSource",
+    "Problem",
+    "SourceBusyError",
+    "SourceClosedError",
+    "SourceSpec",
+    "SourceState",
+    "SourceStatus",
+    "StreamAddress",
+    "StreamHub",
+    "StreamPolicy",
+    "ViewerPlayer",
+    "ViewerTrack",
+    "clip_spec",
+    "network_spec",
+    "split_credentials",
+]

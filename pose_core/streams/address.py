@@ -1,0 +1,268 @@
+"""Network stream addresses: what the user may type, what the operator allows, and how an
+address is shown without its credentials.
+
+An address reaches FFmpeg (through PyAV) only as a :class:`StreamAddress` made by
+:meth:`StreamPolicy.check`: its scheme is on the allow-list, its host resolves, and every
+address the host resolves to passes the operator's network rules. FFmpeg is also told
+which protocols it may open (:data:`FFMPEG_PROTOCOLS`), so a playlist cannot send it to a
+``file:`` or any other local path.
+
+Credentials (``user:password@`` in the address, or given apart) stay in
+:attr:`StreamAddress.url`, which is handed only to FFmpeg; everything shown or logged uses
+:attr:`StreamAddress.display`, and :meth:`StreamAddress.redact` scrubs any text (an
+FFmpeg error message quotes the whole address) before it is shown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+import socket
+import urllib.parse
+from collections.abc import Callable, Mapping, Sequence
+
+# The schemes a typed address may use, and the FFmpeg protocols they need underneath
+# (RTSP interleaved over TCP or RTP over UDP, TLS for rtsps/https, HLS's crypto).
+DEFAULT_SCHEMES = ("rtsp", "rtsps", "http", "https")
+FFMPEG_PROTOCOLS = "rtsp,rtsps,rtp,srtp,udp,tcp,tls,http,https,httpproxy,crypto,hls"
+DEFAULT_PORTS = {"rtsp": 554, "rtsps": 322, "http": 80, "https": 443}
+
+# Operator settings (environment variables).
+SCHEMES_VAR = "POSESCOPE_STREAM_SCHEMES"
+ALLOW_VAR = "POSESCOPE_STREAM_ALLOW"
+DENY_VAR = "POSESCOPE_STREAM_DENY"
+
+# Names usable in the allow and deny lists for whole families of networks.
+NETWORK_GROUPS: Mapping[str, tuple[str, ...]] = {
+    "loopback": ("127.0.0.0/8", "::1/128"),
+    "private": ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"),
+    # Cloud metadata services live here (169.254.169.254).
+    "link-local": ("169.254.0.0/16", "fe80::/10"),
+    "multicast": ("224.0.0.0/4", "ff00::/8"),
+    "unspecified": ("0.0.0.0/8", "::/128"),
+}
+# Never a camera: a metadata service, a multicast group, "this host" in disguise.
+DEFAULT_DENY = ("link-local", "multicast", "unspecified")
+MAX_ADDRESS_CHARS = 2048
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Resolver = Callable[[str, int], Sequence[str]]
+
+
+class AddressError(ValueError):
+    """An address that may not be opened; the message is for the user (no credentials)."""
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return sorted({str(info[4][0]) for info in infos})
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class StreamAddress:
+    """A checked network stream address.
+
+    Attributes:
+        url: The address FFmpeg opens, credentials included. Never show or log it.
+        display: The address with no credentials, for the page and the logs.
+        scheme: ``rtsp``, ``rtsps``, ``http`` or ``https``.
+        host: The host name or IP address as typed.
+        port: The port (the scheme's default when none was typed).
+        has_credentials: Whether a user name or password is sent.
+        secrets: The credential strings, for :meth:`redact`.
+    """
+
+    url: str
+    display: str
+    scheme: str
+    host: str
+    port: int
+    has_credentials: bool
+    secrets: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:  # keeps credentials out of logs and tracebacks
+        return f"StreamAddress({self.display!r})"
+
+    @property
+    def key(self) -> str:
+        """What identifies one source on this server: viewers of the same key share one
+        pull. Credentials are part of it: another user's password opens another pull."""
+        return self.url
+
+    def redact(self, text: str) -> str:
+        """``text`` with this address's credentials, in any form, taken out."""
+        text = text.replace(self.url, self.display)
+        for secret in self.secrets:
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+
+def split_credentials(address: str) -> tuple[str, str, str]:
+    """``address`` without ``user:password@``, and the user and password it carried
+    (percent-decoded). An address that does not parse comes back unchanged."""
+    try:
+        parts = urllib.parse.urlsplit(address.strip())
+    except ValueError:
+        return address, "", ""
+    if "@" not in parts.netloc:
+        return address.strip(), "", ""
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    bare = urllib.parse.urlunsplit(parts._replace(netloc=hostport))
+    return bare, urllib.parse.unquote(user), urllib.parse.unquote(password)
+
+
+def _networks(spec: str) -> tuple[tuple[Network, ...], tuple[str, ...], list[str]]:
+    """Networks and host names from a comma-separated list of CIDRs, addresses, group
+    names and host names; plus what could not be read."""
+    networks: list[Network] = []
+    names: list[str] = []
+    problems: list[str] = []
+    for item in (part.strip() for part in spec.split(",")):
+        if not item:
+            continue
+        group = NETWORK_GROUPS.get(item.lower())
+        if group is not None:
+            networks.extend(ipaddress.ip_network(cidr) for cidr in group)
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            if all(part.isalnum() or part == "-" for part in item.replace(".", "-").split("-")):
+                names.append(item.lower().rstrip("."))
+            else:
+                problems.append(item)
+    return tuple(networks), tuple(names), problems
+
+
+@dataclasses.dataclass(frozen=True)
+class StreamPolicy:
+    """What addresses this server opens: the operator's rules.
+
+    Attributes:
+        schemes: Schemes a typed address may use.
+        allow: If not empty, only these networks and host names may be opened.
+        allow_names: Host names allowed by name (with ``allow``).
+        deny: Networks never opened, whatever ``allow`` says.
+        problems: Settings that could not be read (ignored, and reported).
+    """
+
+    schemes: tuple[str, ...] = DEFAULT_SCHEMES
+    allow: tuple[Network, ...] = ()
+    allow_names: tuple[str, ...] = ()
+    deny: tuple[Network, ...] = tuple(
+        ipaddress.ip_network(cidr) for group in DEFAULT_DENY for cidr in NETWORK_GROUPS[group]
+    )
+    problems: tuple[str, ...] = ()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> StreamPolicy:
+        """The defaults, changed by ``POSESCOPE_STREAM_SCHEMES`` (a subset of the
+        defaults), ``POSESCOPE_STREAM_ALLOW`` and ``POSESCOPE_STREAM_DENY`` (CIDRs, IP
+        addresses, host names for allow, and the groups loopback, private, link-local,
+        multicast, unspecified). A deny list replaces the default one."""
+        environ = os.environ if environ is None else environ
+        problems: list[str] = []
+        schemes: tuple[str, ...] = DEFAULT_SCHEMES
+        if environ.get(SCHEMES_VAR, "").strip():
+            asked = [s.strip().lower() for s in environ[SCHEMES_VAR].split(",") if s.strip()]
+            schemes = tuple(s for s in asked if s in DEFAULT_SCHEMES)
+            problems += [f"{SCHEMES_VAR}: {s!r} is not offered" for s in asked if s not in schemes]
+        allow, allow_names, bad = _networks(environ.get(ALLOW_VAR, ""))
+        problems += [f"{ALLOW_VAR}: {item!r} is not a network or host name" for item in bad]
+        default = cls()
+        deny = default.deny
+        if DENY_VAR in environ:
+            deny, _, bad = _networks(environ[DENY_VAR])
+            problems += [f"{DENY_VAR}: {item!r} is not a network" for item in bad]
+        return cls(schemes, allow, allow_names, deny, tuple(problems))
+
+    def check(
+        self,
+        address: str,
+        user: str = "",
+        password: str = "",
+        *,
+        resolver: Resolver = _resolve,
+    ) -> StreamAddress:
+        """Turn what the user typed into an address FFmpeg may open.
+
+        Args:
+            address: The address as typed; may carry ``user:password@``.
+            user, password: Credentials given apart (they win over the address's).
+            resolver: Host name to IP addresses (tests pass their own).
+
+        Raises:
+            AddressError: The address is malformed, uses a scheme not allowed here, or
+                names a host that does not resolve or is not allowed. The message never
+                contains the credentials.
+        """
+        address = address.strip()
+        if not address:
+            raise AddressError("Enter the stream's address, e.g. rtsp://192.168.1.20:554/stream1")
+        if len(address) > MAX_ADDRESS_CHARS:
+            raise AddressError(f"That address is longer than {MAX_ADDRESS_CHARS} characters.")
+        if any(ord(ch) < 0x20 or ch.isspace() for ch in address):
+            raise AddressError("The address contains spaces or control characters.")
+        bare, typed_user, typed_password = split_credentials(address)
+        user, password = (user or typed_user), (password or typed_password)
+        parts = urllib.parse.urlsplit(bare)
+        scheme = parts.scheme.lower()
+        allowed = ", ".join(f"{s}://" for s in self.schemes)
+        if "://" not in bare or not scheme:
+            raise AddressError(f"Start the address with one of {allowed}.")
+        if scheme not in self.schemes:
+            raise AddressError(f"{scheme}:// addresses are not opened here; use one of {allowed}.")
+        try:
+            host = parts.hostname or ""
+            port = parts.port or DEFAULT_PORTS[scheme]
+        except ValueError:
+            raise AddressError("The port in the address is not a number from 1 to 65535.") from None
+        if not host:
+            raise AddressError("The address has no host name or IP address.")
+        try:
+            resolved = [ipaddress.ip_address(host)] if _is_ip(host) else [
+                ipaddress.ip_address(ip.split("%")[0]) for ip in resolver(host, port)
+            ]  # fmt: skip
+        except (OSError, UnicodeError, ValueError):
+            raise AddressError(
+                f"The host {host!r} was not found: check the name, or use its IP address."
+            ) from None
+        if not resolved:
+            raise AddressError(f"The host {host!r} was not found.")
+        for ip in resolved:
+            if any(ip in net for net in self.deny):
+                raise AddressError(
+                    f"This server does not open streams from {host} ({ip}): its operator "
+                    "does not allow that network."
+                )
+        restricted = bool(self.allow or self.allow_names) and host.lower() not in self.allow_names
+        if restricted and not all(any(ip in net for net in self.allow) for ip in resolved):
+            raise AddressError(
+                f"This server only opens streams from the networks its operator "
+                f"allows, and {host} is not among them."
+            )
+        netloc = parts.netloc.rpartition("@")[2]
+        display = urllib.parse.urlunsplit(parts._replace(scheme=scheme, netloc=netloc))
+        if user or password:
+            userinfo = urllib.parse.quote(user, safe="")
+            if password:
+                userinfo += ":" + urllib.parse.quote(password, safe="")
+            signed = parts._replace(scheme=scheme, netloc=f"{userinfo}@{netloc}")
+            url = urllib.parse.urlunsplit(signed)
+        else:
+            url = display
+        secrets = tuple(
+            s for s in {user, password, urllib.parse.quote(password, safe="")} if len(s) >= 2
+        )
+        return StreamAddress(url, display, scheme, host, port, bool(user or password), secrets)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,74 @@
+"""One browser's view of a shared source, as a WebRTC track.
+
+streamlit-webrtc's receive-only mode takes a ``player_factory``: it calls it when the
+browser's offer arrives and stops the player's tracks when its WebRTC session ends (the
+user pressed STOP, or the tab went away and ICE gave up). :class:`ViewerPlayer` is that
+player: its :class:`ViewerTrack` attaches to the source when made and detaches when
+stopped, so a source always knows who watches it.
+
+Threads: :meth:`ViewerTrack.recv` runs on streamlit-webrtc's asyncio event loop;
+:meth:`ViewerTrack.notify` on the source's processing thread (it only schedules a wake-up
+on the loop); ``stop`` on either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import av
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from .source import LiveSource
+
+# How long recv waits for a new frame before looking again (a closed source, a stop).
+WAKE_S = 1.0
+
+
+class ViewerTrack(MediaStreamTrack):
+    """Sends the newest frame the source published, each frame once."""
+
+    kind = "video"
+
+    def __init__(self, source: LiveSource) -> None:
+        super().__init__()
+        self.source = source
+        self._seen = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._event: asyncio.Event | None = None
+        source.attach(self)
+
+    def notify(self) -> None:
+        loop, event = self._loop, self._event
+        if loop is None or event is None:
+            return
+        with contextlib.suppress(RuntimeError):  # a closed loop: the session is gone
+            loop.call_soon_threadsafe(event.set)
+
+    async def recv(self) -> av.VideoFrame:
+        if self._event is None:
+            self._loop = asyncio.get_running_loop()
+            self._event = asyncio.Event()
+        while True:
+            if self.readyState != "live" or self.source.closed:
+                raise MediaStreamError
+            # Cleared before looking, so a frame published in between still wakes us.
+            self._event.clear()
+            sequence, frame = self.source.latest()
+            if frame is not None and sequence != self._seen:
+                self._seen = sequence
+                return frame
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._event.wait(), WAKE_S)
+
+    def stop(self) -> None:
+        super().stop()
+        self.source.detach(self)
+
+
+class ViewerPlayer:
+    """What streamlit-webrtc's ``player_factory`` returns: a video track, no audio."""
+
+    def __init__(self, source: LiveSource) -> None:
+        self.video: ViewerTrack | None = ViewerTrack(source)
+        self.audio = None
