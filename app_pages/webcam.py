@@ -8,33 +8,19 @@ so switching views never restarts the stream."""
 
 import streamlit as st
 
-from pose_core.live import MAX_RECORDING_FRAMES, LiveConfig, PoseStreamProcessor, StreamStats
-from pose_core.motion import rep_rows
-from ui import ice, motion_analysis, report, runtime, settings_panel, state, webcam
-from ui.motion_views import MotionView, smoothing_sliders
+from pose_core.live import LiveConfig, PoseStreamProcessor
+from ui import ice, live_panel, runtime, settings_panel, webcam
 from ui.settings_panel import CAMERA, MIRROR
 
 PROCESSOR = "webcam_processor"
-SNAPSHOT_BUTTON = "webcam_snapshot_button"
-SNAPSHOT = "webcam_snapshot"
-RECORD = "webcam_record"
-RECORDING = "webcam_recording"
-SMOOTH = "webcam_smoothing"
-MIN_CUTOFF = "webcam_min_cutoff"
-BETA = "webcam_beta"
-CLASSIFY = "webcam_classify"
-MATCH = "webcam_match"
-RESET_REPS = "webcam_reset_reps"
+KEYS = live_panel.LiveKeys("webcam")
 PRESENTING = "webcam_presenting"
 # Containers the presenter view styles (their keys become CSS classes).
 INTRO_BOX = "webcam_intro"
 VIDEO_BOX = "webcam_video"
 READOUT_BOX = "webcam_readout"
-TOOLS_BOX = "webcam_tools"
-RESULTS_BOX = "webcam_results"
-# The recording is shown with the Video page's views, under keys of its own.
-VIEW = MotionView("webcam_rec", video_tab=False)
-CAP_TEXT = f"{MAX_RECORDING_FRAMES} frames ({MAX_RECORDING_FRAMES / 30 / 60:g} min at 30 fps)"
+TOOLS_BOX = KEYS.tools
+RESULTS_BOX = KEYS.results
 
 server = runtime.current()
 slots = server.live_slots
@@ -72,7 +58,7 @@ if ice_config.problem:
 # The Snapshot button is drawn on every full run of this page, and Streamlit drops a
 # widget's state after a run that does not draw it: its key is here only if this
 # session's previous full run drew this page, stream component included.
-drawn_last_run = SNAPSHOT_BUTTON in st.session_state
+drawn_last_run = KEYS.snapshot_button in st.session_state
 # Read before the widgets below are drawn: the choice is locked while streaming.
 stream_state = st.session_state.get("webcam")
 was_playing = bool(stream_state is not None and getattr(stream_state.state, "playing", False))
@@ -119,64 +105,11 @@ if not playing:
     processor.release()
 
 
-def _show_stats(stats: StreamStats) -> None:
-    top = st.columns(2)
-    top[0].metric("Processed fps", f"{stats.fps:.1f}")
-    top[1].metric("Inference", f"{stats.inference_ms:.0f} ms")
-    bottom = st.columns(2)
-    bottom[0].metric("People", stats.people)
-    bottom[1].metric("Frames", stats.frames)
-    if stats.running and stats.model:
-        st.caption(
-            f"Model **{stats.model.capitalize()}** · {stats.frame_ms:.0f} ms per frame on "
-            "the server (detect and draw)"
-        )
-    if stats.busy:
-        st.warning(
-            f"**The server is busy:** it processes at most {slots.capacity} live "
-            f"stream{'s' if slots.capacity != 1 else ''} at once, and all are in use. "
-            "Your stream starts by itself when one stops; or stop yours and try again later.",
-            icon=":material/group:",
-        )
-    st.caption(f"Live streams on this server: {slots.in_use()} of {slots.capacity}")
-    if stats.error:
-        st.error(f"Pose detection failed on the stream: {report.plain(stats.error)}")
-    if stats.recording_full:
-        st.warning(
-            f"Recording full: {stats.recorded_frames} frames kept, the cap. Later frames are "
-            "not recorded; turn **Record** off to see the recording.",
-            icon=":material/hard_drive:",
-        )
-    elif stats.recording:
-        st.caption(f":red[●] Recording · {stats.recorded_frames} frames kept")
-
-
-def _show_motion() -> None:
-    motion = processor.motion_state()
-    config = processor.config.get().motion
-    if motion is None or config is None:
-        return
-    cols = st.columns(2)
-    if config.reps is not None or config.sequence:
-        cols[0].metric("Reps", motion.count)
-        cols[1].metric("Phase", motion.phase or "–")
-    if config.classifier is not None:
-        st.metric("Pose class", motion.label or "–")
-    if config.reference is not None:
-        score = motion.match.score if motion.match is not None else float("nan")
-        st.metric("Match", f"{score:.0f} / 100" if score == score else "–")
-        worst = motion.match.worst() if motion.match is not None else None
-        if worst is not None and abs(worst.degrees) > config.tolerance_deg:
-            st.caption(f"Furthest off: {worst.limb}, {abs(worst.degrees):.0f}°")
-    if config.reps is not None or config.sequence:
-        motion_analysis.rep_table(rep_rows(motion.reps), key="webcam_live_reps")
-
-
 @st.fragment(run_every=1.0 if playing else None)
 def live_readout() -> None:
     """Refreshes once a second while streaming, without rerunning the page."""
-    _show_stats(processor.stats())
-    _show_motion()
+    live_panel.show_stats(processor.stats(), slots)
+    live_panel.show_motion(processor, KEYS)
 
 
 with side_col:
@@ -192,109 +125,23 @@ with side_col:
     with st.container(key=READOUT_BOX):
         st.subheader("Live readout", anchor=False)
         live_readout()
-    tools = st.container(key=TOOLS_BOX)
-    take = tools.button(
-        "Snapshot",
-        key=SNAPSHOT_BUTTON,
-        type="primary",
-        icon=":material/photo_camera:",
-        disabled=not playing,
-        width="stretch",
-        help="Freeze the current frame and its landmarks for the 3D view and downloads.",
+    choice = live_panel.tools(
+        KEYS,
+        settings,
+        playing=playing,
+        recording=processor.recording,
+        start_hint="Start the camera to enable snapshots.",
+        reset_reps=processor.reset_motion,
+        mirror=bool(mirror),
     )
-    if not playing:
-        tools.caption("Start the camera to enable snapshots.")
-    record = tools.toggle(
-        "Record landmarks",
-        key=RECORD,
-        # Stays usable after the stream stops, to end a recording under way.
-        disabled=not playing and not processor.recording,
-        help=f"Keep every processed frame's landmarks, up to {CAP_TEXT}; then recording "
-        "stops keeping frames. Turn off to see the curves, 3D playback and downloads.",
-    )
-    smooth = tools.toggle(
-        "Smooth landmarks (One Euro filter)",
-        key=SMOOTH,
-        help="Smooths the drawn and recorded landmarks: less jitter on still joints.",
-    )
-    smoothing = None
-    if smooth:
-        with tools:
-            smoothing = smoothing_sliders(min_cutoff_key=MIN_CUTOFF, beta_key=BETA)
-    with tools:
-        st.subheader("Motion", anchor=False)
-        reps_config = settings.reps
-        if reps_config is None:
-            st.caption("Pick an exercise under **Rep counter** in the sidebar to count reps live.")
-        taught = motion_analysis.classifier()
-        use_classes = st.toggle(
-            "Recognise taught poses", key=CLASSIFY, disabled=not taught.ready,
-            help="Classes taught on the Poses page: "
-            + (", ".join(taught.labels) if taught.labels else "none yet"),
-        )  # fmt: skip
-        use_reference = st.toggle(
-            "Score against the reference pose", key=MATCH,
-            disabled=motion_analysis.reference() is None,
-            help="The reference set on the Poses page, drawn in white over you; limbs more "
-            "than 20° off in red.",
-        )  # fmt: skip
-        if st.button("Reset count", key=RESET_REPS, icon=":material/restart_alt:"):
-            processor.reset_motion()
 
 # The frame worker picks this up on its next frame: no stream restart. (One update per
 # run: a passing smoothing=None would restart the filter.)
-motion = motion_analysis.live_config(
-    reps_config, use_classes=use_classes, use_reference=use_reference
-)
-processor.update_config(
-    LiveConfig(
-        settings.detector, settings.drawing_style, smoothing, motion=motion, mirror=bool(mirror)
-    )
-)
-if record and not processor.recording:
-    processor.start_recording()
-    st.session_state.pop(RECORDING, None)
-elif not record and processor.recording:
-    finished = processor.stop_recording()
-    if finished is not None:
-        st.session_state[RECORDING] = finished
-
-if take:
-    frozen = processor.snapshot()
-    if frozen is None:
-        st.warning("No frame has been processed yet; try again in a moment.")
-    else:
-        key, label = state.next_snapshot_label()
-        analysis = state.Analysis(
-            key, label, "snapshot", frozen.rgb_frame, frozen.result, frozen.settings
-        )
-        state.remember(analysis)
-        st.session_state[SNAPSHOT] = analysis
-
-results = st.container(key=RESULTS_BOX)
-with results:
-    snapshot = st.session_state.get(SNAPSHOT)
-    if snapshot is not None:
-        st.subheader(snapshot.label, anchor=False, divider="orange")
-        st.page_link(
-            "app_pages/view_3d.py", label="Open in the 3D view", icon=":material/view_in_ar:"
-        )
-        report.render_report(snapshot, settings, key=snapshot.key.replace(":", "_"))
-
-    recording = st.session_state.get(RECORDING)
-    if recording is not None:
-        st.subheader("Webcam recording", anchor=False, divider="orange")
-        if not recording.frames_analysed:
-            st.info("No frame was processed while recording.", icon=":material/videocam_off:")
-        else:
-            st.caption(
-                f"{recording.frames_analysed} frames over {recording.duration_s:.1f} s "
-                f"(cap {CAP_TEXT}; beyond it recording stops keeping frames)."
-            )
-            try:
-                VIEW.show(recording, "webcam_recording", settings.visibility_threshold)
-            except Exception as exc:  # a display bug must not take the page down
-                st.error(f"Could not display the recording: {report.plain(str(exc))}")
+processor.update_config(choice.config)
+live_panel.follow_recording(KEYS, processor, choice.record)
+if choice.take_snapshot:
+    live_panel.take_snapshot(KEYS, processor)
+live_panel.results(KEYS, settings, "Webcam recording")
 
 if presenting:
     # Last on the page: adding or removing it moves no other element.
