@@ -31,6 +31,12 @@ page = st.navigation(
         st.Page(
             "app_pages/webcam.py", title="Webcam", icon=":material/videocam:", url_path="webcam"
         ),
+        st.Page(
+            "app_pages/stream.py",
+            title="Network stream",
+            icon=":material/settings_input_antenna:",
+            url_path="stream",
+        ),
         st.Page("app_pages/video.py", title="Video", icon=":material/movie:", url_path="video"),
         st.Page(
             "app_pages/poses.py",

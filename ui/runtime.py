@@ -3,8 +3,9 @@
 Streamlit runs every browser session's script on a thread of its own in one process,
 so whatever is shared between sessions lives here and nowhere else: the limits read
 from the environment, the pool of threads that analyse uploaded clips, the live-stream
-slots, the memory trimmer run after a stream stops, the garbage-collector freeze, and
-the app's logging set-up. Pages get it with :func:`current`.
+slots, the network sources being pulled and the addresses allowed, the memory trimmer
+run after a stream stops, the garbage-collector freeze, and the app's logging set-up.
+Pages get it with :func:`current`.
 
 Thread rules: :func:`current` may be called from any script thread (Streamlit's cache
 makes one object); every member is thread-safe.
@@ -20,8 +21,9 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from pose_core.live import StreamSlots
+from pose_core.live import LiveConfig, PoseStreamProcessor, StreamSlots
 from pose_core.memory import MemoryTrimmer
+from pose_core.streams import StreamHub, StreamPolicy
 from pose_core.video import VideoJobRunner
 
 from . import logs
@@ -69,6 +71,9 @@ class Runtime:
         imports: Freezes imported modules' objects out of full garbage collections.
         image_detector_loads: Image landmarkers loaded (``ui.detectors`` caches them).
         replica: This server's short id (several replicas behind a load balancer).
+        streams: Network sources being pulled, one per address, each holding a live
+            slot while it processes.
+        stream_policy: What network addresses may be opened (``POSESCOPE_STREAM_*``).
     """
 
     limits: Limits
@@ -78,17 +83,27 @@ class Runtime:
     imports: ImportFreezer
     image_detector_loads: Counter
     replica: str
+    streams: StreamHub
+    stream_policy: StreamPolicy
 
     @classmethod
-    def create(cls, limits: Limits) -> Runtime:
+    def create(cls, limits: Limits, stream_policy: StreamPolicy | None = None) -> Runtime:
+        live_slots = StreamSlots(limits.max_live_streams)
+        memory = MemoryTrimmer()
+
+        def stream_processor(config: LiveConfig) -> PoseStreamProcessor:
+            return PoseStreamProcessor(config, slots=live_slots, on_released=memory.trim)
+
         return cls(
             limits=limits,
             video_jobs=VideoJobRunner(limits.max_video_jobs),
-            live_slots=StreamSlots(limits.max_live_streams),
-            memory=MemoryTrimmer(),
+            live_slots=live_slots,
+            memory=memory,
             imports=ImportFreezer(),
             image_detector_loads=Counter(),
             replica=replica_name(),
+            streams=StreamHub(stream_processor),
+            stream_policy=stream_policy or StreamPolicy.from_env(),
         )
 
 
@@ -104,4 +119,7 @@ def current() -> Runtime:
     limits = for_server()
     for problem in limits.problems:
         LOGGER.warning("Limits: %s", problem)
-    return Runtime.create(limits)
+    policy = StreamPolicy.from_env()
+    for problem in policy.problems:
+        LOGGER.warning("Network streams: %s (ignored)", problem)
+    return Runtime.create(limits, policy)

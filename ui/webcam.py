@@ -1,6 +1,6 @@
-"""The webcam page's WebRTC component, wired to a live stream processor, and what
-goes around it: the front/rear camera choice, the camera's problems in words, and the
-presenter view's style.
+"""The live pages' WebRTC components (the webcam's, wired to a live stream processor, and
+a receive-only one showing a network stream) and what goes around them: the front/rear
+camera choice, the camera's problems in words, and the presenter view's style.
 
 Everything that processes the stream lives in :mod:`pose_core.live`; this module only
 draws streamlit-webrtc's component and works around one of its checks.
@@ -8,6 +8,7 @@ draws streamlit-webrtc's component and works around one of its checks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -63,6 +64,35 @@ def start_stream(
         video_frame_callback=processor.recv,
         on_video_ended=processor.on_ended,
         async_processing=True,
+        video_html_attrs={
+            "autoPlay": True, "controls": False, "muted": True,
+            "style": {"width": "100%", "borderRadius": "0.5rem"},
+        },
+    )  # fmt: skip
+
+
+def start_viewer(
+    player_factory: Callable[[], Any],
+    rtc_configuration: dict[str, Any],
+    *,
+    key: str,
+    drawn_last_run: bool = False,
+    frontend_rtc_configuration: dict[str, Any] | None = None,
+) -> Any:
+    """Render a receive-only WebRTC component showing a server-side source (a network
+    stream); returns its context. The browser sends nothing and asks for no camera.
+
+    ``player_factory`` is called on streamlit-webrtc's worker thread when the browser's
+    offer arrives; the player's track is stopped when that WebRTC session ends."""
+    if drawn_last_run:
+        _skip_orphan_check(key)
+    return webrtc_streamer(
+        key=key,
+        mode=WebRtcMode.RECVONLY,
+        rtc_configuration=rtc_configuration,
+        frontend_rtc_configuration=frontend_rtc_configuration,
+        media_stream_constraints={"video": True, "audio": False},
+        player_factory=player_factory,
         video_html_attrs={
             "autoPlay": True, "controls": False, "muted": True,
             "style": {"width": "100%", "borderRadius": "0.5rem"},

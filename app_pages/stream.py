@@ -1,0 +1,179 @@
+"""Network stream: live pose detection on an IP camera or a network stream (RTSP, RTSPS,
+MJPEG over HTTP, HLS), or on a clip played as if it were live, with the Webcam page's
+readout and tools.
+
+The server pulls the stream; everyone watching the same address shares one pull and one
+detector (so the settings are shared too: the last change wins). The browser only
+receives video, so no camera permission is asked."""
+
+import functools
+
+import streamlit as st
+
+from pose_core.live import LiveConfig
+from pose_core.streams import LiveSource, SourceSpec
+from pose_core.video import VideoDecodeError
+from ui import ice, live_panel, runtime, settings_panel, streams, webcam
+from ui.samples import SAMPLE_CLIP
+from ui.uploads import VIDEO_TYPES
+
+KEYS = live_panel.LiveKeys("stream")
+KIND = "stream_kind"
+CLIP = "stream_clip"
+PUSHED = "stream_pushed_config"
+PRESENTING = "stream_presenting"
+INTRO_BOX, VIDEO_BOX, READOUT_BOX = "stream_intro", "stream_video", "stream_readout"
+SOURCE_BOX = "stream_source_box"
+KINDS = ("Network address", "Clip played live")
+
+server = runtime.current()
+hub = server.streams
+settings = settings_panel.current()
+context_state = st.session_state.get("stream")
+was_playing = bool(context_state is not None and getattr(context_state.state, "playing", False))
+drawn_last_run = KEYS.snapshot_button in st.session_state
+
+
+def _toggle_presenter() -> None:
+    st.session_state[PRESENTING] = not st.session_state.get(PRESENTING, False)
+
+
+presenting = bool(st.session_state.get(PRESENTING, False))
+with st.container(key=INTRO_BOX):
+    st.title("Network stream")
+    st.caption(
+        "Live detection on an IP camera or stream server, or on a clip played at its own "
+        "rate. The server pulls the video; everyone watching one address shares one pull "
+        "and one detector, and the settings with it."
+    )
+
+spec: SourceSpec | None = None
+with st.container(key=SOURCE_BOX):
+    linked, has_link = streams.linked_spec(hub)
+    if has_link and linked is not None:
+        spec = linked
+        st.info(f"Watching a shared stream: **{linked.display}**", icon=":material/group:")
+        if st.button("Watch another source", key="stream_leave", disabled=was_playing):
+            del st.query_params[streams.LINK_PARAM]
+            st.rerun()
+    else:
+        if has_link:
+            st.warning(
+                "This share link names a stream this server does not know (it restarted, or "
+                "the link is from another server). Type the address below.",
+                icon=":material/link_off:",
+            )
+        kind = st.segmented_control(
+            "Source", KINDS, default=KINDS[0], required=True, key=KIND, disabled=was_playing
+        )
+        if kind == KINDS[0]:
+            spec = streams.address_inputs(server.stream_policy, disabled=was_playing)
+        else:
+            upload = st.file_uploader(
+                "A clip to play as a live stream",
+                type=VIDEO_TYPES,
+                key=CLIP,
+                disabled=was_playing,
+                help="Played at its own frame rate, over and over: for demos and tests. Only "
+                "you see it.",
+            )
+            if upload is None:
+                st.caption(f"Or press **Start** to play the sample clip: {SAMPLE_CLIP.blurb}.")
+            try:
+                spec = streams.clip_source(
+                    upload, use_sample=upload is None, limits=server.limits.video_limits()
+                )
+            except VideoDecodeError as exc:
+                st.error(str(exc), icon=":material/broken_image:")
+
+ice_config = ice.load_ice_config()
+if ice_config.problem:
+    st.warning(ice_config.problem, icon=":material/warning:")
+
+video_col, side_col = st.columns([3, 2], gap="large")
+source: LiveSource | None = hub.running(spec) if spec is not None else None
+with video_col, st.container(key=VIDEO_BOX):
+    if spec is None:
+        context = None
+    else:
+        # The settings this viewer chose last run start a new pull; a running one keeps its own.
+        start_config = st.session_state.get(PUSHED) or LiveConfig(
+            settings.detector, settings.drawing_style
+        )
+        player = functools.partial(hub.player, spec, start_config)
+        context = webcam.start_viewer(
+            player,
+            ice_config.rtc_configuration,
+            key="stream",
+            drawn_last_run=drawn_last_run,
+            frontend_rtc_configuration=ice_config.frontend_rtc_configuration,
+        )
+    st.caption(ice_config.describe())
+playing = bool(context is not None and context.state.playing)
+if playing and spec is not None and spec.shareable:
+    link = hub.link(spec)
+    if link is not None and st.query_params.get(streams.LINK_PARAM) != link:
+        # Names the source, not its address: the credentials stay on the server.
+        st.query_params[streams.LINK_PARAM] = link
+
+
+owner = streams.owner()
+
+
+@st.fragment(run_every=1.0 if playing else None)
+def live_readout() -> None:
+    """Refreshes once a second while streaming, without rerunning the page."""
+    if spec is None:
+        return
+    running = hub.running(spec)
+    streams.status_message(running.status() if running else None, spec, playing=playing)
+    if running is not None and playing:
+        live_panel.show_stats(running.stats(owner), server.live_slots)
+        live_panel.show_motion(running.processor, KEYS)
+
+
+if source is not None and not playing and source.processor.is_recording(owner):
+    # Stopped while recording: keep the recording before the source closes.
+    live_panel.follow_recording(KEYS, source.processor, False, owner)
+    st.session_state[KEYS.record] = False
+
+with side_col:
+    st.button(
+        "Exit presenter view" if presenting else "Presenter view",
+        key="stream_presenter_button",
+        on_click=_toggle_presenter,
+        icon=":material/fullscreen_exit:" if presenting else ":material/fullscreen:",
+        width="stretch",
+        help="For a projector: the live video as large as the window allows, the readout "
+        "in large type, no sidebar. The stream keeps running.",
+    )
+    with st.container(key=READOUT_BOX):
+        st.subheader("Live readout", anchor=False)
+        live_readout()
+    choice = live_panel.tools(
+        KEYS,
+        settings,
+        playing=playing and source is not None,
+        recording=source is not None and source.processor.is_recording(owner),
+        start_hint="Press **Start** under the video to enable snapshots.",
+        reset_reps=source.processor.reset_motion if source is not None else lambda: None,
+    )
+
+if source is not None and playing:
+    # Only this viewer's own changes are handed on: another viewer's click must not
+    # send this page's older settings over theirs.
+    if choice.config != st.session_state.get(PUSHED):
+        source.update_config(choice.config)
+    live_panel.follow_recording(KEYS, source.processor, choice.record, owner)
+    if choice.take_snapshot:
+        live_panel.take_snapshot(KEYS, source.processor)
+# What a new pull starts with, and what this viewer last handed on.
+st.session_state[PUSHED] = choice.config
+live_panel.results(KEYS, settings, "Stream recording")
+
+if presenting:
+    st.html(
+        webcam.presenter_css(
+            VIDEO_BOX, READOUT_BOX, (INTRO_BOX, SOURCE_BOX, KEYS.tools, KEYS.results)
+        )
+    )
