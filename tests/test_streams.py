@@ -1,0 +1,344 @@
+"""Network sources (pose_core.streams): the address policy, credentials kept out of sight,
+and real pulls from real HTTP servers on loopback (MJPEG as IP cameras serve it, HLS
+written by FFmpeg's muxer, a clip played live): detection, sharing, failures, reconnection,
+the bounded buffer, and the viewers' WebRTC track.
+
+The RTSP server tests are in tests/test_rtsp_streams.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterator
+
+import av
+import pytest
+
+from pose_core.drawing import DrawingStyle
+from pose_core.live import LiveConfig, PoseStreamProcessor, StreamSlots
+from pose_core.settings import DetectorSettings
+from pose_core.streams import (
+    AddressError,
+    LiveSource,
+    SourceState,
+    StreamHub,
+    StreamPolicy,
+    ViewerPlayer,
+    clip_spec,
+    network_spec,
+    split_credentials,
+)
+from pose_core.streams.source import SourceSpec
+from tests.http_streams import SAMPLE_CLIP, HttpStreamServer, write_hls
+
+LITE = LiveConfig(DetectorSettings(model_variant="lite", num_poses=2), DrawingStyle())
+PASSWORD = "s3cr3t-Pa55"
+
+
+def _loopback(host: str, port: int) -> list[str]:
+    return ["127.0.0.1"]
+
+
+def wait_for(check: Callable[[], object], timeout: float, what: str) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+# ---- addresses ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "address, words",
+    [
+        ("file:///etc/passwd", "file:// addresses are not opened here"),
+        ("/etc/passwd", "Start the address with one of rtsp://"),
+        ("ftp://camera/stream", "ftp:// addresses are not opened here"),
+        ("javascript:alert(1)", "Start the address with one of"),
+        ("rtsp://", "no host name"),
+        ("rtsp://camera:99999/x", "port in the address"),
+        ("rtsp://cam era/x", "spaces or control characters"),
+        ("", "Enter the stream's address"),
+        ("rtsp://169.254.169.254/latest", "does not open streams from 169.254.169.254"),
+        ("http://[fe80::1]/x", "does not open streams from fe80::1"),
+    ],
+)
+def test_addresses_outside_the_allow_list_are_refused_in_words(address, words):
+    with pytest.raises(AddressError, match=words.replace("(", r"\(").replace("?", r"\?")):
+        StreamPolicy().check(address, resolver=_loopback)
+
+
+def test_a_host_that_does_not_resolve_says_so():
+    def no_such_host(host: str, port: int) -> list[str]:
+        raise OSError("Name or service not known")
+
+    with pytest.raises(AddressError, match=r"'camera\.invalid' was not found"):
+        StreamPolicy().check("rtsp://camera.invalid/live", resolver=no_such_host)
+
+
+def test_credentials_are_split_kept_for_ffmpeg_and_never_displayed():
+    typed = f"rtsp://admin:{PASSWORD}@192.168.1.20:554/Streaming/Channels/101"
+    assert split_credentials(typed) == (
+        "rtsp://192.168.1.20:554/Streaming/Channels/101", "admin", PASSWORD,
+    )  # fmt: skip
+    checked = StreamPolicy().check(typed)
+    assert checked.url == typed  # what FFmpeg opens
+    assert checked.display == "rtsp://192.168.1.20:554/Streaming/Channels/101"
+    assert PASSWORD not in repr(checked) and "admin" not in repr(checked)
+    assert checked.has_credentials and checked.port == 554
+    # FFmpeg's own messages quote the whole address: redact() scrubs them.
+    ffmpeg_says = f"[Errno 1094995529] Invalid data found when processing input: '{typed}'"
+    assert PASSWORD not in checked.redact(ffmpeg_says)
+    assert checked.display in checked.redact(ffmpeg_says)
+    # Given apart (the page's Sign-in), special characters are percent-encoded for FFmpeg.
+    apart = StreamPolicy().check("rtsp://192.168.1.20/live", "op@site", "p:w/d")
+    assert apart.url == "rtsp://op%40site:p%3Aw%2Fd@192.168.1.20/live"
+    assert apart.redact(f"failed: {apart.url}") == "failed: rtsp://192.168.1.20/live"
+    # Different credentials are a different pull: one user's password is not shared.
+    other = StreamPolicy().check("rtsp://viewer:x1@192.168.1.20/live")
+    assert network_spec(other).key != network_spec(apart).key
+
+
+def test_the_operator_narrows_what_may_be_opened():
+    env = {
+        "POSESCOPE_STREAM_DENY": "private,loopback,link-local",
+        "POSESCOPE_STREAM_SCHEMES": "rtsps,https,gopher",
+    }
+    policy = StreamPolicy.from_env(env)
+    assert policy.schemes == ("rtsps", "https")
+    assert policy.problems == ("POSESCOPE_STREAM_SCHEMES: 'gopher' is not offered",)
+    with pytest.raises(AddressError, match="rtsp:// addresses are not opened here"):
+        policy.check("rtsp://8.8.8.8/live")
+    with pytest.raises(AddressError, match=r"does not open streams from cam.lan \(192.168.1.20\)"):
+        policy.check("rtsps://cam.lan/live", resolver=lambda h, p: ["192.168.1.20"])
+    with pytest.raises(AddressError, match="does not allow that network"):
+        policy.check("https://127.0.0.1:8443/x")
+    assert policy.check("rtsps://203.0.113.7/live").port == 322
+
+    only = StreamPolicy.from_env({"POSESCOPE_STREAM_ALLOW": "10.1.0.0/16, cams.example.org"})
+    assert only.check("rtsp://10.1.2.3/x").host == "10.1.2.3"
+    assert only.check("rtsp://cams.example.org/x", resolver=lambda h, p: ["198.51.100.4"])
+    with pytest.raises(AddressError, match="only opens streams from the networks"):
+        only.check("rtsp://10.2.0.1/x")
+
+
+# ---- pulls from real servers -----------------------------------------------------------
+
+
+class Viewer:
+    """Counts the frames a source publishes (a WebRTC track stands here in most tests)."""
+
+    def __init__(self) -> None:
+        self.notified = 0
+
+    def notify(self) -> None:
+        self.notified += 1
+
+
+@pytest.fixture
+def hub() -> Iterator[tuple[StreamHub, StreamSlots, list[PoseStreamProcessor]]]:
+    slots = StreamSlots(2)
+    made: list[PoseStreamProcessor] = []
+
+    def processor(config: LiveConfig) -> PoseStreamProcessor:
+        made.append(PoseStreamProcessor(config, slots=slots))
+        return made[-1]
+
+    streams = StreamHub(processor, source_factory=_fast_source)
+    yield streams, slots, made
+    for source in streams.active():
+        source.close()
+    for processor_ in made:
+        processor_.release()
+
+
+def _fast_source(spec: SourceSpec, processor: PoseStreamProcessor, **kwargs) -> LiveSource:
+    # Short back-off and idle close, so failures and departures show within a test.
+    return LiveSource(spec, processor, idle_close_s=1.0, retry_delays_s=(0.3, 0.6, 1.0), **kwargs)
+
+
+def _spec(url: str):
+    return network_spec(StreamPolicy().check(url))
+
+
+def test_an_mjpeg_camera_is_pulled_detected_and_closed_after_its_last_viewer(hub):
+    streams, slots, _ = hub
+    with HttpStreamServer(fps=15) as camera:
+        spec = _spec(camera.url())
+        source = streams.source(spec, LITE)
+        viewer = Viewer()
+        source.attach(viewer)
+        wait_for(lambda: source.processor.stats().frames >= 10, 30, "10 processed frames")
+        status = source.status()
+        assert status.state is SourceState.LIVE and status.problem is None
+        assert (status.width, status.height, status.codec) == (640, 480, "mjpeg")
+        assert 10 <= status.input_fps <= 20
+        assert source.processor.stats().people >= 1  # the walkers of the sample clip
+        assert viewer.notified >= 10
+        assert slots.in_use() == 1
+
+        source.detach(viewer)
+        wait_for(lambda: source.status().state is SourceState.CLOSED, 10, "the source to close")
+        assert streams.running(spec) is None and slots.in_use() == 0
+        sent = camera.frames_sent
+        time.sleep(0.5)
+        assert camera.frames_sent - sent <= 2  # the pull is closed: the camera stops sending
+
+
+def test_two_viewers_share_one_pull_and_one_detector(hub):
+    streams, slots, made = hub
+    with HttpStreamServer(fps=15) as camera:
+        spec = _spec(camera.url())
+        first, second = Viewer(), Viewer()
+        streams.source(spec, LITE).attach(first)
+        streams.source(spec, LITE).attach(second)
+        source = streams.running(spec)
+        assert source is not None
+        wait_for(lambda: source.processor.stats().frames >= 5, 30, "processed frames")
+        assert streams.sources_started == 1 and len(made) == 1 and slots.in_use() == 1
+        assert source.status().viewers == 2
+        assert abs(first.notified - second.notified) <= 1
+        assert streams.link(spec) == source.public_id and streams.spec_for_link(source.public_id)
+
+
+def test_wrong_credentials_stop_without_retrying_and_never_reach_the_logs(hub, caplog):
+    streams, _, _ = hub
+    caplog.set_level(logging.DEBUG)
+    with HttpStreamServer(credentials=f"admin:{PASSWORD}") as camera:
+        wrong = _spec(camera.url(credentials="admin:guess"))
+        source = streams.source(wrong, LITE)
+        source.attach(Viewer())
+        wait_for(lambda: source.status().state is SourceState.FAILED, 15, "the failure")
+        problem = source.status().problem
+        assert problem is not None and problem.kind == "auth" and not problem.retry
+        assert "user name or password" in problem.message
+        time.sleep(0.5)
+        assert source.status().attempts == 1  # not retried
+
+        right = _spec(camera.url(credentials=f"admin:{PASSWORD}"))
+        good = streams.source(right, LITE)
+        good.attach(Viewer())
+        wait_for(lambda: good.processor.stats().frames >= 3, 30, "frames with the password")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "guess" not in logged and PASSWORD not in logged and "Stream http://127.0.0.1" in logged
+
+
+@pytest.mark.parametrize(
+    "path, kind, retry",
+    [("/nothing-here", "not_found", True), ("/page.html", "not_video", False)],
+)
+def test_a_wrong_path_and_a_web_page_say_what_is_wrong(hub, path, kind, retry):
+    streams, _, _ = hub
+    with HttpStreamServer() as camera:
+        source = streams.source(_spec(camera.url(path)), LITE)
+        source.attach(Viewer())
+        wait_for(lambda: source.status().problem is not None, 15, "a problem")
+        problem = source.status().problem
+        assert (problem.kind, problem.retry) == (kind, retry)
+
+
+def test_a_camera_that_goes_away_is_retried_with_back_off_and_comes_back(hub):
+    streams, _, _ = hub
+    camera = HttpStreamServer(fps=15)
+    camera.start()
+    try:
+        source = streams.source(_spec(camera.url()), LITE)
+        source.attach(Viewer())
+        wait_for(lambda: source.processor.stats().frames >= 3, 30, "frames")
+        camera.stop()
+        wait_for(lambda: source.status().state is SourceState.RETRYING, 10, "retrying")
+        wait_for(lambda: source.status().attempts >= 2, 10, "a second attempt")
+        problem = source.status().problem
+        assert problem is not None and problem.kind in {"refused", "ended"}
+        before = source.processor.stats().frames
+        # While it is down, viewers get a still frame saying why, twice a second.
+        sequence, frame = source.latest()
+        time.sleep(1.2)
+        assert source.latest()[0] >= sequence + 2 and frame is not None
+
+        camera.start()
+        wait_for(lambda: source.status().state is SourceState.LIVE, 15, "the camera back")
+        wait_for(lambda: source.processor.stats().frames > before + 3, 30, "frames again")
+        assert source.status().reconnects == 1 and source.status().attempts == 0
+    finally:
+        camera.stop()
+
+
+def test_a_refused_address_keeps_retrying_while_watched(hub):
+    streams, _, _ = hub
+    with HttpStreamServer() as camera:
+        port = camera.port
+    source = streams.source(_spec(f"rtsp://127.0.0.1:{port}/live"), LITE)
+    source.attach(Viewer())
+    wait_for(lambda: source.status().attempts >= 3, 10, "three attempts")
+    status = source.status()
+    assert status.state is SourceState.RETRYING and status.problem.kind == "refused"
+    assert "refused the connection" in status.problem.message
+
+
+def test_hls_is_pulled(hub, tmp_path):
+    streams, _, _ = hub
+    playlist = write_hls(tmp_path / "hls")
+    with HttpStreamServer(hls=playlist.parent) as server:
+        source = streams.source(_spec(server.url("/index.m3u8")), LITE)
+        source.attach(Viewer())
+        wait_for(lambda: source.processor.stats().frames >= 5, 30, "frames from HLS")
+        status = source.status()
+        assert (status.width, status.height, status.codec) == (384, 288, "h264")
+
+
+def test_a_clip_plays_at_its_own_rate_and_a_slow_detector_drops_frames_not_time(tmp_path):
+    # 10 fps clip; a detector 4x too slow for it: the mailbox keeps the newest frame, so
+    # what is processed stays within one frame period and a detection of the wall clock.
+    slots = StreamSlots(1)
+    seen: list[float] = []
+    started = time.monotonic()
+
+    class SlowProcessor(PoseStreamProcessor):
+        def recv(self, frame: av.VideoFrame) -> av.VideoFrame:
+            seen.append((time.monotonic() - started) - float(frame.time or 0.0))
+            time.sleep(0.4)
+            return frame
+
+    processor = SlowProcessor(LITE, slots=slots)
+    source = LiveSource(clip_spec(SAMPLE_CLIP, "walking.mp4"), processor).start()
+    source.attach(Viewer())
+    try:
+        time.sleep(4.0)
+        status = source.status()
+        assert 9.0 <= status.input_fps <= 11.0  # paced at the clip's rate, not decoded flat out
+        assert status.dropped >= 20
+        lags = seen[2:]
+        assert len(lags) >= 6
+        # Frame time vs wall clock: constant up to one frame and one detection (0.5 s),
+        # never growing as the frames a queue would hold pile up.
+        assert max(lags) - min(lags) < 0.55, lags
+    finally:
+        source.close()
+
+
+def test_the_viewer_track_sends_each_published_frame_once_with_rising_times(hub):
+    streams, _, _ = hub
+    with HttpStreamServer(fps=15) as camera:
+        spec = _spec(camera.url())
+        player = streams.player(spec, LITE)
+        track = player.video
+        assert isinstance(player, ViewerPlayer) and player.audio is None
+
+        async def read(n: int) -> list[av.VideoFrame]:
+            return [await asyncio.wait_for(track.recv(), 20) for _ in range(n)]
+
+        frames = asyncio.run(read(12))
+        stamps = [f.pts for f in frames]
+        assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
+        source = streams.running(spec)
+        assert source is not None and source.status().viewers == 1
+        track.stop()  # what streamlit-webrtc does when the browser's session ends
+        assert source.status().viewers == 0
+        wait_for(lambda: source.status().state is SourceState.CLOSED, 10, "the source to close")
