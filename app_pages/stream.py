@@ -166,7 +166,7 @@ if source is not None and playing:
         source.update_config(choice.config)
     live_panel.follow_recording(KEYS, source.processor, choice.record, owner)
     if choice.take_snapshot:
-        live_panel.take_snapshot(KEYS, source.processor)
+        live_panel.take_snapshot(KEYS, source.processor, "Stream")
 # What a new pull starts with, and what this viewer last handed on.
 st.session_state[PUSHED] = choice.config
 live_panel.results(KEYS, settings, "Stream recording")

@@ -140,7 +140,7 @@ with side_col:
 processor.update_config(choice.config)
 live_panel.follow_recording(KEYS, processor, choice.record)
 if choice.take_snapshot:
-    live_panel.take_snapshot(KEYS, processor)
+    live_panel.take_snapshot(KEYS, processor, "Webcam")
 live_panel.results(KEYS, settings, "Webcam recording")
 
 if presenting:

@@ -188,13 +188,14 @@ def follow_recording(
             st.session_state[keys.recording] = finished
 
 
-def take_snapshot(keys: LiveKeys, processor: PoseStreamProcessor) -> None:
-    """Freeze the latest processed frame as an analysis of this session."""
+def take_snapshot(keys: LiveKeys, processor: PoseStreamProcessor, source: str) -> None:
+    """Freeze the latest processed frame as an analysis of this session (``source``
+    names it: "Webcam", "Stream")."""
     frozen = processor.snapshot()
     if frozen is None:
         st.warning("No frame has been processed yet; try again in a moment.")
         return
-    key, label = state.next_snapshot_label()
+    key, label = state.next_snapshot_label(source)
     analysis = state.Analysis(
         key, label, "snapshot", frozen.rgb_frame, frozen.result, frozen.settings
     )

@@ -140,8 +140,8 @@ def forget_missing(keys: set[str], prefix: str) -> None:
         del cache[cache_key]
 
 
-def next_snapshot_label() -> tuple[str, str]:
-    """A fresh (key, label) pair for a webcam snapshot, numbered per session."""
+def next_snapshot_label(source: str = "Webcam") -> tuple[str, str]:
+    """A fresh (key, label) pair for a live snapshot, numbered per session."""
     number = st.session_state.get(_SNAPSHOTS_TAKEN, 0) + 1
     st.session_state[_SNAPSHOTS_TAKEN] = number
-    return f"snapshot:{number}", f"Webcam snapshot {number}"
+    return f"snapshot:{number}", f"{source} snapshot {number}"
