@@ -65,4 +65,5 @@ with st.expander("Limits on this server", icon=":material/shield:"):
         "the server's operator sets these with the environment variables shown. Behind a "
         "load balancer, each replica has its own live-stream slots and video queue."
     )
-    limits.show_table(runtime.current().limits, runtime.current().replica)
+    server = runtime.current()
+    limits.show_table(server.limits, server.replica, server.stream_policy)

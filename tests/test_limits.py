@@ -86,7 +86,10 @@ def test_home_lists_the_limits_and_flags_a_bad_setting(env_limits) -> None:
     assert_no_exception(at)
     table = at.table[0].value
     assert table.loc["Photo upload", "Limit"] == "10 MB"
-    assert table.loc["Live webcam streams at once", "Limit"] == "2"
+    assert table.loc["Live streams processed at once (webcam, network)", "Limit"] == "2"
+    assert table.loc["Network stream addresses", "Limit"] == "rtsp://, rtsps://, http://, https://"
+    refused = table.loc["Networks refused for streams", "Limit"]
+    assert refused == "link-local, multicast, unspecified"
     assert any("POSESCOPE_MAX_LIVE_STREAMS='many'" in w.value for w in at.warning)
 
 

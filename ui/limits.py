@@ -21,6 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from pose_core.imageio import DEFAULT_MAX_IMAGE_PIXELS
+from pose_core.streams import StreamPolicy
 from pose_core.video import DEFAULT_MAX_JOBS, VideoLimits
 
 # Field name -> environment variable. Megabytes are MiB, as Streamlit counts them.
@@ -134,7 +135,7 @@ class Limits:
              ENV_VARS["max_video_frames"]),
             ("Video resolution", f"{video.max_pixels / 1e6:.1f} megapixels", "fixed (4K)"),
             ("Videos analysed at once", f"{self.max_video_jobs}", ENV_VARS["max_video_jobs"]),
-            ("Live webcam streams at once", f"{self.max_live_streams}",
+            ("Live streams processed at once (webcam, network)", f"{self.max_live_streams}",
              ENV_VARS["max_live_streams"]),
         ]  # fmt: skip
 
@@ -151,12 +152,13 @@ def for_server(environ: Mapping[str, str] | None = None) -> Limits:
     )
 
 
-def show_table(limits: Limits, replica: str) -> None:
-    """The limits as a small table, with any ignored environment value flagged, and the
-    server (replica) they hold on: behind a load balancer each replica has its own."""
-    for problem in limits.problems:
+def show_table(limits: Limits, replica: str, streams: StreamPolicy) -> None:
+    """The limits as a small table, with any ignored environment value flagged, what
+    network streams may be opened, and the server (replica) they hold on: behind a load
+    balancer each replica has its own."""
+    for problem in [*limits.problems, *streams.problems]:
         st.warning(problem, icon=":material/settings_alert:")
-    rows = [*limits.rows(), ("Served by replica", replica, "POSESCOPE_REPLICA")]
+    rows = [*limits.rows(), *streams.rows(), ("Served by replica", replica, "POSESCOPE_REPLICA")]
     st.table(
         pd.DataFrame(rows, columns=["What", "Limit", "Set with"]).set_index("What"),
     )

@@ -147,6 +147,7 @@ class StreamPolicy:
         allow_names: Host names allowed by name (with ``allow``).
         deny: Networks never opened, whatever ``allow`` says.
         problems: Settings that could not be read (ignored, and reported).
+        allow_text, deny_text: The lists as the operator wrote them, for display.
     """
 
     schemes: tuple[str, ...] = DEFAULT_SCHEMES
@@ -156,6 +157,17 @@ class StreamPolicy:
         ipaddress.ip_network(cidr) for group in DEFAULT_DENY for cidr in NETWORK_GROUPS[group]
     )
     problems: tuple[str, ...] = ()
+    allow_text: str = ""
+    deny_text: str = ", ".join(DEFAULT_DENY)
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """What / value / variable rows for the server's limits table."""
+        return [
+            ("Network stream addresses", ", ".join(f"{s}://" for s in self.schemes),
+             SCHEMES_VAR),
+            ("Networks streams may come from", self.allow_text or "any not refused", ALLOW_VAR),
+            ("Networks refused for streams", self.deny_text or "none", DENY_VAR),
+        ]  # fmt: skip
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> StreamPolicy:
@@ -173,11 +185,13 @@ class StreamPolicy:
         allow, allow_names, bad = _networks(environ.get(ALLOW_VAR, ""))
         problems += [f"{ALLOW_VAR}: {item!r} is not a network or host name" for item in bad]
         default = cls()
-        deny = default.deny
+        deny, deny_text = default.deny, default.deny_text
         if DENY_VAR in environ:
             deny, _, bad = _networks(environ[DENY_VAR])
+            deny_text = environ[DENY_VAR].strip()
             problems += [f"{DENY_VAR}: {item!r} is not a network" for item in bad]
-        return cls(schemes, allow, allow_names, deny, tuple(problems))
+        allow_text = environ.get(ALLOW_VAR, "").strip()
+        return cls(schemes, allow, allow_names, deny, tuple(problems), allow_text, deny_text)
 
     def check(
         self,
