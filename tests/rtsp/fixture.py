@@ -37,7 +37,7 @@ CLIP = REPO / "samples" / "walking.mp4"
 CLIP_FPS = 10
 # The server runs under Debian's python3, which has PyGObject and GStreamer's RTSP
 # server once scripts/run_tests.sh installed them; the venv's Python has neither.
-DEBIAN_PYTHON = "/usr/bin/python3"
+DEBIAN_PYTHON = os.environ.get("POSESCOPE_RTSP_PYTHON", "/usr/bin/python3")
 READY_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
 # PyAV's RTSP client settings: TCP (no UDP ports to open), 10 s to open, 5 s per read.
@@ -234,7 +234,7 @@ class RtspServer:
         if self._stderr is None:
             return ""
         self._stderr.seek(0)
-        return self._stderr.read().decode(errors="replace").strip()
+        return self._stderr.read().decode(errors="replace").strip() or "(nothing on stderr)"
 
     def stop(self) -> None:
         """SIGTERM, then wait for it to exit (SIGKILL after 10 s). Idempotent."""

@@ -19,9 +19,12 @@ client plays, each tick's frame, with its number painted in, goes into an ``apps
 clients see one encode. ``--log`` gets one line ``number time_ns`` per frame pushed
 (``time.time_ns()`` just before the push), for end-to-end latency.
 
+The barcode holds the number modulo 2**24 (6 days at 30 fps); the log the whole number.
+
 With ``--user``/``--password`` clients must give them (Basic authentication; others get
 401). Prints ``READY rtsp://127.0.0.1:PORT/PATH`` once it listens (``--port 0``: any free
-port, the line tells which); SIGTERM or SIGINT stops it.
+port, the line tells which), and ``media configured`` on stderr for each media it builds
+(one for all concurrent clients); SIGTERM or SIGINT stops it.
 """
 
 from __future__ import annotations
@@ -121,11 +124,24 @@ def make_factory(clock: Clock, args: argparse.Namespace) -> GstRtspServer.RTSPMe
     factory.set_shared(True)
 
     def media_configure(_factory: object, media: GstRtspServer.RTSPMedia) -> None:
+        # One line per media built: with shared media, one for all concurrent clients.
+        print("media configured", file=sys.stderr, flush=True)
         appsrc = media.get_element().get_by_name("src")
+        prepared = threading.Event()
+        prepared.set()
+
         # A live appsrc asks for data once its pipeline plays: feed it from then on,
         # until the media is torn down (the last client left).
-        appsrc.connect("need-data", lambda src, _length: clock.add(src))
-        media.connect("unprepared", lambda _media: clock.remove(appsrc))
+        def need_data(src: Gst.Element, _length: int) -> None:
+            if prepared.is_set():
+                clock.add(src)
+
+        def unprepared(_media: GstRtspServer.RTSPMedia) -> None:
+            prepared.clear()
+            clock.remove(appsrc)
+
+        appsrc.connect("need-data", need_data)
+        media.connect("unprepared", unprepared)
 
     factory.connect("media-configure", media_configure)
     if args.user is not None:
