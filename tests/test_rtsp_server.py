@@ -101,6 +101,26 @@ def test_barcode_rejects_what_it_cannot_hold_or_read() -> None:
     assert barcode.read(rgb) is None  # parity
 
 
+def encode_and_decode(
+    frames: list[np.ndarray], codec: str, container: str, size: tuple[int, int]
+) -> list[np.ndarray]:
+    """``frames`` scaled to ``size`` (INTER_AREA), encoded at a modest bit rate (300
+    kbit/s, a WebRTC-like budget), then decoded."""
+    width, height = size
+    encoded = io.BytesIO()
+    with av.open(encoded, "w", format=container) as out:
+        stream = out.add_stream(codec, rate=30)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.bit_rate = 300_000
+        for rgb in frames:
+            small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(small, format="rgb24")))
+        out.mux(stream.encode(None))
+    encoded.seek(0)
+    with av.open(encoded) as decoded:
+        return [frame.to_ndarray(format="rgb24") for frame in decoded.decode()]
+
+
 @pytest.mark.parametrize(
     ("codec", "container", "size"),
     [
@@ -113,26 +133,15 @@ def test_barcode_rejects_what_it_cannot_hold_or_read() -> None:
 def test_barcode_survives_encoding_and_downscaling(
     frames_640: Path, codec: str, container: str, size: tuple[int, int]
 ) -> None:
-    """Each frame gets its own number, is scaled (INTER_AREA) and encoded at a modest
-    bit rate (300 kbit/s, a WebRTC-like budget), then decoded and read: every number
-    comes back."""
-    width, height = size
+    """Each frame gets its own number (all 24 bits used), is scaled, encoded and decoded:
+    every number comes back."""
     numbers = [1_000 + 7_919 * i for i in range(30)]
-    encoded = io.BytesIO()
-    with av.open(encoded, "w", format=container) as out:
-        stream = out.add_stream(codec, rate=30)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.bit_rate = 300_000
-        for rgb, number in zip(sample_frames(frames_640, 30), numbers, strict=True):
-            rgb = rgb.copy()
-            barcode.paint(rgb, number)
-            small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-            out.mux(stream.encode(av.VideoFrame.from_ndarray(small, format="rgb24")))
-        out.mux(stream.encode(None))
-    encoded.seek(0)
-    with av.open(encoded) as decoded:
-        read = [barcode.read(frame.to_ndarray(format="rgb24")) for frame in decoded.decode()]
-    assert read == numbers
+    painted = []
+    for rgb, number in zip(sample_frames(frames_640, 30), numbers, strict=True):
+        rgb = rgb.copy()
+        barcode.paint(rgb, number)
+        painted.append(rgb)
+    assert numbers_of(encode_and_decode(painted, codec, container, size)) == numbers
 
 
 # ---- the server -------------------------------------------------------------------------
@@ -194,6 +203,7 @@ def test_stop_and_start_on_the_same_port(rtsp_server: Callable[..., RtspServer])
     # Stopped mid-stream: the client's stream just ends (PyAV raises nothing: the
     # demuxer's EOF ends the iteration), after at most the frames it had buffered.
     server.stop()
+    assert server.returncode == 0, server.stderr_text()
     deadline = time.monotonic() + 5
     for _ in playing:
         assert time.monotonic() < deadline, "the stream did not end"
@@ -239,3 +249,14 @@ def test_two_clients_share_one_encode(rtsp_server: Callable[..., RtspServer]) ->
     # Both saw the same frames (the same numbers at the same time) from one media.
     assert set(results["first"]) & set(results["second"])
     assert server.stderr_text().count("media configured") == 1, server.stderr_text()
+
+
+def test_numbers_survive_the_server_h264_then_vp8_at_half_size(
+    rtsp_server: Callable[..., RtspServer],
+) -> None:
+    """The path a relay would take: the server's H.264, decoded, scaled to half size and
+    sent on as VP8."""
+    frames = decoded_frames(rtsp_server().url, 30)
+    numbers = numbers_of(frames)
+    assert_increasing(numbers)
+    assert numbers_of(encode_and_decode(frames, "libvpx", "webm", (320, 240))) == numbers

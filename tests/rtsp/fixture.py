@@ -142,6 +142,8 @@ class RtspServer:
         self.port = port
         self.first_number = 0
         self.ready_seconds = math.nan
+        # The exit status of the last run that stopped (0: a clean exit on SIGTERM).
+        self.returncode: int | None = None
         self._process: subprocess.Popen[str] | None = None
         self._stderr: IO[bytes] | None = None
         self._started_at = 0.0
@@ -248,6 +250,7 @@ class RtspServer:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        self.returncode = process.returncode
         if process.stdout is not None:
             process.stdout.close()
         # The next run numbers its frames from above anything this one could have sent.
