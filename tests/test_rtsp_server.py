@@ -87,7 +87,7 @@ def test_barcode_reads_back_what_was_painted(frames_640: Path) -> None:
         assert barcode.read(rgb) == number
         # 16 px cells at 640 wide, 28 cells along the top edge, nothing painted below.
         assert barcode.cell_size(WIDTH) == 16
-        assert set(np.unique(rgb[:16, : 28 * 16])) <= {0, 255}
+        assert set(np.unique(rgb[-16:, : 28 * 16])) <= {0, 255}
 
 
 def test_barcode_rejects_what_it_cannot_hold_or_read() -> None:
@@ -97,7 +97,7 @@ def test_barcode_rejects_what_it_cannot_hold_or_read() -> None:
             barcode.paint(rgb, number)
     assert barcode.read(rgb) is None  # flat grey: no guard contrast
     barcode.paint(rgb, 77)
-    rgb[4:12, 3 * 16 + 4 : 3 * 16 + 12] ^= 255  # flip the first data bit
+    rgb[-12:-4, 3 * 16 + 4 : 3 * 16 + 12] ^= 255  # flip the first data bit
     assert barcode.read(rgb) is None  # parity
 
 

@@ -1,6 +1,7 @@
-"""A frame number as a barcode in the top-left corner of a frame, and its reader.
+"""A frame number as a barcode in the bottom-left corner of a frame, and its reader.
 
-One row of square cells along the top edge: a white-black-white start guard, ``BITS``
+One row of square cells along the bottom edge (the app draws its readout in the top-left
+corner, so the code survives the round trip through it): a white-black-white start guard, ``BITS``
 data bits (most significant first; white is 1) and one parity bit (even parity over the
 data bits). The cell size is the frame's width / ``CELLS_PER_WIDTH`` (16 px at 640
 wide, 32 px at 1280), so a frame scaled to any width keeps the same layout relative to
@@ -19,7 +20,7 @@ import numpy as np
 
 BITS = 24
 GUARD = (1, 0, 1)
-# The frame's width over the cell size: the cells take 28/40 of the top edge.
+# The frame's width over the cell size: the cells take 28/40 of the bottom edge.
 CELLS_PER_WIDTH = 40
 CELLS = len(GUARD) + BITS + 1
 # White and black guard cells must differ by this much (0..255) for a code to be read.
@@ -40,10 +41,10 @@ def paint(rgb: np.ndarray, number: int) -> None:
     if rgb.shape[0] < cell or cell < 2:
         raise ValueError(f"frame {rgb.shape[1]}x{rgb.shape[0]} is too small for the code")
     data = [(number >> (BITS - 1 - bit)) & 1 for bit in range(BITS)]
-    bottom = round(cell)
+    top = rgb.shape[0] - round(cell)
     for index, bit in enumerate([*GUARD, *data, sum(data) % 2]):
         left, right = round(index * cell), round((index + 1) * cell)
-        rgb[:bottom, left:right] = 255 if bit else 0
+        rgb[top:, left:right] = 255 if bit else 0
 
 
 def read(rgb: np.ndarray) -> int | None:
@@ -54,7 +55,9 @@ def read(rgb: np.ndarray) -> int | None:
     if rgb.shape[0] < cell or cell < 2:
         return None
     # Each cell's mean luma over its middle half (both ways), away from blurred edges.
-    top, bottom = round(cell * 0.25), max(round(cell * 0.75), round(cell * 0.25) + 1)
+    height = rgb.shape[0]
+    top = height - round(cell * 0.75)
+    bottom = max(height - round(cell * 0.25), top + 1)
     strip = rgb[top:bottom].astype(np.float32).mean(axis=(0, 2))
     levels = []
     for index in range(CELLS):

@@ -89,7 +89,7 @@ def letterbox(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
     return out
 
 
-def prepare_frames(width: int, height: int, out_path: Path) -> int:
+def prepare_frames(width: int, height: int, out_path: Path, *, grey: bool = False) -> int:
     """Write the sample clip's frames, letterboxed to ``width`` x ``height``, as raw RGB
     back to back to ``out_path`` (one frame per source frame: the server holds each for
     several ticks); returns the number of frames. An existing ``out_path`` is kept (the
@@ -101,16 +101,20 @@ def prepare_frames(width: int, height: int, out_path: Path) -> int:
     partial = out_path.with_name(f".{out_path.name}.{os.getpid()}.partial")
     with av.open(str(CLIP)) as container, partial.open("wb") as out:
         for frame in container.decode(video=0):
-            out.write(letterbox(frame.to_ndarray(format="rgb24"), width, height).tobytes())
+            rgb = letterbox(frame.to_ndarray(format="rgb24"), width, height)
+            if grey:  # the skeleton's colours then stand out from every pixel of the scene
+                rgb = np.repeat(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
+            out.write(rgb.tobytes())
             count += 1
     partial.replace(out_path)
     return count
 
 
-def frames_file(cache_dir: Path, width: int, height: int) -> Path:
-    """The raw frame file for this size in ``cache_dir`` (made once, then reused)."""
-    path = cache_dir / f"walking-{width}x{height}.rgb"
-    prepare_frames(width, height, path)
+def frames_file(cache_dir: Path, width: int, height: int, *, grey: bool = False) -> Path:
+    """The raw frame file for this size in ``cache_dir`` (made once, then reused);
+    ``grey``: the clip in shades of grey."""
+    path = cache_dir / f"walking-{width}x{height}{'-grey' if grey else ''}.rgb"
+    prepare_frames(width, height, path, grey=grey)
     return path
 
 
