@@ -57,13 +57,25 @@ class ViewerTrack(MediaStreamTrack):
             sequence, frame = self.source.latest()
             if frame is not None and sequence != self._seen:
                 self._seen = sequence
-                return frame
+                return _own_copy(frame)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._event.wait(), WAKE_S)
 
     def stop(self) -> None:
         super().stop()
         self.source.detach(self)
+
+
+def _own_copy(frame: av.VideoFrame) -> av.VideoFrame:
+    """A copy of a published frame for one viewer's encoder.
+
+    Every viewer's encoder converts its frames to YUV on a thread of its own, and PyAV
+    caches that conversion's scaler on the frame: two encoders converting one shared
+    frame at once crash the process in libswscale (seen with two viewers). A copy per
+    viewer costs two 0.9 MB copies at 640x480."""
+    copy = av.VideoFrame.from_ndarray(frame.to_ndarray(format="rgb24"), format="rgb24")
+    copy.pts, copy.time_base = frame.pts, frame.time_base
+    return copy
 
 
 class ViewerPlayer:
