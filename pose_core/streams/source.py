@@ -517,11 +517,13 @@ class LiveSource:
             viewer.notify()
 
     def _slate(self) -> av.VideoFrame:
-        """A still frame saying what the pull is doing: the last picture, dimmed."""
+        """A still frame saying what the pull is doing: the last picture in dim grey."""
         status = self.status()
         if self._last_picture is not None:
+            # Grey and dim: plainly not live, and no skeleton colour left in it.
             last = self._last_picture.to_ndarray(format="rgb24")
-            rgb_frame = (last.astype(np.float32) * 0.35).astype(np.uint8)
+            grey = (last.mean(axis=2, dtype=np.float32) * 0.35).astype(np.uint8)
+            rgb_frame = np.repeat(grey[:, :, None], 3, axis=2)
         else:
             rgb_frame = np.full((360, 640, 3), 24, np.uint8)
         lines = [f"{self.spec.host}: {_state_words(status)}"]

@@ -106,24 +106,16 @@ def test_an_rtsp_camera_plays_shares_survives_a_restart_and_closes(browser, app_
             )  # fmt: skip
             _wait_text(second, r"2 viewers share one pull and one detector", 15)
             assert harness.wait_streams(second, 1) == (1, 2)  # one detector's slot
-            assert _established(camera.port) == 1, Path("/proc/net/tcp").read_text()
-            second.screenshot(path="/tmp/try_stream/second.png", full_page=True)
+            assert _established(camera.port) == 1  # one pull from the camera
             harness.stop_webcam(second)
 
         # The camera goes away: the viewer is told, and the stream comes back by itself.
         camera.stop()
-        _wait_text(first, r"(stopped|refused the connection).*Reconnecting in \d+ s", 20)
-        harness.wait_until(
-            lambda: _skeleton_pixels(frame) < SKELETON / 4, 10, interval=0.2,
-            what="the still frame while the camera is away",
-        )  # fmt: skip
-        time.sleep(2)
-        camera.start()
-        _wait_text(first, r"Live · .*back after 1 loss", 40)
-        harness.wait_until(
-            lambda: _skeleton_pixels(frame) >= SKELETON, 30, interval=0.1,
-            what="skeletons after the camera came back",
-        )  # fmt: skip
+        try:
+            _camera_away_and_back(first, frame, camera)
+        finally:
+            if not camera.running:  # the other tests need it
+                camera.start()
         harness.assert_no_traceback(first, app_server)
 
         # The last viewer leaves: the pull is closed and the slot given back.
@@ -132,6 +124,22 @@ def test_an_rtsp_camera_plays_shares_survives_a_restart_and_closes(browser, app_
             lambda: _established(camera.port) == 0, 20, interval=0.25,
             what="the pull to close",
         )  # fmt: skip
+
+
+def _camera_away_and_back(first, frame, camera: RtspServer) -> None:
+    """With the camera stopped: the message, a still frame; then back on its own."""
+    _wait_text(first, r"(stopped|refused the connection).*Reconnecting in \d+ s", 20)
+    harness.wait_until(
+        lambda: _skeleton_pixels(frame) < SKELETON / 4, 10, interval=0.2,
+        what="the still frame while the camera is away",
+    )  # fmt: skip
+    time.sleep(2)
+    camera.start()
+    _wait_text(first, r"Live · .*back after 1 loss", 40)
+    harness.wait_until(
+        lambda: _skeleton_pixels(frame) >= SKELETON, 30, interval=0.1,
+        what="skeletons after the camera came back",
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
