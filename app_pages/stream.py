@@ -11,9 +11,9 @@ import functools
 import streamlit as st
 
 from pose_core.live import LiveConfig
-from pose_core.streams import LiveSource, SourceSpec
+from pose_core.streams import LiveSource, SourceBusyError, SourceClosedError, SourceSpec
 from pose_core.video import VideoDecodeError
-from ui import ice, live_panel, runtime, settings_panel, streams, webcam
+from ui import ice, live_panel, report, runtime, settings_panel, streams, webcam
 from ui.samples import SAMPLE_CLIP
 from ui.uploads import VIDEO_TYPES
 
@@ -22,6 +22,8 @@ KIND = "stream_kind"
 CLIP = "stream_clip"
 PUSHED = "stream_pushed_config"
 PRESENTING = "stream_presenting"
+PLAYER_DRAWN = "stream_player_drawn"
+RECORDING_ENGINE = "stream_recording_engine"
 INTRO_BOX, VIDEO_BOX, READOUT_BOX = "stream_intro", "stream_video", "stream_readout"
 SOURCE_BOX = "stream_source_box"
 KINDS = ("Network address", "Clip played live")
@@ -31,7 +33,11 @@ hub = server.streams
 settings = settings_panel.current()
 context_state = st.session_state.get("stream")
 was_playing = bool(context_state is not None and getattr(context_state.state, "playing", False))
-drawn_last_run = KEYS.snapshot_button in st.session_state
+# As on the Webcam page (ui.webcam._skip_orphan_check): the Snapshot button's key is here
+# only if the previous full run drew this page; the flag says it drew the player too.
+drawn_last_run = KEYS.snapshot_button in st.session_state and bool(
+    st.session_state.get(PLAYER_DRAWN)
+)
 
 
 def _toggle_presenter() -> None:
@@ -52,7 +58,10 @@ with st.container(key=SOURCE_BOX):
     linked, has_link = streams.linked_spec(hub)
     if has_link and linked is not None:
         spec = linked
-        st.info(f"Watching a shared stream: **{linked.display}**", icon=":material/group:")
+        st.info(
+            f"Watching a shared stream: **{report.plain(linked.display)}**",
+            icon=":material/group:",
+        )
         if st.button("Watch another source", key="stream_leave", disabled=was_playing):
             del st.query_params[streams.LINK_PARAM]
             st.rerun()
@@ -92,29 +101,32 @@ if ice_config.problem:
 
 video_col, side_col = st.columns([3, 2], gap="large")
 source: LiveSource | None = hub.running(spec) if spec is not None else None
+context = None
 with video_col, st.container(key=VIDEO_BOX):
-    if spec is None:
-        context = None
-    else:
+    if spec is not None:
         # The settings this viewer chose last run start a new pull; a running one keeps its own.
         start_config = st.session_state.get(PUSHED) or LiveConfig(
             settings.detector, settings.drawing_style
         )
         player = functools.partial(hub.player, spec, start_config)
-        context = webcam.start_viewer(
-            player,
-            ice_config.rtc_configuration,
-            key="stream",
-            drawn_last_run=drawn_last_run,
-            frontend_rtc_configuration=ice_config.frontend_rtc_configuration,
-        )
+        try:
+            context = webcam.start_viewer(
+                player,
+                ice_config.rtc_configuration,
+                key="stream",
+                drawn_last_run=drawn_last_run,
+                frontend_rtc_configuration=ice_config.frontend_rtc_configuration,
+            )
+        except (SourceBusyError, SourceClosedError) as exc:  # raised by the player factory
+            st.error(
+                f"{exc}" if isinstance(exc, SourceBusyError) else "The stream stopped.",
+                icon=":material/group_off:",
+            )
     st.caption(ice_config.describe())
+st.session_state[PLAYER_DRAWN] = context is not None
 playing = bool(context is not None and context.state.playing)
 if playing and spec is not None and spec.shareable:
-    link = hub.link(spec)
-    if link is not None and st.query_params.get(streams.LINK_PARAM) != link:
-        # Names the source, not its address: the credentials stay on the server.
-        st.query_params[streams.LINK_PARAM] = link
+    streams.publish_link(hub, spec)
 
 
 owner = streams.owner()
@@ -132,10 +144,14 @@ def live_readout() -> None:
         live_panel.show_motion(running.processor, KEYS)
 
 
-if source is not None and not playing and source.processor.is_recording(owner):
-    # Stopped while recording: keep the recording before the source closes.
-    live_panel.follow_recording(KEYS, source.processor, False, owner)
+# The engine this viewer records on, kept here: the source may close (last viewer gone)
+# before this page runs again, and the recording must not go with it.
+recording_engine = st.session_state.get(RECORDING_ENGINE)
+if recording_engine is not None and not playing:
+    live_panel.follow_recording(KEYS, recording_engine, False, owner)
     st.session_state[KEYS.record] = False
+    del st.session_state[RECORDING_ENGINE]
+    recording_engine = None
 
 with side_col:
     st.button(
@@ -154,7 +170,7 @@ with side_col:
         KEYS,
         settings,
         playing=playing and source is not None,
-        recording=source is not None and source.processor.is_recording(owner),
+        recording=recording_engine is not None and recording_engine.is_recording(owner),
         start_hint="Press **Start** under the video to enable snapshots.",
         reset_reps=source.processor.reset_motion if source is not None else lambda: None,
     )
@@ -165,6 +181,10 @@ if source is not None and playing:
     if choice.config != st.session_state.get(PUSHED):
         source.update_config(choice.config)
     live_panel.follow_recording(KEYS, source.processor, choice.record, owner)
+    if source.processor.is_recording(owner):
+        st.session_state[RECORDING_ENGINE] = source.processor
+    else:
+        st.session_state.pop(RECORDING_ENGINE, None)
     if choice.take_snapshot:
         live_panel.take_snapshot(KEYS, source.processor, "Stream")
 # What a new pull starts with, and what this viewer last handed on.

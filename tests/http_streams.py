@@ -13,6 +13,7 @@ import contextlib
 import fractions
 import functools
 import http.server
+import io
 import socket
 import threading
 import time
@@ -93,6 +94,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         if path == "/video.mjpg":
             self._mjpeg()
+        elif path == "/sound.ts":
+            data = _tone_ts()
+            self.send_response(200)
+            self.send_header("Content-Type", "video/mp2t")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
         elif path == "/page.html":
             body = b"<html><body>A camera's web page, not its stream</body></html>" * 20
             self.send_response(200)
@@ -133,6 +141,25 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 time.sleep(max(0.0, started + n / owner.fps - time.monotonic()))
 
 
+@functools.cache
+def _tone_ts(seconds: float = 2.0, rate: int = 48_000) -> bytes:
+    """A 440 Hz tone in MPEG-TS (MP2 audio): a stream with sound and no picture."""
+    out = io.BytesIO()
+    with av.open(out, "w", format="mpegts") as container:
+        stream = container.add_stream("mp2", rate=rate, layout="mono")
+        frame_size = 1152
+        t = np.arange(int(seconds * rate)) / rate
+        samples = (np.sin(2 * np.pi * 440 * t) * 8000).astype(np.int16)
+        for start in range(0, len(samples) - frame_size, frame_size):
+            frame = av.AudioFrame.from_ndarray(
+                samples[None, start : start + frame_size], format="s16", layout="mono"
+            )
+            frame.sample_rate, frame.pts = rate, start
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return out.getvalue()
+
+
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -140,9 +167,9 @@ class _Server(http.server.ThreadingHTTPServer):
 
 
 class HttpStreamServer:
-    """An MJPEG (``/video.mjpg``), HLS (``/index.m3u8`` when ``hls`` is given) and
-    plain web page (``/page.html``) server on 127.0.0.1, stoppable and restartable on
-    the same port.
+    """An MJPEG (``/video.mjpg``), HLS (``/index.m3u8`` when ``hls`` is given), sound
+    only (``/sound.ts``) and plain web page (``/page.html``) server on 127.0.0.1,
+    stoppable and restartable on the same port.
 
     Args:
         credentials: ``"user:password"`` for Basic authentication, or None.

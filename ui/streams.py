@@ -30,6 +30,7 @@ from pose_core.streams import (
 )
 from pose_core.video import VideoDecodeError, VideoLimits, probe_video
 
+from .report import plain
 from .samples import SAMPLE_CLIP
 from .video_session import Upload
 
@@ -39,6 +40,8 @@ PASSWORD = "stream_password"
 OWNER = "stream_owner"
 LINK_PARAM = "stream"
 _CLIPS = "_stream_clips"
+_CHECKED = "_stream_checked"
+_OWN_LINK = "_stream_own_link"
 
 
 def address_changed() -> None:
@@ -54,7 +57,11 @@ def address_changed() -> None:
 
 def address_inputs(policy: StreamPolicy, *, disabled: bool) -> SourceSpec | None:
     """The address and sign-in fields; the source they name, or None (with the reason
-    shown) when there is nothing to open yet or it may not be opened."""
+    shown) when there is nothing to open yet or it may not be opened.
+
+    The check (a DNS lookup) runs when the fields change, not on every rerun: a DNS
+    hiccup must not take the player off a page that is streaming. The pull checks the
+    address again before every (re)connection."""
     schemes = ", ".join(f"{s}://" for s in policy.schemes)
     address = st.text_input(
         "Stream address",
@@ -79,12 +86,19 @@ def address_inputs(policy: StreamPolicy, *, disabled: bool) -> SourceSpec | None
             icon=":material/settings_input_antenna:",
         )
         return None
-    try:
-        checked = policy.check(address, user, password)
-    except AddressError as exc:
-        st.error(str(exc), icon=":material/link_off:")
+    typed = (address, user, password, policy)
+    cached = st.session_state.get(_CHECKED)
+    if cached is None or cached[0] != typed:
+        try:
+            cached = (typed, network_spec(policy.check(address, user, password), policy))
+        except AddressError as exc:
+            cached = (typed, str(exc))
+        st.session_state[_CHECKED] = cached
+    if isinstance(cached[1], str):
+        st.error(cached[1], icon=":material/link_off:")
         return None
-    return network_spec(checked)
+    spec: SourceSpec = cached[1]
+    return spec
 
 
 @dataclasses.dataclass
@@ -96,12 +110,15 @@ class _Clips:
     )
     specs: dict[str, SourceSpec] = dataclasses.field(default_factory=dict)
     digests: dict[str, str] = dataclasses.field(default_factory=dict)  # file id -> sha256
+    errors: dict[str, str] = dataclasses.field(default_factory=dict)  # sha256 -> message
 
 
 def clip_source(upload: Upload | None, *, use_sample: bool, limits: VideoLimits) -> SourceSpec:
     """The source for an uploaded clip (saved in the session's private folder and
     checked to be a video), or for the bundled sample. Raises VideoDecodeError."""
-    clips: _Clips = st.session_state.setdefault(_CLIPS, _Clips())
+    if _CLIPS not in st.session_state:
+        st.session_state[_CLIPS] = _Clips()
+    clips: _Clips = st.session_state[_CLIPS]
     if use_sample or upload is None:
         path, name, digest = SAMPLE_CLIP.path, SAMPLE_CLIP.name, "sample"
     else:
@@ -111,13 +128,19 @@ def clip_source(upload: Upload | None, *, use_sample: bool, limits: VideoLimits)
         digest = clips.digests[file_id]
         name = str(upload.name)
         suffix = Path(name).suffix.lower()[:8] or ".bin"
+        if digest in clips.errors:
+            raise VideoDecodeError(clips.errors[digest])
         path = Path(clips.folder.name) / f"clip-{digest[:16]}{suffix}"
         if not path.exists():
+            for old in Path(clips.folder.name).glob("clip-*"):
+                old.unlink(missing_ok=True)  # one upload kept; a running pull has it open
+            clips.specs = {k: v for k, v in clips.specs.items() if k == "sample"}
             path.write_bytes(upload.getvalue())
             try:
                 probe_video(path, limits)
-            except VideoDecodeError:
+            except VideoDecodeError as exc:
                 path.unlink(missing_ok=True)
+                clips.errors[digest] = str(exc)
                 raise
     if digest not in clips.specs:
         # One spec per clip for the session: the same private source across reruns.
@@ -132,21 +155,34 @@ def owner() -> str:
 
 
 def linked_spec(hub: StreamHub) -> tuple[SourceSpec | None, bool]:
-    """The source a share link (``?stream=<id>``) names, and whether a link was given."""
+    """The source a share link (``?stream=<id>``) names, and whether a link was given.
+    The link this session published itself is not one: its owner keeps the inputs."""
     link = st.query_params.get(LINK_PARAM)
-    if not link:
+    if not link or link == st.session_state.get(_OWN_LINK):
         return None, False
     return hub.spec_for_link(str(link)), True
+
+
+def publish_link(hub: StreamHub, spec: SourceSpec) -> None:
+    """Put the running source's share link in the address bar (its public id: the
+    credentials stay on the server)."""
+    link = hub.link(spec)
+    if link is not None and st.query_params.get(LINK_PARAM) != link:
+        st.session_state[_OWN_LINK] = link
+        st.query_params[LINK_PARAM] = link
 
 
 def status_message(status: SourceStatus | None, spec: SourceSpec, *, playing: bool) -> None:
     """What the pull is doing, in words, with what to do when it fails."""
     if status is None:
         if playing:
-            st.info(f"Connecting to {spec.display}...", icon=":material/hourglass_top:")
+            st.warning(
+                "This stream stopped on the server. Press **Stop**, then **Start**.",
+                icon=":material/sync_problem:",
+            )
         return
     if status.state is SourceState.CONNECTING:
-        st.info(f"Connecting to {spec.display}...", icon=":material/hourglass_top:")
+        st.info(f"Connecting to {plain(spec.display)}...", icon=":material/hourglass_top:")
     elif status.state is SourceState.LIVE:
         size = f"{status.width}×{status.height}" if status.width else "?"
         viewers = status.viewers

@@ -5,16 +5,18 @@ played as if it were live. Streamlit-free.
   their credentials (:class:`StreamAddress`);
 - :mod:`.source`: :class:`LiveSource`, one pull and one live engine shared by its
   viewers, with reconnection and the reasons for a failure (:class:`Problem`);
-- :mod:`.track`: a viewer's WebRTC track;
+- :mod:`.track`: a viewer's WebRTC track (imported on first use: it needs aiortc);
 - :mod:`.hub`: :class:`StreamHub`, the server's sources by address.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from pathlib import Path
 
+from ..video import ALLOWED_DEMUXERS
 from .address import AddressError, StreamAddress, StreamPolicy, split_credentials
 from .hub import SourceBusyError, StreamHub
 from .source import (
@@ -28,11 +30,11 @@ from .source import (
     SourceState,
     SourceStatus,
 )
-from .track import ViewerPlayer, ViewerTrack
 
 
-def network_spec(address: StreamAddress) -> SourceSpec:
-    """How to pull a checked network address (shared by everyone who opens it)."""
+def network_spec(address: StreamAddress, policy: StreamPolicy | None = None) -> SourceSpec:
+    """How to pull a checked network address (shared by everyone who opens it); with
+    ``policy``, the address is checked again before every (re)connection."""
     return SourceSpec(
         url=address.url,
         display=address.display,
@@ -40,6 +42,7 @@ def network_spec(address: StreamAddress) -> SourceSpec:
         host=address.host,
         options={**PULL_OPTIONS, **FFMPEG_PROTOCOLS_OPTION},
         redact=address.redact,
+        recheck=functools.partial(policy.check, address.url) if policy is not None else None,
     )
 
 
@@ -54,7 +57,8 @@ def clip_spec(path: Path, name: str) -> SourceSpec:
         display=name,
         key=f"clip:{digest}:{secrets.token_hex(8)}",
         host=name,
-        options={"protocol_whitelist": "file"},
+        # As the Video page opens uploads: only plain containers, never a playlist.
+        options={"protocol_whitelist": "file", "format_whitelist": ",".join(ALLOWED_DEMUXERS)},
         replay=True,
         shareable=False,
     )
@@ -73,8 +77,6 @@ __all__ = [
     "StreamAddress",
     "StreamHub",
     "StreamPolicy",
-    "ViewerPlayer",
-    "ViewerTrack",
     "clip_spec",
     "network_spec",
     "split_credentials",

@@ -25,7 +25,10 @@ from collections.abc import Callable, Mapping, Sequence
 # The schemes a typed address may use, and the FFmpeg protocols they need underneath
 # (RTSP interleaved over TCP or RTP over UDP, TLS for rtsps/https, HLS's crypto).
 DEFAULT_SCHEMES = ("rtsp", "rtsps", "http", "https")
-FFMPEG_PROTOCOLS = "rtsp,rtsps,rtp,srtp,udp,tcp,tls,http,https,httpproxy,crypto,hls"
+# No udp/rtp: RTSP is interleaved over TCP (source.PULL_OPTIONS).
+FFMPEG_PROTOCOLS = "rtsp,rtsps,tcp,tls,http,https,httpproxy,crypto"
+# The demuxers a network stream may use: RTSP, MJPEG over HTTP, HLS and its segments.
+FFMPEG_FORMATS = "rtsp,mpjpeg,mjpeg,hls,mpegts,mov,mp4,m4a,3gp,3g2,mj2"
 DEFAULT_PORTS = {"rtsp": 554, "rtsps": 322, "http": 80, "https": 443}
 
 # Operator settings (environment variables).
@@ -94,7 +97,9 @@ class StreamAddress:
         """``text`` with this address's credentials, in any form, taken out."""
         text = text.replace(self.url, self.display)
         for secret in self.secrets:
-            if secret:
+            if secret.endswith((":", "@")):
+                text = text.replace(secret, "***" + secret[-1])
+            elif secret:
                 text = text.replace(secret, "***")
         return text
 
@@ -120,7 +125,7 @@ def _networks(spec: str) -> tuple[tuple[Network, ...], tuple[str, ...], list[str
     networks: list[Network] = []
     names: list[str] = []
     problems: list[str] = []
-    for item in (part.strip() for part in spec.split(",")):
+    for item in (part.strip().rstrip(".") for part in spec.split(",")):
         if not item:
             continue
         group = NETWORK_GROUPS.get(item.lower())
@@ -165,16 +170,22 @@ class StreamPolicy:
         return [
             ("Network stream addresses", ", ".join(f"{s}://" for s in self.schemes),
              SCHEMES_VAR),
-            ("Networks streams may come from", self.allow_text or "any not refused", ALLOW_VAR),
-            ("Networks refused for streams", self.deny_text or "none", DENY_VAR),
+            ("Networks streams may come from",
+             "none (a setting is unreadable)" if self.closed
+             else self.allow_text or "any not refused", ALLOW_VAR),
+            ("Networks refused for streams", self.deny_text, DENY_VAR),
         ]  # fmt: skip
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> StreamPolicy:
         """The defaults, changed by ``POSESCOPE_STREAM_SCHEMES`` (a subset of the
-        defaults), ``POSESCOPE_STREAM_ALLOW`` and ``POSESCOPE_STREAM_DENY`` (CIDRs, IP
-        addresses, host names for allow, and the groups loopback, private, link-local,
-        multicast, unspecified). A deny list replaces the default one."""
+        defaults), ``POSESCOPE_STREAM_ALLOW`` (CIDRs, IP addresses, host names, groups)
+        and ``POSESCOPE_STREAM_DENY`` (CIDRs, IP addresses, and the groups loopback,
+        private, link-local, multicast, unspecified), comma-separated. The deny list adds
+        to the default one.
+
+        A setting that cannot be read fails closed: no network stream is opened at all
+        (:attr:`closed`), since a typo must not open what the operator meant to shut."""
         environ = os.environ if environ is None else environ
         problems: list[str] = []
         schemes: tuple[str, ...] = DEFAULT_SCHEMES
@@ -186,12 +197,20 @@ class StreamPolicy:
         problems += [f"{ALLOW_VAR}: {item!r} is not a network or host name" for item in bad]
         default = cls()
         deny, deny_text = default.deny, default.deny_text
-        if DENY_VAR in environ:
-            deny, _, bad = _networks(environ[DENY_VAR])
-            deny_text = environ[DENY_VAR].strip()
-            problems += [f"{DENY_VAR}: {item!r} is not a network" for item in bad]
+        if environ.get(DENY_VAR, "").strip():
+            extra, names, bad = _networks(environ[DENY_VAR])
+            deny = deny + extra
+            deny_text = f"{deny_text}, {environ[DENY_VAR].strip()}"
+            problems += [f"{DENY_VAR}: {item!r} is not a network" for item in [*bad, *names]]
         allow_text = environ.get(ALLOW_VAR, "").strip()
+        if not schemes:
+            problems.append(f"{SCHEMES_VAR}: no scheme left")
         return cls(schemes, allow, allow_names, deny, tuple(problems), allow_text, deny_text)
+
+    @property
+    def closed(self) -> bool:
+        """A setting could not be read: nothing is opened until the operator fixes it."""
+        return bool(self.problems)
 
     def check(
         self,
@@ -213,6 +232,11 @@ class StreamPolicy:
                 names a host that does not resolve or is not allowed. The message never
                 contains the credentials.
         """
+        if self.closed:
+            raise AddressError(
+                "This server's settings for network streams cannot be read, so it opens "
+                "none; its operator can see why on the Home page."
+            )
         address = address.strip()
         if not address:
             raise AddressError("Enter the stream's address, e.g. rtsp://192.168.1.20:554/stream1")
@@ -222,18 +246,22 @@ class StreamPolicy:
             raise AddressError("The address contains spaces or control characters.")
         bare, typed_user, typed_password = split_credentials(address)
         user, password = (user or typed_user), (password or typed_password)
-        parts = urllib.parse.urlsplit(bare)
+        try:
+            parts = urllib.parse.urlsplit(bare)
+            host = parts.hostname or ""
+            typed_port = parts.port
+        except ValueError:
+            raise AddressError(
+                "That address cannot be read: check the host (an IPv6 address goes in "
+                "brackets, e.g. rtsp://[fd00::20]/live) and the port (1 to 65535)."
+            ) from None
         scheme = parts.scheme.lower()
         allowed = ", ".join(f"{s}://" for s in self.schemes)
         if "://" not in bare or not scheme:
             raise AddressError(f"Start the address with one of {allowed}.")
         if scheme not in self.schemes:
             raise AddressError(f"{scheme}:// addresses are not opened here; use one of {allowed}.")
-        try:
-            host = parts.hostname or ""
-            port = parts.port or DEFAULT_PORTS[scheme]
-        except ValueError:
-            raise AddressError("The port in the address is not a number from 1 to 65535.") from None
+        port = typed_port or DEFAULT_PORTS[scheme]
         if not host:
             raise AddressError("The address has no host name or IP address.")
         try:
@@ -246,20 +274,29 @@ class StreamPolicy:
             ) from None
         if not resolved:
             raise AddressError(f"The host {host!r} was not found.")
+        resolved = [_unwrapped(ip) for ip in resolved]
         for ip in resolved:
             if any(ip in net for net in self.deny):
                 raise AddressError(
                     f"This server does not open streams from {host} ({ip}): its operator "
                     "does not allow that network."
                 )
-        restricted = bool(self.allow or self.allow_names) and host.lower() not in self.allow_names
+        named = host.lower().rstrip(".") in self.allow_names
+        restricted = bool(self.allow or self.allow_names) and not named
         if restricted and not all(any(ip in net for net in self.allow) for ip in resolved):
             raise AddressError(
                 f"This server only opens streams from the networks its operator "
                 f"allows, and {host} is not among them."
             )
         netloc = parts.netloc.rpartition("@")[2]
-        display = urllib.parse.urlunsplit(parts._replace(scheme=scheme, netloc=netloc))
+        query_secrets = _query_secrets(parts.query)
+        # Cameras that take credentials in the query (?user=...&pwd=...) show it masked.
+        shown_query = parts.query
+        for secret in query_secrets:
+            shown_query = shown_query.replace(secret, "***")
+        display = urllib.parse.urlunsplit(
+            parts._replace(scheme=scheme, netloc=netloc, query=shown_query)
+        )
         if user or password:
             userinfo = urllib.parse.quote(user, safe="")
             if password:
@@ -267,11 +304,49 @@ class StreamPolicy:
             signed = parts._replace(scheme=scheme, netloc=f"{userinfo}@{netloc}")
             url = urllib.parse.urlunsplit(signed)
         else:
-            url = display
+            url = urllib.parse.urlunsplit(parts._replace(scheme=scheme))
+        # The user name is redacted too, but only where it stands as credentials (a user
+        # "admin" must not turn a path /admin/ into /***/).
         secrets = tuple(
-            s for s in {user, password, urllib.parse.quote(password, safe="")} if len(s) >= 2
-        )
+            s
+            for s in {
+                password, urllib.parse.quote(password, safe=""), *query_secrets,
+                f"{user}:", f"{urllib.parse.quote(user, safe='')}:", f"{user}@",
+            }
+            if len(s) >= 2
+        )  # fmt: skip
         return StreamAddress(url, display, scheme, host, port, bool(user or password), secrets)
+
+
+# Query keys under which cameras take credentials (Foscam ?usr=&pwd=, ?user=&password=,
+# ?auth=, tokens and signatures).
+_SECRET_KEYS = ("user", "usr", "pass", "pwd", "auth", "token", "key", "sig", "secret", "login")
+
+
+def _query_secrets(query: str) -> tuple[str, ...]:
+    values = []
+    for key, value in urllib.parse.parse_qsl(query, keep_blank_values=False):
+        if any(word in key.lower() for word in _SECRET_KEYS) and value:
+            values += [value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)]
+    return tuple(sorted(set(values), key=len, reverse=True))
+
+
+def _unwrapped(
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address,
+) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The IPv4 address inside an IPv4-mapped (::ffff:a.b.c.d), 6to4 or NAT64 address:
+    a dual-stack socket reaches that IPv4 host, so the rules must see it."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return ip.ipv4_mapped
+        if ip.sixtofour is not None:
+            return ip.sixtofour
+        if ip in _NAT64:
+            return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
 def _is_ip(host: str) -> bool:

@@ -3,31 +3,36 @@
 :class:`StreamHub` lives in the app's runtime (one per process). A viewer asks for a
 source by its :class:`~.source.SourceSpec`; the first viewer of an address starts the
 pull and its live engine, later ones join it, and the source stops itself after its last
-viewer left (:data:`~.source.IDLE_CLOSE_S`). Sources are also known by a random public
-id, so a share link can name one without its address or credentials.
+viewer left (:data:`~.source.IDLE_CLOSE_S`). A running source is also known by a random
+public id, so a share link can name it without its address or credentials; the link
+ends with the pull.
 
 Thread-safe: called from script threads, streamlit-webrtc's worker threads and the
-sources' own threads; the lock is held only to look up and swap entries.
+sources' own threads; the lock is held only to look up and swap entries (a source and its
+engine are made outside it).
 """
 
 from __future__ import annotations
 
-import collections
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..live import LiveConfig, PoseStreamProcessor
-from .source import LiveSource, SourceClosedError, SourceSpec
-from .track import ViewerPlayer
+from .source import LiveSource, SourceClosedError, SourceSpec, SourceState
 
-# Share links this process still recognises (oldest forgotten first).
-MAX_KNOWN_LINKS = 64
+if TYPE_CHECKING:  # the track needs aiortc: imported when the first viewer comes
+    from .track import ViewerPlayer
+
 # Viewers of one source at once: each costs a video encode on the server.
 DEFAULT_MAX_VIEWERS = 6
+# Sources pulled at once: each decodes its stream on two threads, watched or not by a
+# detector (the live-stream slots cap detection, not pulls).
+DEFAULT_MAX_SOURCES = 4
 
 
 class SourceBusyError(RuntimeError):
-    """A source has as many viewers as it may."""
+    """Too many viewers of one source, or too many sources; the message is for the user."""
 
 
 class StreamHub:
@@ -35,8 +40,9 @@ class StreamHub:
 
     Args:
         processor_factory: Makes a source's live engine from the first viewer's settings.
-        source_factory: Makes a source (tests pass a fake opener through it).
+        source_factory: Makes a source (tests shorten its timings through it).
         max_viewers: Viewers of one source at once.
+        max_sources: Sources pulled at once.
     """
 
     def __init__(
@@ -45,48 +51,59 @@ class StreamHub:
         *,
         source_factory: Callable[..., LiveSource] = LiveSource,
         max_viewers: int = DEFAULT_MAX_VIEWERS,
+        max_sources: int = DEFAULT_MAX_SOURCES,
     ) -> None:
         self._processor_factory = processor_factory
         self._source_factory = source_factory
         self.max_viewers = max_viewers
+        self.max_sources = max_sources
         self._lock = threading.Lock()
         self._sources: dict[str, LiveSource] = {}
-        self._links: collections.OrderedDict[str, SourceSpec] = collections.OrderedDict()
-        self._link_of: dict[str, str] = {}
         self.sources_started = 0
 
     def source(self, spec: SourceSpec, config: LiveConfig) -> LiveSource:
-        """The running source for ``spec``, started if there is none."""
+        """The running source for ``spec``, started if there is none (or if the one
+        there gave up: a user who fixed the camera and pressed Start wants a new try).
+
+        Raises:
+            SourceBusyError: This server already pulls as many sources as it may.
+        """
+        running = self._usable(spec)
+        if running is not None:
+            return running
+        # Made outside the lock (loading the engine's modules takes a while).
+        made = self._source_factory(spec, self._processor_factory(config), on_closed=self._forget)
         with self._lock:
-            source = self._sources.get(spec.key)
-            if source is not None and not source.closed:
-                return source
-            source = self._source_factory(
-                spec, self._processor_factory(config), on_closed=self._forget
-            )
-            self._sources[spec.key] = source
+            current = self._sources.get(spec.key)
+            if current is not None and _usable(current):
+                return current  # another viewer was quicker: the new one never starts
+            if current is not None:
+                current.close()  # failed: replaced
+            elif sum(1 for s in self._sources.values() if not s.closed) >= self.max_sources:
+                raise SourceBusyError(
+                    f"This server already pulls {self.max_sources} network streams, the "
+                    "most it may; try again when one stops."
+                )
+            self._sources[spec.key] = made
             self.sources_started += 1
-            if spec.shareable:
-                link = self._link_of.get(spec.key)
-                if link is None:
-                    link = source.public_id
-                    self._link_of[spec.key] = link
-                self._links[link] = spec
-                self._links.move_to_end(link)
-                while len(self._links) > MAX_KNOWN_LINKS:
-                    _, old_spec = self._links.popitem(last=False)
-                    self._link_of.pop(old_spec.key, None)
-            # Started under the lock, so a second caller finds it running.
-            return source.start()
+            return made.start()
 
     def player(self, spec: SourceSpec, config: LiveConfig) -> ViewerPlayer:
         """A new viewer of ``spec`` (streamlit-webrtc's ``player_factory`` calls this
-        when the browser's offer arrives)."""
+        when the browser's offer arrives).
+
+        Raises:
+            SourceBusyError: The source has as many viewers as it may, or the server
+                pulls as many sources as it may.
+        """
+        from .track import ViewerPlayer
+
         for _ in range(2):
             source = self.source(spec, config)
             if source.status().viewers >= self.max_viewers:
                 raise SourceBusyError(
-                    f"This stream already has {self.max_viewers} viewers, the most it may have."
+                    f"This stream already has {self.max_viewers} viewers, the most it may "
+                    "have (a page reloaded mid-stream counts for about 30 s)."
                 )
             try:
                 return ViewerPlayer(source)
@@ -101,21 +118,32 @@ class StreamHub:
         return source if source is not None and not source.closed else None
 
     def link(self, spec: SourceSpec) -> str | None:
-        """The public id a share link uses for ``spec`` (None until it was started, or
-        if it is private)."""
-        with self._lock:
-            return self._link_of.get(spec.key)
+        """The public id a share link uses for ``spec`` while it runs (None if it is
+        not running, or private)."""
+        source = self.running(spec)
+        return source.public_id if source is not None and spec.shareable else None
 
     def spec_for_link(self, link: str) -> SourceSpec | None:
-        """The source a share link names, if this process knows it."""
-        with self._lock:
-            return self._links.get(link)
+        """The running source a share link names, if any."""
+        for source in self.active():
+            if source.public_id == link and source.spec.shareable:
+                return source.spec
+        return None
 
     def active(self) -> list[LiveSource]:
         with self._lock:
             return [s for s in self._sources.values() if not s.closed]
 
+    def _usable(self, spec: SourceSpec) -> LiveSource | None:
+        with self._lock:
+            source = self._sources.get(spec.key)
+        return source if source is not None and _usable(source) else None
+
     def _forget(self, source: LiveSource) -> None:
         with self._lock:
             if self._sources.get(source.spec.key) is source:
                 del self._sources[source.spec.key]
+
+
+def _usable(source: LiveSource) -> bool:
+    return not source.closed and source.status().state is not SourceState.FAILED

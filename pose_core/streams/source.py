@@ -38,7 +38,7 @@ import av.error
 import numpy as np
 
 from ..live import LiveConfig, PoseStreamProcessor, StreamStats, draw_readout
-from .address import FFMPEG_PROTOCOLS
+from .address import FFMPEG_FORMATS, FFMPEG_PROTOCOLS, AddressError
 
 LOGGER = logging.getLogger(__name__)
 
@@ -49,6 +49,10 @@ READ_TIMEOUT_S = 5.0
 RETRY_DELAYS_S = (1.0, 2.0, 4.0, 8.0, 15.0)
 # A source stays up this long after its last viewer left (a page reload comes back).
 IDLE_CLOSE_S = 3.0
+# Live this long, a stream counts as steady again: its back-off starts afresh.
+STEADY_S = 10.0
+# Largest picture decoded (4K UHD, as the Video page).
+MAX_PIXELS = 3840 * 2160
 # While there is no picture, a still frame saying why is sent this often.
 SLATE_INTERVAL_S = 0.5
 # The RTP clock of the frames handed to WebRTC.
@@ -62,7 +66,10 @@ PULL_OPTIONS: Mapping[str, str] = {
     "fflags": "nobuffer",
     "max_delay": "500000",
 }
-FFMPEG_PROTOCOLS_OPTION: Mapping[str, str] = {"protocol_whitelist": FFMPEG_PROTOCOLS}
+FFMPEG_PROTOCOLS_OPTION: Mapping[str, str] = {
+    "protocol_whitelist": FFMPEG_PROTOCOLS,
+    "format_whitelist": FFMPEG_FORMATS,
+}
 
 
 class SourceState(enum.Enum):
@@ -106,6 +113,9 @@ class SourceSpec:
             played live); otherwise frames are taken as they come.
         shareable: Other sessions may join it by its public id (a private upload may not).
         redact: Takes credentials out of a text (FFmpeg's messages quote the address).
+        recheck: Called before every (re)connection: checks the address against the
+            operator's rules again, with a fresh DNS answer, and raises if it may no
+            longer be opened.
     """
 
     url: str
@@ -116,9 +126,26 @@ class SourceSpec:
     replay: bool = False
     shareable: bool = True
     redact: Callable[[str], str] = str
+    recheck: Callable[[], object] | None = None
 
     def __repr__(self) -> str:
         return f"SourceSpec({self.display!r})"
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Published:
+    """A processed frame as the viewers get it.
+
+    Attributes:
+        sequence: Counts published frames: a viewer sends each number once.
+        rgb_frame: The picture (H x W x 3 RGB); read-only by agreement, each viewer makes
+            its own video frame from it.
+        pts: Its time in :data:`VIDEO_TIME_BASE` units, one clock for every viewer.
+    """
+
+    sequence: int
+    rgb_frame: np.ndarray
+    pts: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -183,8 +210,9 @@ def classify(exc: BaseException, spec: SourceSpec) -> Problem:
     ):  # fmt: skip
         return Problem(
             "timeout",
-            f"No picture from {where} for {READ_TIMEOUT_S:g} s: the network or the camera "
-            "is down, or a firewall drops the connection.",
+            f"No answer from {where} within {OPEN_TIMEOUT_S:g} s, or no picture for "
+            f"{READ_TIMEOUT_S:g} s: the network or the camera is down, or a firewall drops "
+            "the connection.",
             retry=True,
         )
     if code in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.EIO):
@@ -201,7 +229,7 @@ def classify(exc: BaseException, spec: SourceSpec) -> Problem:
             "an MJPEG or HLS address, not a web page).",
             retry=False,
         )
-    if isinstance(exc, EOFError | av.error.EOFError):
+    if isinstance(exc, EOFError | av.error.EOFError | StreamEnded):
         return Problem("ended", f"The stream from {where} stopped.", retry=True)
     return Problem("error", f"The stream failed: {spec.redact(str(exc))}", retry=True)
 
@@ -212,6 +240,10 @@ class SourceClosedError(RuntimeError):
 
 class StreamEnded(Exception):
     """The stream reached its end (a live stream should never)."""
+
+
+class TooLarge(Exception):
+    """The stream's pictures are larger than this server decodes."""
 
 
 class NoVideo(Exception):
@@ -256,6 +288,7 @@ class LiveSource:
         opener: Callable[..., Any] = av.open,
         idle_close_s: float = IDLE_CLOSE_S,
         retry_delays_s: tuple[float, ...] = RETRY_DELAYS_S,
+        max_pixels: int = MAX_PIXELS,
     ) -> None:
         self.spec = spec
         self.processor = processor
@@ -265,6 +298,8 @@ class LiveSource:
         self._opener = opener
         self._idle_close_s = idle_close_s
         self._retry_delays_s = retry_delays_s
+        self._max_pixels = max_pixels
+        self._live_since = 0.0
         self._closing = threading.Event()
         self._mailbox = _Mailbox()
         self._lock = threading.Lock()
@@ -279,10 +314,10 @@ class LiveSource:
         self._size = (0, 0)
         self._codec = ""
         self._decoded: collections.deque[float] = collections.deque()
-        self._published: av.VideoFrame | None = None
-        self._sequence = 0
+        self._published: Published | None = None
         self._clock_zero = time.monotonic()
-        self._last_picture: av.VideoFrame | None = None
+        # The last processed picture, for the still frame while there is none.
+        self._last_picture: np.ndarray | None = None
         self._pull_thread = threading.Thread(
             target=self._pull_loop, name=f"stream-pull-{self.public_id}", daemon=True
         )
@@ -315,10 +350,10 @@ class LiveSource:
         """New settings for the shared engine (applied on the next frame)."""
         self.processor.update_config(config)
 
-    def latest(self) -> tuple[int, av.VideoFrame | None]:
-        """The newest published frame and its number (0 and None before the first)."""
+    def latest(self) -> Published | None:
+        """The newest published frame (None before the first)."""
         with self._lock:
-            return self._sequence, self._published
+            return self._published
 
     @property
     def closed(self) -> bool:
@@ -354,7 +389,8 @@ class LiveSource:
     def close(self) -> None:
         """Stop pulling and processing (returns at once; the threads end within the
         read timeout)."""
-        self._closing.set()
+        with self._lock:  # attach() checks it under the same lock
+            self._closing.set()
         with self._mailbox.condition:
             self._mailbox.condition.notify_all()
 
@@ -364,9 +400,11 @@ class LiveSource:
         try:
             while not self._closing.is_set():
                 try:
-                    self._pull_once()
-                    if self.spec.replay:
+                    delivered = self._pull_once()
+                    if self.spec.replay and delivered:
                         continue  # a file played live starts again
+                    if self.spec.replay:  # not a tight loop over a clip with no frame
+                        raise NoVideo(f"{self.spec.host} has no frame this app can decode.")
                     raise StreamEnded
                 except Exception as exc:  # every failure is reported and maybe retried
                     if self._closing.is_set():
@@ -379,10 +417,12 @@ class LiveSource:
             LOGGER.info("Stopped pulling %s", self.spec.display)
 
     def _problem_for(self, exc: Exception) -> Problem:
-        if isinstance(exc, StreamEnded):
-            return Problem("ended", f"The stream from {self.spec.host} stopped.", retry=True)
         if isinstance(exc, NoVideo):
             return Problem("codec", self.spec.redact(str(exc)), retry=False)
+        if isinstance(exc, TooLarge):
+            return Problem("too_large", str(exc), retry=False)
+        if isinstance(exc, AddressError):  # the recheck before a reconnection
+            return Problem("policy", str(exc), retry=False)
         return classify(exc, self.spec)
 
     def _wait_to_retry(self, problem: Problem) -> bool:
@@ -398,8 +438,11 @@ class LiveSource:
             self._retry_at = time.monotonic() + delay
         return not self._closing.wait(delay)
 
-    def _pull_once(self) -> None:
-        """Open the stream and decode until it ends, fails or the source closes."""
+    def _pull_once(self) -> int:
+        """Open the stream and decode until it ends, fails or the source closes; returns
+        the frames delivered."""
+        if self.spec.recheck is not None:
+            self.spec.recheck()  # a name that now resolves into a refused network stops here
         container = self._opener(
             self.spec.url,
             options=dict(self.spec.options),
@@ -413,17 +456,26 @@ class LiveSource:
             with self._lock:
                 self._codec = name
             started: tuple[float, float] | None = None  # (first frame time, wall clock)
+            delivered = 0
             for packet in container.demux(stream):
                 if self._closing.is_set():
-                    return
+                    break
                 try:
                     frames = packet.decode()
                 except av.error.InvalidDataError:
                     continue  # a damaged packet: the next key frame repairs the picture
                 for frame in frames:
+                    if frame.width * frame.height > self._max_pixels:
+                        raise TooLarge(
+                            f"{self.spec.host} sends {frame.width}x{frame.height} pictures, "
+                            f"larger than this server decodes ({self._max_pixels / 1e6:.1f} "
+                            "megapixels): choose a smaller stream (cameras offer a sub-stream)."
+                        )
                     if self.spec.replay and frame.time is not None:
                         started = self._pace(frame.time, started)
                     self._deliver(frame)
+                    delivered += 1
+            return delivered
         except av.error.DecoderNotFoundError as exc:
             raise NoVideo(
                 f"The stream's video codec cannot be decoded here: {exc}. Set the camera "
@@ -448,8 +500,13 @@ class LiveSource:
             if self._state is not SourceState.LIVE:
                 if self._was_live:
                     self._reconnects += 1
-                self._state, self._problem, self._attempts = SourceState.LIVE, None, 0
+                self._state, self._problem = SourceState.LIVE, None
                 self._was_live = True
+                self._live_since = now
+            elif self._attempts and now - self._live_since >= STEADY_S:
+                # Back-off starts afresh only once the stream has held: one that connects
+                # and drops at once is not retried every second.
+                self._attempts = 0
             self._size = (frame.width, frame.height)
             self._decoded.append(now)
             while self._decoded and now - self._decoded[0] > RATE_WINDOW_S:
@@ -504,14 +561,15 @@ class LiveSource:
         return True
 
     def _publish(self, frame: av.VideoFrame, *, picture: bool) -> None:
-        # One clock for every viewer: frames are shared, so their times must be too.
-        frame.pts = int((time.monotonic() - self._clock_zero) / VIDEO_TIME_BASE)
-        frame.time_base = VIDEO_TIME_BASE
-        if picture:
-            self._last_picture = frame
+        # Converted once here, on this thread: each viewer then makes its own frame (one
+        # copy on the event loop), since encoders must never share one (track.py).
+        rgb_frame = frame.to_ndarray(format="rgb24")
+        pts = int((time.monotonic() - self._clock_zero) / VIDEO_TIME_BASE)
+        if picture and not self.processor.stats().busy:  # not the "server busy" banner
+            self._last_picture = rgb_frame
         with self._lock:
-            self._sequence += 1
-            self._published = frame
+            sequence = self._published.sequence + 1 if self._published else 1
+            self._published = Published(sequence, rgb_frame, pts)
             viewers = list(self._viewers)
         for viewer in viewers:
             viewer.notify()
@@ -521,7 +579,7 @@ class LiveSource:
         status = self.status()
         if self._last_picture is not None:
             # Grey and dim: plainly not live, and no skeleton colour left in it.
-            last = self._last_picture.to_ndarray(format="rgb24")
+            last = self._last_picture
             grey = (last.mean(axis=2, dtype=np.float32) * 0.35).astype(np.uint8)
             rgb_frame = np.repeat(grey[:, :, None], 3, axis=2)
         else:

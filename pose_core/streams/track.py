@@ -19,7 +19,7 @@ import contextlib
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from .source import LiveSource
+from .source import VIDEO_TIME_BASE, LiveSource, Published
 
 # How long recv waits for a new frame before looking again (a closed source, a stop).
 WAKE_S = 1.0
@@ -54,10 +54,10 @@ class ViewerTrack(MediaStreamTrack):
                 raise MediaStreamError
             # Cleared before looking, so a frame published in between still wakes us.
             self._event.clear()
-            sequence, frame = self.source.latest()
-            if frame is not None and sequence != self._seen:
-                self._seen = sequence
-                return _own_copy(frame)
+            published = self.source.latest()
+            if published is not None and published.sequence != self._seen:
+                self._seen = published.sequence
+                return _own_frame(published)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._event.wait(), WAKE_S)
 
@@ -66,16 +66,15 @@ class ViewerTrack(MediaStreamTrack):
         self.source.detach(self)
 
 
-def _own_copy(frame: av.VideoFrame) -> av.VideoFrame:
-    """A copy of a published frame for one viewer's encoder.
+def _own_frame(published: Published) -> av.VideoFrame:
+    """A video frame of this viewer's own for a published picture.
 
     Every viewer's encoder converts its frames to YUV on a thread of its own, and PyAV
     caches that conversion's scaler on the frame: two encoders converting one shared
-    frame at once crash the process in libswscale (seen with two viewers). A copy per
-    viewer costs two 0.9 MB copies at 640x480."""
-    copy = av.VideoFrame.from_ndarray(frame.to_ndarray(format="rgb24"), format="rgb24")
-    copy.pts, copy.time_base = frame.pts, frame.time_base
-    return copy
+    frame at once crashed the server in libswscale (seen with two viewers)."""
+    frame = av.VideoFrame.from_ndarray(published.rgb_frame, format="rgb24")
+    frame.pts, frame.time_base = published.pts, VIDEO_TIME_BASE
+    return frame
 
 
 class ViewerPlayer:
