@@ -21,7 +21,6 @@ KEYS = live_panel.LiveKeys("stream")
 KIND = "stream_kind"
 CLIP = "stream_clip"
 PUSHED = "stream_pushed_config"
-PRESENTING = "stream_presenting"
 PLAYER_DRAWN = "stream_player_drawn"
 RECORDING_ENGINE = "stream_recording_engine"
 INTRO_BOX, VIDEO_BOX, READOUT_BOX = "stream_intro", "stream_video", "stream_readout"
@@ -40,11 +39,7 @@ drawn_last_run = KEYS.snapshot_button in st.session_state and bool(
 )
 
 
-def _toggle_presenter() -> None:
-    st.session_state[PRESENTING] = not st.session_state.get(PRESENTING, False)
-
-
-presenting = bool(st.session_state.get(PRESENTING, False))
+presenting = bool(st.session_state.get(KEYS.presenting, False))
 with st.container(key=INTRO_BOX):
     st.title("Network stream")
     st.caption(
@@ -154,15 +149,7 @@ if recording_engine is not None and not playing:
     recording_engine = None
 
 with side_col:
-    st.button(
-        "Exit presenter view" if presenting else "Presenter view",
-        key="stream_presenter_button",
-        on_click=_toggle_presenter,
-        icon=":material/fullscreen_exit:" if presenting else ":material/fullscreen:",
-        width="stretch",
-        help="For a projector: the live video as large as the window allows, the readout "
-        "in large type, no sidebar. The stream keeps running.",
-    )
+    live_panel.presenter_button(KEYS)
     with st.container(key=READOUT_BOX):
         st.subheader("Live readout", anchor=False)
         live_readout()

@@ -14,7 +14,6 @@ from ui.settings_panel import CAMERA, MIRROR
 
 PROCESSOR = "webcam_processor"
 KEYS = live_panel.LiveKeys("webcam")
-PRESENTING = "webcam_presenting"
 # Containers the presenter view styles (their keys become CSS classes).
 INTRO_BOX = "webcam_intro"
 VIDEO_BOX = "webcam_video"
@@ -40,11 +39,7 @@ def _camera_changed() -> None:
     st.session_state[MIRROR] = st.session_state.get(CAMERA) != "Rear"
 
 
-def _toggle_presenter() -> None:
-    st.session_state[PRESENTING] = not st.session_state.get(PRESENTING, False)
-
-
-presenting = bool(st.session_state.get(PRESENTING, False))
+presenting = bool(st.session_state.get(KEYS.presenting, False))
 with st.container(key=INTRO_BOX):
     st.title("Webcam")
     st.caption(
@@ -113,15 +108,7 @@ def live_readout() -> None:
 
 
 with side_col:
-    st.button(
-        "Exit presenter view" if presenting else "Presenter view",
-        key="webcam_presenter_button",
-        on_click=_toggle_presenter,
-        icon=":material/fullscreen_exit:" if presenting else ":material/fullscreen:",
-        width="stretch",
-        help="For a projector: the live video as large as the window allows, the readout "
-        "in large type, no sidebar. The stream keeps running.",
-    )
+    live_panel.presenter_button(KEYS)
     with st.container(key=READOUT_BOX):
         st.subheader("Live readout", anchor=False)
         live_readout()

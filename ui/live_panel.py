@@ -51,6 +51,27 @@ class LiveTools:
     config: LiveConfig
 
 
+def _toggle(key: str) -> None:
+    st.session_state[key] = not st.session_state.get(key, False)
+
+
+def presenter_button(keys: LiveKeys) -> bool:
+    """The button into and out of the presenter view; whether it is on. (Its callback
+    lives here: one defined in a page would keep the page's globals alive.)"""
+    presenting = bool(st.session_state.get(keys.presenting, False))
+    st.button(
+        "Exit presenter view" if presenting else "Presenter view",
+        key=keys.presenter_button,
+        on_click=_toggle,
+        args=(keys.presenting,),
+        icon=":material/fullscreen_exit:" if presenting else ":material/fullscreen:",
+        width="stretch",
+        help="For a projector: the live video as large as the window allows, the readout "
+        "in large type, no sidebar. The stream keeps running.",
+    )
+    return presenting
+
+
 def show_stats(stats: StreamStats, slots: StreamSlots) -> None:
     """The live counters, and what stands in the way (busy server, error, full recording)."""
     top = st.columns(2)

@@ -1,4 +1,5 @@
-"""The live engine: one :class:`PoseStreamProcessor` per browser session's webcam stream.
+"""The live engine: one :class:`PoseStreamProcessor` per live stream (a browser session's
+webcam, or a network source shared by its viewers).
 
 Threads: :meth:`PoseStreamProcessor.recv` and :meth:`~PoseStreamProcessor.on_ended` run
 on streamlit-webrtc's frame worker thread (for a network stream, on its source's
@@ -14,11 +15,13 @@ and hands a plain callback only the newest one (older ones are dropped, see
 ``AsyncMediaProcessTrack._fallback_recv_queued``); meanwhile the last processed frame is
 sent again. So a slow model lowers the processed frame rate, never adds latency.
 
-Lifetime: one processor and one VIDEO-mode ``StreamDetector`` per browser session, never
-shared (MediaPipe's tracker holds per-stream state). The detector is created on the
-first frame, with a slot from the server's :class:`~pose_core.live.slots.StreamSlots`,
-and closed when the stream stops; a stream that finds no free slot is sent its own
-frames with a "server busy" banner and tries again on each frame.
+Lifetime: one processor and one VIDEO-mode ``StreamDetector`` per stream (MediaPipe's
+tracker holds per-stream state): a webcam's is its browser session's; a network source's
+is shared by everyone watching that source (:mod:`pose_core.streams`). The detector is
+created on the first frame, with a slot from the server's
+:class:`~pose_core.live.slots.StreamSlots`, and closed when the stream stops; a stream
+that finds no free slot is sent its own frames with a "server busy" banner and tries
+again on each frame.
 
 Tracking, smoothing, recording: while smoothing or recording is on, people get stable
 ids (:class:`~pose_core.tracking.PoseTracks`, the same rules as the video pipeline),
@@ -74,7 +77,8 @@ def _mirrored(rgb_frame: np.ndarray) -> np.ndarray:
 
 
 class PoseStreamProcessor:
-    """Runs a per-session :class:`StreamDetector` on webcam frames.
+    """Runs a per-stream :class:`StreamDetector` on live frames (a webcam's, or a
+    network source's).
 
     ``recv`` and ``on_ended`` are called by streamlit-webrtc on its threads; everything
     else is called by the script thread. Shared fields are guarded by ``_lock``.
