@@ -10,6 +10,7 @@ tests/browser/test_network_stream.py.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import logging
 import re
@@ -44,6 +45,13 @@ PASSWORD = "s3cr3t-Pa55"
 
 def _loopback(host: str, port: int) -> list[str]:
     return ["127.0.0.1"]
+
+
+def _run_async(coroutine):
+    """Run ``coroutine`` on a fresh event loop in a thread of its own (the browser tests'
+    Playwright may have a loop running on this one)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def wait_for(check: Callable[[], object], timeout: float, what: str) -> object:
@@ -400,29 +408,27 @@ def test_the_viewer_track_sends_each_published_frame_once_with_rising_times(hub)
         track = player.video
         assert isinstance(player, ViewerPlayer) and player.audio is None
 
-        async def read(n: int) -> list[av.VideoFrame]:
-            return [await asyncio.wait_for(track.recv(), 20) for _ in range(n)]
-
-        frames = asyncio.run(read(12))
-        # Each viewer gets frames of its own: encoders convert them on their own threads,
-        # and two converting one shared frame at once crashed the server (libswscale).
         source = streams.running(spec)
         assert source is not None
-        first_other = streams.player(spec, LITE).video
-        second_other = streams.player(spec, LITE).video
-        for _ in range(50):  # both new: each takes the latest at once
-            published = source.latest()
-            mine = asyncio.run(asyncio.wait_for(first_other.recv(), 20))
-            theirs = asyncio.run(asyncio.wait_for(second_other.recv(), 20))
-            if source.latest() is published:  # no new frame came in between
-                break
-            first_other._seen = second_other._seen = 0
-        else:
+
+        async def scenario():
+            frames = [await asyncio.wait_for(track.recv(), 20) for _ in range(12)]
+            # Each viewer gets frames of its own: encoders convert them on their own
+            # threads, and two converting one shared frame crashed the server (libswscale).
+            for _ in range(50):
+                first, second = (streams.player(spec, LITE).video for _ in range(2))
+                published = source.latest()  # new tracks take the latest at once
+                mine = await asyncio.wait_for(first.recv(), 20)
+                theirs = await asyncio.wait_for(second.recv(), 20)
+                first.stop()
+                second.stop()
+                if source.latest() is published:  # no new frame came in between
+                    return frames, mine, theirs, published
             raise AssertionError("the stream never held still for two reads")
+
+        frames, mine, theirs, published = _run_async(scenario())
         assert mine is not theirs and mine.pts == theirs.pts == published.pts
         assert np.array_equal(mine.to_ndarray(format="rgb24"), published.rgb_frame)
-        first_other.stop()
-        second_other.stop()
         stamps = [f.pts for f in frames]
         assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
         assert source.status().viewers == 1
