@@ -583,7 +583,10 @@ class LiveSource:
             grey = (last.mean(axis=2, dtype=np.float32) * 0.35).astype(np.uint8)
             rgb_frame = np.repeat(grey[:, :, None], 3, axis=2)
         else:
-            rgb_frame = np.full((360, 640, 3), 24, np.uint8)
+            # 4:3, the tallest common camera shape: the WebRTC component sizes its frame
+            # on the first pictures and does not grow it for taller ones later (seen:
+            # its STOP button hidden under a 4:3 stream after a 16:9 still frame).
+            rgb_frame = np.full((480, 640, 3), 24, np.uint8)
         lines = [f"{self.spec.host}: {_state_words(status)}"]
         if status.problem is not None:
             lines.append(f"{status.problem.kind.replace('_', ' ')}")

@@ -89,6 +89,12 @@ def test_an_rtsp_camera_plays_shares_survives_a_restart_and_closes(browser, app_
             lambda: _skeleton_pixels(frame) >= SKELETON, 45, interval=0.1, what="skeletons"
         )
         _wait_text(first, r"Live · 640×480 H264", 15)
+        # The component's frame holds the whole player, STOP button included (it keeps
+        # the height of its first pictures: the still frame before them must not be
+        # shorter than the stream).
+        shown = first.locator(harness.WEBRTC_IFRAME).bounding_box()["height"]
+        assert shown >= frame.evaluate("() => document.body.scrollHeight") - 2
+        harness.save_screenshot(first, harness.SCREENSHOTS / "network_stream.png")
         assert PASSWORD not in _main_text(first) and PASSWORD not in first.url
         assert "stream=" in first.url  # the share link names the source by an id
         harness.assert_no_traceback(first, app_server)
