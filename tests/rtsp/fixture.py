@@ -28,6 +28,7 @@ import numpy as np
 import pytest
 from av.container import InputContainer
 
+from tests.browser.y4m import letterbox
 from tests.rtsp import barcode
 
 REPO = Path(__file__).resolve().parents[2]
@@ -73,20 +74,6 @@ def require_gst_rtsp() -> None:
     if os.environ.get("CI"):
         pytest.fail(reason)
     pytest.skip(reason)
-
-
-def letterbox(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
-    """``rgb`` scaled to fit ``width`` x ``height`` with its aspect kept, centred on
-    black (people are never stretched)."""
-    in_h, in_w = rgb.shape[:2]
-    scale = min(width / in_w, height / in_h)
-    size = (round(in_w * scale), round(in_h * scale))
-    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-    scaled = cv2.resize(rgb, size, interpolation=interpolation)
-    out = np.zeros((height, width, 3), np.uint8)
-    top, left = (height - size[1]) // 2, (width - size[0]) // 2
-    out[top : top + size[1], left : left + size[0]] = scaled
-    return out
 
 
 def prepare_frames(width: int, height: int, out_path: Path, *, grey: bool = False) -> int:
