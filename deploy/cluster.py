@@ -254,6 +254,10 @@ class Cluster:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.options.replica_env}
         env["POSESCOPE_REPLICA"] = replica.name
         env.pop("POSESCOPE_ICE_SERVERS", None)
+        # Many users share a cluster: nobody's "network stream" may point a replica at
+        # this machine's own services (the other replicas, HAProxy, coturn). Added to the
+        # app's default deny list; an operator's own setting wins.
+        env.setdefault("POSESCOPE_STREAM_DENY", "loopback")
         if self.options.turn:
             turn = f"{self.options.turn_host}:{self.options.turn_port}"
             env["POSESCOPE_TURN_URLS"] = f"turn:{turn}?transport=udp,turn:{turn}?transport=tcp"

@@ -123,3 +123,18 @@ def test_turn_command_needs_a_secret_and_the_replicas(capsys, monkeypatch) -> No
     with pytest.raises(SystemExit):
         deploy.main(["turn", "--listening-ip", "10.0.0.5"])
     assert "--allow-peer" in capsys.readouterr().err
+
+
+def test_replicas_refuse_network_streams_from_this_machine(tmp_path: Path, monkeypatch) -> None:
+    from pose_core.streams import AddressError, StreamPolicy
+
+    monkeypatch.delenv("POSESCOPE_STREAM_DENY", raising=False)
+    cluster = deploy.Cluster(deploy.ClusterOptions(replicas=1), tmp_path)
+    env = cluster._apps["r1"].env
+    policy = StreamPolicy.from_env(env)
+    with pytest.raises(AddressError, match="does not allow that network"):
+        policy.check("rtsp://127.0.0.1:8554/live")
+    assert policy.check("rtsp://192.168.1.20/live").host == "192.168.1.20"  # a LAN camera
+    monkeypatch.setenv("POSESCOPE_STREAM_DENY", "private")  # the operator's choice wins
+    env = deploy.Cluster(deploy.ClusterOptions(replicas=1), tmp_path)._apps["r1"].env
+    assert env["POSESCOPE_STREAM_DENY"] == "private"
