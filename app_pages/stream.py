@@ -29,6 +29,7 @@ KINDS = ("Network address", "Clip played live")
 
 server = runtime.current()
 hub = server.streams
+owner = streams.owner()  # this session's name for its own recording of a shared source
 settings = settings_panel.current()
 context_state = st.session_state.get("stream")
 was_playing = bool(context_state is not None and getattr(context_state.state, "playing", False))
@@ -103,7 +104,7 @@ with video_col, st.container(key=VIDEO_BOX):
         start_config = st.session_state.get(PUSHED) or LiveConfig(
             settings.detector, settings.drawing_style
         )
-        player = functools.partial(hub.player, spec, start_config)
+        player = functools.partial(hub.player, spec, start_config, owner)
         try:
             context = webcam.start_viewer(
                 player,
@@ -122,9 +123,6 @@ st.session_state[PLAYER_DRAWN] = context is not None
 playing = bool(context is not None and context.state.playing)
 if playing and spec is not None and spec.shareable:
     streams.publish_link(hub, spec)
-
-
-owner = streams.owner()
 
 
 @st.fragment(run_every=1.0 if playing else None)

@@ -205,7 +205,8 @@ def test_the_operator_narrows_what_may_be_opened():
 class Viewer:
     """Counts the frames a source publishes (a WebRTC track stands here in most tests)."""
 
-    def __init__(self) -> None:
+    def __init__(self, owner: str = "") -> None:
+        self.owner = owner
         self.notified = 0
 
     def notify(self) -> None:
@@ -479,3 +480,28 @@ def test_a_reconnection_checks_the_address_again(hub):
         wait_for(lambda: source.status().state is SourceState.FAILED, 10, "the refusal")
         assert source.status().problem.kind == "policy"
         assert camera.frames_sent == 0  # never connected
+
+
+def test_a_recording_left_running_by_a_viewer_who_went_away_is_dropped():
+    slots = StreamSlots(1)
+    processor = PoseStreamProcessor(LITE, slots=slots)
+    spec = clip_spec(SAMPLE_CLIP, "walking.mp4")
+    source = LiveSource(spec, processor, abandoned_recording_s=1.0).start()
+    try:
+        stays, leaves = Viewer("stays"), Viewer("leaves")
+        source.attach(stays)
+        source.attach(leaves)
+        processor.start_recording("stays")
+        processor.start_recording("leaves")
+        wait_for(lambda: processor.stats("leaves").recorded_frames >= 3, 30, "recorded frames")
+        source.detach(leaves)  # the tab closed: nobody will end this recording
+        wait_for(lambda: not processor.is_recording("leaves"), 10, "the recording dropped")
+        assert processor.is_recording("stays")  # the viewer still watching keeps theirs
+        comeback = Viewer("stays")
+        source.detach(stays)
+        source.attach(comeback)  # a reload: the same session back within the grace
+        time.sleep(1.6)
+        assert processor.is_recording("stays")
+    finally:
+        source.close()
+        processor.release()

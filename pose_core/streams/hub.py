@@ -88,9 +88,10 @@ class StreamHub:
             self.sources_started += 1
             return made.start()
 
-    def player(self, spec: SourceSpec, config: LiveConfig) -> ViewerPlayer:
+    def player(self, spec: SourceSpec, config: LiveConfig, owner: str = "") -> ViewerPlayer:
         """A new viewer of ``spec`` (streamlit-webrtc's ``player_factory`` calls this
-        when the browser's offer arrives).
+        when the browser's offer arrives); ``owner`` names the browser session, whose
+        recording on the source is dropped if it leaves and never comes back.
 
         Raises:
             SourceBusyError: The source has as many viewers as it may, or the server
@@ -106,7 +107,7 @@ class StreamHub:
                     "have (a page reloaded mid-stream counts for about 30 s)."
                 )
             try:
-                return ViewerPlayer(source)
+                return ViewerPlayer(source, owner)
             except SourceClosedError:
                 continue  # it closed for want of viewers just now: start a new one
         raise SourceClosedError(spec.display)

@@ -49,6 +49,8 @@ READ_TIMEOUT_S = 5.0
 RETRY_DELAYS_S = (1.0, 2.0, 4.0, 8.0, 15.0)
 # A source stays up this long after its last viewer left (a page reload comes back).
 IDLE_CLOSE_S = 3.0
+# A viewer gone this long without coming back loses the recording they left running.
+ABANDONED_RECORDING_S = 60.0
 # Live this long, a stream counts as steady again: its back-off starts afresh.
 STEADY_S = 10.0
 # Largest picture decoded (4K UHD, as the Video page).
@@ -253,6 +255,8 @@ class NoVideo(Exception):
 class Viewer(Protocol):
     """What a source tells about new frames (a :class:`~.track.ViewerTrack`)."""
 
+    owner: str
+
     def notify(self) -> None:
         """A new frame was published (called on the processing thread)."""
         ...
@@ -289,6 +293,7 @@ class LiveSource:
         idle_close_s: float = IDLE_CLOSE_S,
         retry_delays_s: tuple[float, ...] = RETRY_DELAYS_S,
         max_pixels: int = MAX_PIXELS,
+        abandoned_recording_s: float = ABANDONED_RECORDING_S,
     ) -> None:
         self.spec = spec
         self.processor = processor
@@ -299,11 +304,14 @@ class LiveSource:
         self._idle_close_s = idle_close_s
         self._retry_delays_s = retry_delays_s
         self._max_pixels = max_pixels
+        self._abandoned_recording_s = abandoned_recording_s
         self._live_since = 0.0
         self._closing = threading.Event()
         self._mailbox = _Mailbox()
         self._lock = threading.Lock()
         self._viewers: set[Viewer] = set()
+        # Owners (browser sessions) whose last viewer left, and when.
+        self._left: dict[str, float] = {}
         self._unwatched_since: float | None = time.monotonic()
         self._state = SourceState.CONNECTING
         self._problem: Problem | None = None
@@ -339,12 +347,16 @@ class LiveSource:
                 raise SourceClosedError(self.spec.display)
             self._viewers.add(viewer)
             self._unwatched_since = None
+            self._left.pop(viewer.owner, None)
 
     def detach(self, viewer: Viewer) -> None:
         with self._lock:
             self._viewers.discard(viewer)
+            now = time.monotonic()
             if not self._viewers and self._unwatched_since is None:
-                self._unwatched_since = time.monotonic()
+                self._unwatched_since = now
+            if viewer.owner and all(v.owner != viewer.owner for v in self._viewers):
+                self._left[viewer.owner] = now
 
     def update_config(self, config: LiveConfig) -> None:
         """New settings for the shared engine (applied on the next frame)."""
@@ -528,6 +540,7 @@ class LiveSource:
                     self._publish(self.processor.recv(frame), picture=True)
                 elif self._state is not SourceState.LIVE:
                     self._publish(self._slate(), picture=False)
+                self._drop_abandoned_recordings()
                 if self._close_if_unwatched():
                     LOGGER.info("Nobody watches %s any more: closed it", self.spec.display)
         except Exception:  # a bug here must not leave a zombie pull behind
@@ -548,6 +561,19 @@ class LiveSource:
                 box.condition.wait(timeout)
             frame, box.frame = box.frame, None
         return frame
+
+    def _drop_abandoned_recordings(self) -> None:
+        # A viewer who closed the tab mid-recording never ends it; on a source others
+        # keep watching, it would grow to its cap and keep tracking on for everyone. One
+        # who pressed Stop has the page keep it within a second; this waits far longer.
+        now = time.monotonic()
+        with self._lock:
+            gone = [o for o, at in self._left.items() if now - at > self._abandoned_recording_s]
+            for owner in gone:
+                del self._left[owner]
+        for owner in gone:
+            if self.processor.stop_recording(owner) is not None:
+                LOGGER.info("Dropped a recording whose viewer left %s", self.spec.display)
 
     def _close_if_unwatched(self) -> bool:
         # Under the lock that attach() takes: a viewer joins a source that stays, or

@@ -30,9 +30,11 @@ class ViewerTrack(MediaStreamTrack):
 
     kind = "video"
 
-    def __init__(self, source: LiveSource) -> None:
+    def __init__(self, source: LiveSource, owner: str = "") -> None:
         super().__init__()
         self.source = source
+        # The browser session watching (its recording is dropped if it never comes back).
+        self.owner = owner
         self._seen = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._event: asyncio.Event | None = None
@@ -80,6 +82,6 @@ def _own_frame(published: Published) -> av.VideoFrame:
 class ViewerPlayer:
     """What streamlit-webrtc's ``player_factory`` returns: a video track, no audio."""
 
-    def __init__(self, source: LiveSource) -> None:
-        self.video: ViewerTrack | None = ViewerTrack(source)
+    def __init__(self, source: LiveSource, owner: str = "") -> None:
+        self.video: ViewerTrack | None = ViewerTrack(source, owner)
         self.audio = None
