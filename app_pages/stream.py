@@ -121,6 +121,10 @@ with video_col, st.container(key=VIDEO_BOX):
     st.caption(ice_config.describe())
 st.session_state[PLAYER_DRAWN] = context is not None
 playing = bool(context is not None and context.state.playing)
+if spec is not None and context is not None and not playing and not context.state.signalling:
+    # Stopped (not starting): this session's viewer ends now, as the Webcam page frees
+    # its detector; the pull closes once nobody else watches.
+    hub.leave(spec, owner)
 if playing and spec is not None and spec.shareable:
     streams.publish_link(hub, spec)
 

@@ -122,14 +122,16 @@ def test_a_camera_with_a_password_plays_and_the_password_is_never_shown(streamer
     assert not source.processor.is_recording(other.session_state["stream_owner"])
     _wait(lambda: source.processor.stats(at.session_state["stream_owner"]).recorded_frames >= 3,
           20, "recorded frames")  # fmt: skip
-    # The viewer stops (and, as the last one, the pull closes): the recording is kept.
-    player.video.stop()
-    second.video.stop()
-    assert source.status().viewers == 0
-    _wait(lambda: source.status().state is SourceState.CLOSED, 10, "the source to close")
+    # Both press Stop: each page ends its own viewer at once (and, with the last one
+    # gone, the pull closes); the recording is kept.
     streamer.playing = False
+    other.run()
+    assert second.video.readyState == "ended" and player.video.readyState == "live"
     at.run()
     assert_no_exception(at)
+    assert player.video.readyState == "ended" and source.status().viewers == 0
+    _wait(lambda: source.status().state is SourceState.CLOSED, 10, "the source to close")
+    at.run()
     assert any(h.value == "Stream recording" for h in at.main.subheader)
     assert not at.toggle(key="stream_record").value
 

@@ -212,6 +212,9 @@ class Viewer:
     def notify(self) -> None:
         self.notified += 1
 
+    def stop(self) -> None:
+        self.stopped = True
+
 
 @pytest.fixture
 def hub() -> Iterator[tuple[StreamHub, StreamSlots, list[PoseStreamProcessor]]]:

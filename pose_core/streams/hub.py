@@ -118,6 +118,13 @@ class StreamHub:
             source = self._sources.get(spec.key)
         return source if source is not None and not source.closed else None
 
+    def leave(self, spec: SourceSpec, owner: str) -> None:
+        """Browser session ``owner`` stopped watching ``spec``: end its viewers now rather
+        than when streamlit-webrtc gets round to stopping its WebRTC session."""
+        source = self.running(spec)
+        if source is not None and owner:
+            source.leave(owner)
+
     def link(self, spec: SourceSpec) -> str | None:
         """The public id a share link uses for ``spec`` while it runs (None if it is
         not running, or private)."""

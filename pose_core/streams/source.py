@@ -261,6 +261,10 @@ class Viewer(Protocol):
         """A new frame was published (called on the processing thread)."""
         ...
 
+    def stop(self) -> None:
+        """End this viewer (it detaches itself)."""
+        ...
+
 
 @dataclasses.dataclass
 class _Mailbox:
@@ -357,6 +361,13 @@ class LiveSource:
                 self._unwatched_since = now
             if viewer.owner and all(v.owner != viewer.owner for v in self._viewers):
                 self._left[viewer.owner] = now
+
+    def leave(self, owner: str) -> None:
+        """End every viewer of browser session ``owner`` (its page says it stopped)."""
+        with self._lock:
+            leaving = [v for v in self._viewers if v.owner == owner]
+        for viewer in leaving:  # outside the lock: stop() detaches through it
+            viewer.stop()
 
     def update_config(self, config: LiveConfig) -> None:
         """New settings for the shared engine (applied on the next frame)."""

@@ -31,6 +31,11 @@ def camera(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RtspServer]:
     frames = frames_file(tmp_path_factory.mktemp("rtsp"), 640, 480, grey=True)
     with RtspServer(frames, 640, 480, user=USER, password=PASSWORD) as server:
         yield server
+        # Nothing pulls any more when the tests are done: no load left for later tests.
+        harness.wait_until(
+            lambda: _established(server.port) == 0, 30, interval=0.25,
+            what="every pull from the test camera to close",
+        )  # fmt: skip
 
 
 def _established(port: int) -> int:
