@@ -23,7 +23,7 @@ CLIP = "stream_clip"
 PUSHED = "stream_pushed_config"
 PLAYER_DRAWN = "stream_player_drawn"
 RECORDING_ENGINE = "stream_recording_engine"
-INTRO_BOX, VIDEO_BOX, READOUT_BOX = "stream_intro", "stream_video", "stream_readout"
+INTRO_BOX, VIDEO_BOX = "stream_intro", "stream_video"
 SOURCE_BOX = "stream_source_box"
 KINDS = ("Network address", "Clip played live")
 
@@ -85,9 +85,7 @@ with st.container(key=SOURCE_BOX):
             if upload is None:
                 st.caption(f"Or press **Start** to play the sample clip: {SAMPLE_CLIP.blurb}.")
             try:
-                spec = streams.clip_source(
-                    upload, use_sample=upload is None, limits=server.limits.video_limits()
-                )
+                spec = streams.clip_source(upload, limits=server.limits.video_limits())
             except VideoDecodeError as exc:
                 st.error(str(exc), icon=":material/broken_image:")
 
@@ -137,7 +135,7 @@ def live_readout() -> None:
     running = hub.running(spec)
     streams.status_message(running.status() if running else None, spec, playing=playing)
     if running is not None and playing:
-        live_panel.show_stats(running.stats(owner), server.live_slots)
+        live_panel.show_stats(running.processor.stats(owner), server.live_slots)
         live_panel.show_motion(running.processor, KEYS)
 
 
@@ -151,10 +149,7 @@ if recording_engine is not None and not playing:
     recording_engine = None
 
 with side_col:
-    live_panel.presenter_button(KEYS)
-    with st.container(key=READOUT_BOX):
-        st.subheader("Live readout", anchor=False)
-        live_readout()
+    live_panel.readout(KEYS, live_readout)
     choice = live_panel.tools(
         KEYS,
         settings,
@@ -183,6 +178,6 @@ live_panel.results(KEYS, settings, "Stream recording")
 if presenting:
     st.html(
         webcam.presenter_css(
-            VIDEO_BOX, READOUT_BOX, (INTRO_BOX, SOURCE_BOX, KEYS.tools, KEYS.results)
+            VIDEO_BOX, KEYS.readout, (INTRO_BOX, SOURCE_BOX, KEYS.tools, KEYS.results)
         )
     )

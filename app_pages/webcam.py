@@ -17,7 +17,6 @@ KEYS = live_panel.LiveKeys("webcam")
 # Containers the presenter view styles (their keys become CSS classes).
 INTRO_BOX = "webcam_intro"
 VIDEO_BOX = "webcam_video"
-READOUT_BOX = "webcam_readout"
 TOOLS_BOX = KEYS.tools
 RESULTS_BOX = KEYS.results
 
@@ -108,10 +107,7 @@ def live_readout() -> None:
 
 
 with side_col:
-    live_panel.presenter_button(KEYS)
-    with st.container(key=READOUT_BOX):
-        st.subheader("Live readout", anchor=False)
-        live_readout()
+    live_panel.readout(KEYS, live_readout)
     choice = live_panel.tools(
         KEYS,
         settings,
@@ -134,6 +130,6 @@ if presenting:
     # Last on the page: adding or removing it moves no other element.
     st.html(
         webcam.presenter_css(
-            VIDEO_BOX, READOUT_BOX, (INTRO_BOX, TOOLS_BOX, TOOLS_BOX + "_camera", RESULTS_BOX)
+            VIDEO_BOX, KEYS.readout, (INTRO_BOX, TOOLS_BOX, TOOLS_BOX + "_camera", RESULTS_BOX)
         )
     )

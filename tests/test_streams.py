@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import dataclasses
+import hashlib
 import logging
 import re
 import time
@@ -379,13 +380,20 @@ def test_a_clip_plays_at_its_own_rate_and_a_slow_detector_drops_frames_not_time(
     # what is processed stays within one frame period and a detection of the wall clock.
     slots = StreamSlots(1)
     seen: list[float] = []
-    started = time.monotonic()
+    # Which clip frame a picture is, by its bytes (decoding is deterministic): its time.
+    with av.open(str(SAMPLE_CLIP)) as clip:
+        times = {
+            hashlib.sha1(f.to_ndarray(format="rgb24").tobytes()).digest(): float(f.time or 0)
+            for f in clip.decode(video=0)
+        }
+    clock_zero = time.monotonic()
 
     class SlowProcessor(PoseStreamProcessor):
-        def recv(self, frame: av.VideoFrame) -> av.VideoFrame:
-            seen.append((time.monotonic() - started) - float(frame.time or 0.0))
+        def process(self, rgb_frame: np.ndarray, *, started: float | None = None) -> np.ndarray:
+            at = times[hashlib.sha1(rgb_frame.tobytes()).digest()]
+            seen.append((time.monotonic() - clock_zero) - at)
             time.sleep(0.4)
-            return frame
+            return rgb_frame
 
     processor = SlowProcessor(LITE, slots=slots)
     source = LiveSource(clip_spec(SAMPLE_CLIP, "walking.mp4"), processor).start()

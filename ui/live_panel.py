@@ -25,6 +25,15 @@ from .settings_panel import AppSettings
 CAP_TEXT = f"{MAX_RECORDING_FRAMES} frames ({MAX_RECORDING_FRAMES / 30 / 60:g} min at 30 fps)"
 
 
+_KEY_NAMES = frozenset(
+    {
+        "snapshot_button", "snapshot", "record", "recording", "smoothing", "min_cutoff",
+        "beta", "classify", "match", "reset_reps", "live_reps", "tools", "results",
+        "readout", "presenting", "presenter_button",
+    }
+)  # fmt: skip
+
+
 @dataclasses.dataclass(frozen=True)
 class LiveKeys:
     """The session-state keys of one live page."""
@@ -32,8 +41,8 @@ class LiveKeys:
     prefix: str
 
     def __getattr__(self, name: str) -> str:
-        # snapshot_button, snapshot, record, recording, smoothing, min_cutoff, beta,
-        # classify, match, reset_reps, live_reps, tools, results
+        if name not in _KEY_NAMES:  # a typo must not make a key nobody else reads
+            raise AttributeError(name)
         return f"{self.prefix}_{name}"
 
     @property
@@ -70,6 +79,15 @@ def presenter_button(keys: LiveKeys) -> bool:
         "in large type, no sidebar. The stream keeps running.",
     )
     return presenting
+
+
+def readout(keys: LiveKeys, refreshing: Callable[[], None]) -> None:
+    """The presenter button and the Live readout box (``keys.readout``, which the
+    presenter view enlarges), drawn by ``refreshing``: the page's fragment."""
+    presenter_button(keys)
+    with st.container(key=keys.readout):
+        st.subheader("Live readout", anchor=False)
+        refreshing()
 
 
 def show_stats(stats: StreamStats, slots: StreamSlots) -> None:

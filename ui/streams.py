@@ -10,10 +10,7 @@ ever see :attr:`~pose_core.streams.SourceSpec.display` or a public id.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import secrets
-import tempfile
-from pathlib import Path
 
 import streamlit as st
 
@@ -28,11 +25,11 @@ from pose_core.streams import (
     network_spec,
     split_credentials,
 )
-from pose_core.video import VideoDecodeError, VideoLimits, probe_video
+from pose_core.video import VideoDecodeError, VideoLimits
 
 from .report import plain
 from .samples import SAMPLE_CLIP
-from .video_session import Upload
+from .video_session import Upload, VideoSession
 
 ADDRESS = "stream_address"
 USER = "stream_user"
@@ -87,65 +84,55 @@ def address_inputs(policy: StreamPolicy, *, disabled: bool) -> SourceSpec | None
         )
         return None
     typed = (address, user, password, policy)
-    cached = st.session_state.get(_CHECKED)
-    if cached is None or cached[0] != typed:
+    checked: _Checked | None = st.session_state.get(_CHECKED)
+    if checked is None or checked.typed != typed:
         try:
-            cached = (typed, network_spec(policy.check(address, user, password), policy))
+            spec = network_spec(policy.check(address, user, password), policy)
+            checked = _Checked(typed, spec, None)
         except AddressError as exc:
-            cached = (typed, str(exc))
-        st.session_state[_CHECKED] = cached
-    if isinstance(cached[1], str):
-        st.error(cached[1], icon=":material/link_off:")
-        return None
-    spec: SourceSpec = cached[1]
-    return spec
+            checked = _Checked(typed, None, str(exc))
+        st.session_state[_CHECKED] = checked
+    if checked.error is not None:
+        st.error(checked.error, icon=":material/link_off:")
+    return checked.spec
+
+
+@dataclasses.dataclass(frozen=True)
+class _Checked:
+    """What the address fields held when last checked, and the outcome."""
+
+    typed: tuple[str, str, str, StreamPolicy]
+    spec: SourceSpec | None
+    error: str | None
 
 
 @dataclasses.dataclass
 class _Clips:
-    """A session's clips for live play: a private folder, deleted with the session."""
+    """A session's clips for live play: saved and probed as the Video page does (in a
+    private folder deleted with the session), and one source spec per clip."""
 
-    folder: tempfile.TemporaryDirectory[str] = dataclasses.field(
-        default_factory=lambda: tempfile.TemporaryDirectory(prefix="posescope-stream-")
-    )
+    files: VideoSession = dataclasses.field(default_factory=VideoSession)
     specs: dict[str, SourceSpec] = dataclasses.field(default_factory=dict)
-    digests: dict[str, str] = dataclasses.field(default_factory=dict)  # file id -> sha256
-    errors: dict[str, str] = dataclasses.field(default_factory=dict)  # sha256 -> message
 
 
-def clip_source(upload: Upload | None, *, use_sample: bool, limits: VideoLimits) -> SourceSpec:
-    """The source for an uploaded clip (saved in the session's private folder and
-    checked to be a video), or for the bundled sample. Raises VideoDecodeError."""
+def clip_source(upload: Upload | None, *, limits: VideoLimits) -> SourceSpec:
+    """The source for an uploaded clip (checked to be a video), or for the bundled
+    sample when there is none. Raises VideoDecodeError."""
     if _CLIPS not in st.session_state:
         st.session_state[_CLIPS] = _Clips()
     clips: _Clips = st.session_state[_CLIPS]
-    if use_sample or upload is None:
-        path, name, digest = SAMPLE_CLIP.path, SAMPLE_CLIP.name, "sample"
+    if upload is None:
+        path, name, key = SAMPLE_CLIP.path, SAMPLE_CLIP.name, "sample"
     else:
-        file_id = str(upload.file_id)
-        if file_id not in clips.digests:  # hashed once per upload, not once per rerun
-            clips.digests[file_id] = hashlib.sha256(upload.getvalue()).hexdigest()
-        digest = clips.digests[file_id]
-        name = str(upload.name)
-        suffix = Path(name).suffix.lower()[:8] or ".bin"
-        if digest in clips.errors:
-            raise VideoDecodeError(clips.errors[digest])
-        path = Path(clips.folder.name) / f"clip-{digest[:16]}{suffix}"
-        if not path.exists():
-            for old in Path(clips.folder.name).glob("clip-*"):
-                old.unlink(missing_ok=True)  # one upload kept; a running pull has it open
-            clips.specs = {k: v for k, v in clips.specs.items() if k == "sample"}
-            path.write_bytes(upload.getvalue())
-            try:
-                probe_video(path, limits)
-            except VideoDecodeError as exc:
-                path.unlink(missing_ok=True)
-                clips.errors[digest] = str(exc)
-                raise
-    if digest not in clips.specs:
+        key = clips.files.digest(upload)
+        probe = clips.files.probe(upload, key, limits)
+        if probe.path is None:
+            raise VideoDecodeError(probe.error or f"{upload.name} cannot be played.")
+        path, name = probe.path, str(upload.name)
+    if key not in clips.specs:
         # One spec per clip for the session: the same private source across reruns.
-        clips.specs[digest] = clip_spec(path, name)
-    return clips.specs[digest]
+        clips.specs[key] = clip_spec(path, name)
+    return clips.specs[key]
 
 
 def owner() -> str:

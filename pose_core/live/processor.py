@@ -184,6 +184,12 @@ class PoseStreamProcessor:
         return recorder.finish() if recorder is not None else None
 
     @property
+    def busy(self) -> bool:
+        """The last frame found every live-stream slot taken (it carries the banner)."""
+        with self._lock:
+            return self._busy
+
+    @property
     def detector(self) -> StreamDetector | None:
         """The session's stream detector while a stream runs (for diagnostics/tests)."""
         with self._lock:
@@ -224,11 +230,19 @@ class PoseStreamProcessor:
         self.release()
 
     def recv(self, frame: av.VideoFrame) -> av.VideoFrame:
-        """Detect, draw and annotate one frame (runs on the frame worker thread)."""
+        """Detect, draw and annotate one video frame (runs on the frame worker thread)."""
         started = time.perf_counter()
-        self._last_frame_at = self._clock()
         # PyAV converts straight to RGB, the order pose_core works in: no cv2 swap.
-        rgb_frame = frame.to_ndarray(format="rgb24")
+        annotated = self.process(frame.to_ndarray(format="rgb24"), started=started)
+        return av.VideoFrame.from_ndarray(annotated, format="rgb24")
+
+    def process(self, rgb_frame: np.ndarray, *, started: float | None = None) -> np.ndarray:
+        """Detect, draw and annotate one RGB frame; returns the annotated copy (the same
+        thread rules as :meth:`recv`, which wraps it for WebRTC; a network source calls
+        this directly). ``started``: ``time.perf_counter()`` when the frame arrived, for
+        the per-frame time (now if not given)."""
+        started = time.perf_counter() if started is None else started
+        self._last_frame_at = self._clock()
         config = self.config.get()
         detector = None
         try:
@@ -258,7 +272,7 @@ class PoseStreamProcessor:
                 self._busy = True
             annotated = _mirrored(rgb_frame) if config.mirror else np.array(rgb_frame, copy=True)
             draw_readout(annotated, BUSY_LINES)
-            return av.VideoFrame.from_ndarray(annotated, format="rgb24")
+            return annotated
         except Exception as exc:  # keep the stream alive; the page shows the error
             # release() from the script thread may close the detector mid-frame as the
             # stream stops: not an error worth showing.
@@ -268,7 +282,7 @@ class PoseStreamProcessor:
                     self._error = f"{type(exc).__name__}: {exc}"
             annotated = _mirrored(rgb_frame) if config.mirror else np.array(rgb_frame, copy=True)
             draw_readout(annotated, FAILED_LINES)
-            return av.VideoFrame.from_ndarray(annotated, format="rgb24")
+            return annotated
         with self._lock:
             self._frames += 1
             self._window.append((now, result.inference_ms))
@@ -283,14 +297,13 @@ class PoseStreamProcessor:
         if motion is not None and config.motion is not None:
             lines += motion_lines(config.motion, motion)
         draw_readout(annotated, lines)
-        out = av.VideoFrame.from_ndarray(annotated, format="rgb24")
         # Timing hook for the readout and bench/bench_webcam.py: one clock read, one lock.
         elapsed_ms = (time.perf_counter() - started) * 1000.0
         with self._lock:
             if self._detector is detector:  # not released meanwhile
                 self._frame_ms.append(elapsed_ms)
         self._last_frame_at = self._clock()  # a slow frame is not a quiet stream
-        return out
+        return annotated
 
     # ---- internals ---------------------------------------------------------------------
 

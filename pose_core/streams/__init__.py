@@ -17,12 +17,16 @@ import secrets
 from pathlib import Path
 
 from ..video import ALLOWED_DEMUXERS
-from .address import AddressError, StreamAddress, StreamPolicy, split_credentials
+from .address import (
+    NETWORK_PULL_OPTIONS,
+    AddressError,
+    StreamAddress,
+    StreamPolicy,
+    split_credentials,
+)
 from .hub import SourceBusyError, StreamHub
 from .source import (
-    FFMPEG_PROTOCOLS_OPTION,
     IDLE_CLOSE_S,
-    PULL_OPTIONS,
     LiveSource,
     Problem,
     SourceClosedError,
@@ -40,7 +44,7 @@ def network_spec(address: StreamAddress, policy: StreamPolicy | None = None) -> 
         display=address.display,
         key=address.key,
         host=address.host,
-        options={**PULL_OPTIONS, **FFMPEG_PROTOCOLS_OPTION},
+        options=NETWORK_PULL_OPTIONS,
         redact=address.redact,
         recheck=functools.partial(policy.check, address.url) if policy is not None else None,
     )

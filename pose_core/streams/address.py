@@ -4,8 +4,8 @@ address is shown without its credentials.
 An address reaches FFmpeg (through PyAV) only as a :class:`StreamAddress` made by
 :meth:`StreamPolicy.check`: its scheme is on the allow-list, its host resolves, and every
 address the host resolves to passes the operator's network rules. FFmpeg is also told
-which protocols it may open (:data:`FFMPEG_PROTOCOLS`), so a playlist cannot send it to a
-``file:`` or any other local path.
+which protocols and demuxers it may use (:data:`NETWORK_PULL_OPTIONS`), so a playlist
+cannot send it to a ``file:`` or any other local path.
 
 Credentials (``user:password@`` in the address, or given apart) stay in
 :attr:`StreamAddress.url`, which is handed only to FFmpeg; everything shown or logged uses
@@ -19,17 +19,27 @@ import dataclasses
 import ipaddress
 import os
 import socket
+import types
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 
 # The schemes a typed address may use, and the FFmpeg protocols they need underneath
 # (RTSP interleaved over TCP or RTP over UDP, TLS for rtsps/https, HLS's crypto).
 DEFAULT_SCHEMES = ("rtsp", "rtsps", "http", "https")
-# No udp/rtp: RTSP is interleaved over TCP (source.PULL_OPTIONS).
-FFMPEG_PROTOCOLS = "rtsp,rtsps,tcp,tls,http,https,httpproxy,crypto"
-# The demuxers a network stream may use: RTSP, MJPEG over HTTP, HLS and its segments.
-FFMPEG_FORMATS = "rtsp,mpjpeg,mjpeg,hls,mpegts,mov,mp4,m4a,3gp,3g2,mj2"
-DEFAULT_PORTS = {"rtsp": 554, "rtsps": 322, "http": 80, "https": 443}
+# FFmpeg options for every network pull: RTSP interleaved over TCP (through firewalls
+# and NAT, no UDP loss, and so no udp/rtp protocols), no input buffering, only the
+# protocols a stream needs, and only the demuxers of RTSP, MJPEG over HTTP, HLS and its
+# segments.
+NETWORK_PULL_OPTIONS: Mapping[str, str] = types.MappingProxyType(
+    {
+        "rtsp_transport": "tcp",
+        "fflags": "nobuffer",
+        "max_delay": "500000",
+        "protocol_whitelist": "rtsp,rtsps,tcp,tls,http,https,httpproxy,crypto",
+        "format_whitelist": "rtsp,mpjpeg,mjpeg,hls,mpegts,mov,mp4,m4a,3gp,3g2,mj2",
+    }
+)
+DEFAULT_PORTS = types.MappingProxyType({"rtsp": 554, "rtsps": 322, "http": 80, "https": 443})
 
 # Operator settings (environment variables).
 SCHEMES_VAR = "POSESCOPE_STREAM_SCHEMES"
@@ -37,14 +47,16 @@ ALLOW_VAR = "POSESCOPE_STREAM_ALLOW"
 DENY_VAR = "POSESCOPE_STREAM_DENY"
 
 # Names usable in the allow and deny lists for whole families of networks.
-NETWORK_GROUPS: Mapping[str, tuple[str, ...]] = {
-    "loopback": ("127.0.0.0/8", "::1/128"),
-    "private": ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"),
-    # Cloud metadata services live here (169.254.169.254).
-    "link-local": ("169.254.0.0/16", "fe80::/10"),
-    "multicast": ("224.0.0.0/4", "ff00::/8"),
-    "unspecified": ("0.0.0.0/8", "::/128"),
-}
+NETWORK_GROUPS: Mapping[str, tuple[str, ...]] = types.MappingProxyType(
+    {
+        "loopback": ("127.0.0.0/8", "::1/128"),
+        "private": ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"),
+        # Cloud metadata services live here (169.254.169.254).
+        "link-local": ("169.254.0.0/16", "fe80::/10"),
+        "multicast": ("224.0.0.0/4", "ff00::/8"),
+        "unspecified": ("0.0.0.0/8", "::/128"),
+    }
+)
 # Never a camera: a metadata service, a multicast group, "this host" in disguise.
 DEFAULT_DENY = ("link-local", "multicast", "unspecified")
 MAX_ADDRESS_CHARS = 2048

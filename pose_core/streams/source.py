@@ -31,14 +31,14 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Protocol
 
 import av
 import av.error
 import numpy as np
 
-from ..live import LiveConfig, PoseStreamProcessor, StreamStats, draw_readout
-from .address import FFMPEG_FORMATS, FFMPEG_PROTOCOLS, AddressError
+from ..live import LiveConfig, PoseStreamProcessor, draw_readout
+from .address import AddressError
 
 LOGGER = logging.getLogger(__name__)
 
@@ -61,18 +61,6 @@ SLATE_INTERVAL_S = 0.5
 VIDEO_TIME_BASE = fractions.Fraction(1, 90_000)
 RATE_WINDOW_S = 2.0
 
-# FFmpeg options for a live pull: interleaved RTSP (through firewalls and NAT, no UDP
-# loss), no input buffering, and only the protocols a network stream needs.
-PULL_OPTIONS: Mapping[str, str] = {
-    "rtsp_transport": "tcp",
-    "fflags": "nobuffer",
-    "max_delay": "500000",
-}
-FFMPEG_PROTOCOLS_OPTION: Mapping[str, str] = {
-    "protocol_whitelist": FFMPEG_PROTOCOLS,
-    "format_whitelist": FFMPEG_FORMATS,
-}
-
 
 class SourceState(enum.Enum):
     """Where a source is in its life."""
@@ -90,7 +78,8 @@ class Problem:
 
     Attributes:
         kind: A short name (``refused``, ``auth``, ``not_found``, ``timeout``,
-            ``unreachable``, ``not_video``, ``codec``, ``ended``, ``error``).
+            ``unreachable``, ``not_video``, ``codec``, ``too_large``, ``policy``,
+            ``ended``, ``error``).
         message: One or two sentences: what happened and what to do. No credentials.
         retry: Whether trying again may help (a wrong password is not retried: cameras
             lock accounts after a few).
@@ -181,8 +170,15 @@ class SourceStatus:
 
 
 def classify(exc: BaseException, spec: SourceSpec) -> Problem:
-    """What a PyAV/FFmpeg failure means for the user."""
+    """What a failure of the pull (PyAV/FFmpeg's, or this module's own) means for the
+    user."""
     where = spec.host
+    if isinstance(exc, NoVideo):
+        return Problem("codec", spec.redact(str(exc)), retry=False)
+    if isinstance(exc, TooLarge):
+        return Problem("too_large", str(exc), retry=False)
+    if isinstance(exc, AddressError):  # the recheck before a reconnection
+        return Problem("policy", str(exc), retry=False)
     if isinstance(exc, (av.error.HTTPUnauthorizedError, av.error.HTTPForbiddenError)):
         return Problem(
             "auth",
@@ -283,8 +279,10 @@ class LiveSource:
         processor: The live engine (its ``recv`` is called on this source's processing
             thread only).
         on_closed: Called once, on a source thread, after the source stopped.
-        opener: Opens a container (tests pass their own); PyAV's ``av.open`` by default.
         idle_close_s: Stop this long after the last viewer left.
+        retry_delays_s: Back-off between attempts (the last repeats).
+        max_pixels: Largest picture decoded; larger streams fail with a message.
+        abandoned_recording_s: A viewer gone this long loses the recording they left.
     """
 
     def __init__(
@@ -293,7 +291,6 @@ class LiveSource:
         processor: PoseStreamProcessor,
         *,
         on_closed: Callable[[LiveSource], object] | None = None,
-        opener: Callable[..., Any] = av.open,
         idle_close_s: float = IDLE_CLOSE_S,
         retry_delays_s: tuple[float, ...] = RETRY_DELAYS_S,
         max_pixels: int = MAX_PIXELS,
@@ -304,7 +301,6 @@ class LiveSource:
         # Share links name a source by this, never by its address.
         self.public_id = secrets.token_urlsafe(9)
         self._on_closed = on_closed
-        self._opener = opener
         self._idle_close_s = idle_close_s
         self._retry_delays_s = retry_delays_s
         self._max_pixels = max_pixels
@@ -322,7 +318,6 @@ class LiveSource:
         self._attempts = 0
         self._retry_at = 0.0
         self._reconnects = 0
-        self._was_live = False
         self._size = (0, 0)
         self._codec = ""
         self._decoded: collections.deque[float] = collections.deque()
@@ -406,9 +401,6 @@ class LiveSource:
                 reconnects=self._reconnects,
             )
 
-    def stats(self, owner: str = "") -> StreamStats:
-        return self.processor.stats(owner)
-
     def close(self) -> None:
         """Stop pulling and processing (returns at once; the threads end within the
         read timeout)."""
@@ -432,21 +424,12 @@ class LiveSource:
                 except Exception as exc:  # every failure is reported and maybe retried
                     if self._closing.is_set():
                         break
-                    problem = self._problem_for(exc)
+                    problem = classify(exc, self.spec)
                     LOGGER.info("Stream %s: %s", self.spec.display, problem.kind)
                     if not self._wait_to_retry(problem):
                         break
         finally:
             LOGGER.info("Stopped pulling %s", self.spec.display)
-
-    def _problem_for(self, exc: Exception) -> Problem:
-        if isinstance(exc, NoVideo):
-            return Problem("codec", self.spec.redact(str(exc)), retry=False)
-        if isinstance(exc, TooLarge):
-            return Problem("too_large", str(exc), retry=False)
-        if isinstance(exc, AddressError):  # the recheck before a reconnection
-            return Problem("policy", str(exc), retry=False)
-        return classify(exc, self.spec)
 
     def _wait_to_retry(self, problem: Problem) -> bool:
         """Record ``problem`` and wait before the next attempt; False to give up."""
@@ -466,7 +449,7 @@ class LiveSource:
         the frames delivered."""
         if self.spec.recheck is not None:
             self.spec.recheck()  # a name that now resolves into a refused network stops here
-        container = self._opener(
+        container = av.open(
             self.spec.url,
             options=dict(self.spec.options),
             timeout=(OPEN_TIMEOUT_S, READ_TIMEOUT_S),
@@ -521,10 +504,9 @@ class LiveSource:
         now = time.monotonic()
         with self._lock:
             if self._state is not SourceState.LIVE:
-                if self._was_live:
+                if self._live_since:  # it was live before: this is a comeback
                     self._reconnects += 1
                 self._state, self._problem = SourceState.LIVE, None
-                self._was_live = True
                 self._live_since = now
             elif self._attempts and now - self._live_since >= STEADY_S:
                 # Back-off starts afresh only once the stream has held: one that connects
@@ -548,7 +530,9 @@ class LiveSource:
             while not self._closing.is_set():
                 frame = self._take(SLATE_INTERVAL_S)
                 if frame is not None:
-                    self._publish(self.processor.recv(frame), picture=True)
+                    started = time.perf_counter()
+                    rgb_frame = frame.to_ndarray(format="rgb24")
+                    self._publish(self.processor.process(rgb_frame, started=started))
                 elif self._state is not SourceState.LIVE:
                     self._publish(self._slate(), picture=False)
                 self._drop_abandoned_recordings()
@@ -597,12 +581,11 @@ class LiveSource:
         self.close()
         return True
 
-    def _publish(self, frame: av.VideoFrame, *, picture: bool) -> None:
-        # Converted once here, on this thread: each viewer then makes its own frame (one
-        # copy on the event loop), since encoders must never share one (track.py).
-        rgb_frame = frame.to_ndarray(format="rgb24")
+    def _publish(self, rgb_frame: np.ndarray, *, picture: bool = True) -> None:
+        # A picture, not a video frame: each viewer makes its own frame from it (one copy
+        # on the event loop), since encoders must never share one (track.py).
         pts = int((time.monotonic() - self._clock_zero) / VIDEO_TIME_BASE)
-        if picture and not self.processor.stats().busy:  # not the "server busy" banner
+        if picture and not self.processor.busy:  # not the "server busy" banner
             self._last_picture = rgb_frame
         with self._lock:
             sequence = self._published.sequence + 1 if self._published else 1
@@ -611,7 +594,7 @@ class LiveSource:
         for viewer in viewers:
             viewer.notify()
 
-    def _slate(self) -> av.VideoFrame:
+    def _slate(self) -> np.ndarray:
         """A still frame saying what the pull is doing: the last picture in dim grey."""
         status = self.status()
         if self._last_picture is not None:
@@ -628,7 +611,7 @@ class LiveSource:
         if status.problem is not None:
             lines.append(f"{status.problem.kind.replace('_', ' ')}")
         draw_readout(rgb_frame, lines)
-        return av.VideoFrame.from_ndarray(rgb_frame, format="rgb24")
+        return rgb_frame
 
 
 def _state_words(status: SourceStatus) -> str:
