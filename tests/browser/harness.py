@@ -307,8 +307,9 @@ def live_readout(page: Any) -> dict[str, str]:
 
 
 def frames_shown(page: Any) -> int:
-    """The Live readout's "Frames" counter (frames the server has processed)."""
-    return int(live_readout(page)["Frames"].replace(",", ""))
+    """The Live readout's "Frames" counter (frames the server has processed; 0 while
+    the readout does not show it yet, as on the Network stream page before its pull)."""
+    return int(live_readout(page).get("Frames", "0").replace(",", ""))
 
 
 _LIVE_STREAMS = re.compile(r"Live streams on this server: (\d+) of (\d+)")
