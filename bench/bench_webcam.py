@@ -28,10 +28,10 @@ its own detector), presses START and, after a warm-up, is measured over the same
 - round trip: per processed frame, from the capture of camera frame k to the decoding
   of its processed version in the page: encode, send, decode, queue, detect, draw,
   encode, send back, decode (the screen adds the usual display delay on top).
-- server ms/frame: the app's own timer around the frame callback (convert, detect,
-  draw, convert back; model loads excluded), shown on the page. The processed frame
-  leaves with the next incoming frame, so the server's receive-to-send time is that
-  rounded up to whole camera frame intervals ("send ms").
+- server ms/frame: the app's own timer in the frame callback (convert, detect, draw;
+  model loads and the conversion back to a video frame excluded), shown on the page.
+  The processed frame leaves with the next incoming frame, so the server's
+  receive-to-send time is that rounded up to whole camera frame intervals ("send ms").
 
 The bare loop is ``StreamDetector.detect`` on the same 640x480 frames for the same model
 and number of people, alone in this process, before the browser starts. The camera

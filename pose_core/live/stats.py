@@ -67,9 +67,9 @@ class StreamStats:
         fps: Frames processed per second, over the last couple of seconds.
         inference_ms: Mean inference time over the same window, in milliseconds.
         frame_ms: Mean server time per processed frame over the last frames, in
-            milliseconds: from the frame handed to ``recv`` to the annotated frame handed
-            back (convert to RGB, detect, draw, convert back to a video frame), not
-            counting model loads.
+            milliseconds: from the frame handed to ``recv`` (or its picture to
+            ``process``) to the annotated picture (convert to RGB, detect, draw), not
+            counting model loads or the conversion back to a video frame.
         people: People in the latest processed frame.
         model: Model variant in use.
         running: Whether a detector is loaded (a stream is or was just playing).
