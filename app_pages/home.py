@@ -21,12 +21,15 @@ st.markdown(
     "every page follows."
 )
 join.show_join_panel()
-links = st.columns(5)
+links = st.columns(6)
 links[0].page_link("app_pages/image.py", label="Analyse your photos", icon=":material/upload:")
 links[1].page_link("app_pages/webcam.py", label="Go live with a webcam", icon=":material/videocam:")
-links[2].page_link("app_pages/video.py", label="Analyse a video", icon=":material/movie:")
-links[3].page_link("app_pages/view_3d.py", label="Explore in 3D", icon=":material/view_in_ar:")
-links[4].page_link("app_pages/tuning.py", label="Tune the thresholds", icon=":material/tune:")
+links[2].page_link(
+    "app_pages/stream.py", label="Watch an IP camera", icon=":material/settings_input_antenna:"
+)
+links[3].page_link("app_pages/video.py", label="Analyse a video", icon=":material/movie:")
+links[4].page_link("app_pages/view_3d.py", label="Explore in 3D", icon=":material/view_in_ar:")
+links[5].page_link("app_pages/tuning.py", label="Tune the thresholds", icon=":material/tune:")
 
 st.subheader("Try a sample photo", divider="orange")
 selected = st.session_state.get(SELECTED)

@@ -130,11 +130,11 @@ if playing and spec is not None and spec.shareable:
 @st.fragment(run_every=1.0 if playing else None)
 def live_readout() -> None:
     """Refreshes once a second while streaming, without rerunning the page."""
-    if spec is None:
+    if spec is None or not playing:  # a pull others still watch is not this viewer's news
         return
     running = hub.running(spec)
-    streams.status_message(running.status() if running else None, spec, playing=playing)
-    if running is not None and playing:
+    streams.status_message(running.status() if running else None, spec)
+    if running is not None:
         live_panel.show_stats(running.processor.stats(owner), server.live_slots)
         live_panel.show_motion(running.processor, KEYS)
 

@@ -159,14 +159,14 @@ def publish_link(hub: StreamHub, spec: SourceSpec) -> None:
         st.query_params[LINK_PARAM] = link
 
 
-def status_message(status: SourceStatus | None, spec: SourceSpec, *, playing: bool) -> None:
-    """What the pull is doing, in words, with what to do when it fails."""
+def status_message(status: SourceStatus | None, spec: SourceSpec) -> None:
+    """What the pull a viewer watches is doing, in words, with what to do when it fails
+    (``status`` None: it stopped under them)."""
     if status is None:
-        if playing:
-            st.warning(
-                "This stream stopped on the server. Press **Stop**, then **Start**.",
-                icon=":material/sync_problem:",
-            )
+        st.warning(
+            "This stream stopped on the server. Press **Stop**, then **Start**.",
+            icon=":material/sync_problem:",
+        )
         return
     if status.state is SourceState.CONNECTING:
         st.info(f"Connecting to {plain(spec.display)}...", icon=":material/hourglass_top:")

@@ -184,12 +184,6 @@ class PoseStreamProcessor:
         return recorder.finish() if recorder is not None else None
 
     @property
-    def busy(self) -> bool:
-        """The last frame found every live-stream slot taken (it carries the banner)."""
-        with self._lock:
-            return self._busy
-
-    @property
     def detector(self) -> StreamDetector | None:
         """The session's stream detector while a stream runs (for diagnostics/tests)."""
         with self._lock:

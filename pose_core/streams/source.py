@@ -323,8 +323,6 @@ class LiveSource:
         self._decoded: collections.deque[float] = collections.deque()
         self._published: Published | None = None
         self._clock_zero = time.monotonic()
-        # The last processed picture, for the still frame while there is none.
-        self._last_picture: np.ndarray | None = None
         self._pull_thread = threading.Thread(
             target=self._pull_loop, name=f"stream-pull-{self.public_id}", daemon=True
         )
@@ -534,7 +532,7 @@ class LiveSource:
                     rgb_frame = frame.to_ndarray(format="rgb24")
                     self._publish(self.processor.process(rgb_frame, started=started))
                 elif self._state is not SourceState.LIVE:
-                    self._publish(self._slate(), picture=False)
+                    self._publish(self._slate())
                 self._drop_abandoned_recordings()
                 if self._close_if_unwatched():
                     LOGGER.info("Nobody watches %s any more: closed it", self.spec.display)
@@ -581,12 +579,10 @@ class LiveSource:
         self.close()
         return True
 
-    def _publish(self, rgb_frame: np.ndarray, *, picture: bool = True) -> None:
+    def _publish(self, rgb_frame: np.ndarray) -> None:
         # A picture, not a video frame: each viewer makes its own frame from it (one copy
         # on the event loop), since encoders must never share one (track.py).
         pts = int((time.monotonic() - self._clock_zero) / VIDEO_TIME_BASE)
-        if picture and not self.processor.busy:  # not the "server busy" banner
-            self._last_picture = rgb_frame
         with self._lock:
             sequence = self._published.sequence + 1 if self._published else 1
             self._published = Published(sequence, rgb_frame, pts)
@@ -597,9 +593,12 @@ class LiveSource:
     def _slate(self) -> np.ndarray:
         """A still frame saying what the pull is doing: the last picture in dim grey."""
         status = self.status()
-        if self._last_picture is not None:
-            # Grey and dim: plainly not live, and no skeleton colour left in it.
-            last = self._last_picture
+        # The engine's last processed picture, as the camera sent it: no skeleton, no
+        # readout to show through the still frame's own.
+        snapshot = self.processor.snapshot()
+        if snapshot is not None:
+            # Grey and dim: plainly not live.
+            last = snapshot.rgb_frame
             grey = (last.mean(axis=2, dtype=np.float32) * 0.35).astype(np.uint8)
             rgb_frame = np.repeat(grey[:, :, None], 3, axis=2)
         else:
