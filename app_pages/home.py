@@ -21,15 +21,16 @@ st.markdown(
     "every page follows."
 )
 join.show_join_panel()
-links = st.columns(6)
-links[0].page_link("app_pages/image.py", label="Analyse your photos", icon=":material/upload:")
-links[1].page_link("app_pages/webcam.py", label="Go live with a webcam", icon=":material/videocam:")
-links[2].page_link(
-    "app_pages/stream.py", label="Watch an IP camera", icon=":material/settings_input_antenna:"
-)
-links[3].page_link("app_pages/video.py", label="Analyse a video", icon=":material/movie:")
-links[4].page_link("app_pages/view_3d.py", label="Explore in 3D", icon=":material/view_in_ar:")
-links[5].page_link("app_pages/tuning.py", label="Tune the thresholds", icon=":material/tune:")
+# A row that wraps on narrow screens rather than cutting the labels short.
+with st.container(horizontal=True, gap="medium"):
+    st.page_link("app_pages/image.py", label="Analyse your photos", icon=":material/upload:")
+    st.page_link("app_pages/webcam.py", label="Go live with a webcam", icon=":material/videocam:")
+    st.page_link(
+        "app_pages/stream.py", label="Watch an IP camera", icon=":material/settings_input_antenna:"
+    )
+    st.page_link("app_pages/video.py", label="Analyse a video", icon=":material/movie:")
+    st.page_link("app_pages/view_3d.py", label="Explore in 3D", icon=":material/view_in_ar:")
+    st.page_link("app_pages/tuning.py", label="Tune the thresholds", icon=":material/tune:")
 
 st.subheader("Try a sample photo", divider="orange")
 selected = st.session_state.get(SELECTED)
