@@ -10,7 +10,9 @@ as ``/webcam``, runs that page alone, without this file (no navigation, no sideb
 
 import streamlit as st
 
-from ui import branding, runtime, settings_panel, state
+from ui import state
+from ui.server import runtime
+from ui.widgets import branding, settings_panel
 
 # Made once per server process: logging, limits, the video-job pool, live-stream slots.
 server = runtime.current()

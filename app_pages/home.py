@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from ui import join, limits, report, runtime, samples, settings_panel
+from ui.server import limits, runtime
+from ui.views import join, report
+from ui.widgets import samples, settings_panel
 
 SELECTED = "home_sample"
 

@@ -5,8 +5,11 @@ import logging
 import streamlit as st
 
 from pose_core import ImageDecodeError
-from ui import report, runtime, settings_panel, state
-from ui.uploads import IMAGE_TYPES
+from ui import state
+from ui.server import runtime
+from ui.views import report
+from ui.widgets import settings_panel
+from ui.widgets.uploads import IMAGE_TYPES
 
 LOGGER = logging.getLogger(__name__)
 

@@ -11,8 +11,11 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from pose_core import ImageDecodeError
 from pose_core.figures.reps import figure_confusion
 from pose_core.motion import ClassifierError, MatchError, PoseClassifier, ReferencePose, pose_points
-from ui import motion_analysis, report, runtime, settings_panel, state
-from ui.uploads import IMAGE_TYPES
+from ui import state
+from ui.server import runtime
+from ui.views import motion_analysis, report
+from ui.widgets import settings_panel
+from ui.widgets.uploads import IMAGE_TYPES
 
 LOGGER = logging.getLogger(__name__)
 CLASS_NAME = "poses_class_name"

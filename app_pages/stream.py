@@ -13,9 +13,12 @@ import streamlit as st
 from pose_core.live import LiveConfig
 from pose_core.streams import LiveSource, SourceBusyError, SourceClosedError, SourceSpec
 from pose_core.video import VideoDecodeError
-from ui import ice, live_panel, report, runtime, settings_panel, streams, webcam
-from ui.samples import SAMPLE_CLIP
-from ui.uploads import VIDEO_TYPES
+from ui.server import ice, runtime
+from ui.views import live_panel, report, streams
+from ui.webrtc import track, webcam
+from ui.widgets import settings_panel
+from ui.widgets.samples import SAMPLE_CLIP
+from ui.widgets.uploads import VIDEO_TYPES
 
 KEYS = live_panel.LiveKeys("stream")
 KIND = "stream_kind"
@@ -102,7 +105,7 @@ with video_col, st.container(key=VIDEO_BOX):
         start_config = st.session_state.get(PUSHED) or LiveConfig(
             settings.detector, settings.drawing_style
         )
-        player = functools.partial(hub.player, spec, start_config, owner)
+        player = functools.partial(track.player, hub, spec, start_config, owner)
         try:
             context = webcam.start_viewer(
                 player,

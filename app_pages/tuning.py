@@ -3,7 +3,7 @@ lite / full / heavy comparison on a set of images, and one click to apply the ch
 settings to the shared panel.
 
 Layout only: the maths and charts are in ``pose_core.tuning``, the session's caches in
-``ui.tuning_lab`` and the text and tables built from results in ``ui.tuning_views``.
+``ui.state.tuning_lab`` and the text and tables built from results in ``ui.views.tuning_views``.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ import streamlit as st
 
 from pose_core import MODEL_VARIANT_LABELS, MODEL_VARIANTS, DrawingStyle, draw_poses, tuning
 from pose_core.settings import PERSON_DETECTOR_LABELS, PERSON_DETECTORS
-from ui import report, runtime, samples, settings_panel
-from ui import tuning_lab as lab
-from ui import tuning_views as views
-from ui.uploads import IMAGE_TYPES, VIDEO_TYPES
+from ui.server import runtime
+from ui.state import tuning_lab as lab
+from ui.views import report
+from ui.views import tuning_views as views
+from ui.widgets import samples, settings_panel
+from ui.widgets.uploads import IMAGE_TYPES, VIDEO_TYPES
 
 # ---- the image set -------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 """Video: analyse an uploaded clip: annotated video, landmark tables, curves, 3D playback.
 
-Processing runs on the server's video-job pool (``ui.runtime``) so the Cancel button
+Processing runs on the server's video-job pool (``ui.server.runtime``) so the Cancel button
 stays live; a fragment polls its progress twice a second. The session's uploads, job
-and results are kept by :mod:`ui.video_session`.
+and results are kept by :mod:`ui.state.video_session`.
 """
 
 from __future__ import annotations
@@ -12,10 +12,13 @@ import logging
 import streamlit as st
 
 from pose_core.video import SUPPORTED_CONTAINERS, VideoOptions
-from ui import report, runtime, samples, settings_panel, video_session
-from ui.motion_views import MotionView, smoothing_sliders
-from ui.uploads import VIDEO_TYPES
-from ui.video_session import ResultKey
+from ui.server import runtime
+from ui.state import video_session
+from ui.state.video_session import ResultKey
+from ui.views import report
+from ui.views.motion_views import MotionView, smoothing_sliders
+from ui.widgets import samples, settings_panel
+from ui.widgets.uploads import VIDEO_TYPES
 
 LOGGER = logging.getLogger(__name__)
 RESOLUTION_CAPS = {None: "Original", 1920: "1920 px", 1280: "1280 px", 960: "960 px", 640: "640 px"}

@@ -3,7 +3,9 @@
 import streamlit as st
 
 from pose_core import draw_poses, figure_3d, figure_image_space
-from ui import exports, report, settings_panel, state
+from ui import state
+from ui.views import exports, report
+from ui.widgets import settings_panel
 
 SOURCE = "view3d_source"
 SEEN_LATEST = "_view3d_seen_latest"

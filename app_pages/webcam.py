@@ -9,8 +9,11 @@ so switching views never restarts the stream."""
 import streamlit as st
 
 from pose_core.live import LiveConfig, PoseStreamProcessor
-from ui import ice, live_panel, runtime, settings_panel, webcam
-from ui.settings_panel import CAMERA, MIRROR
+from ui.server import ice, runtime
+from ui.views import live_panel
+from ui.webrtc import webcam
+from ui.widgets import settings_panel
+from ui.widgets.settings_panel import CAMERA, MIRROR
 
 PROCESSOR = "webcam_processor"
 KEYS = live_panel.LiveKeys("webcam")

@@ -42,8 +42,8 @@ from pose_core import (
 )
 from pose_core.imageio import fit_within_width, jpeg_bytes
 from tests.photos import phone_photo_jpeg
-from ui import report
 from ui.state import DISPLAY_WIDTH
+from ui.views import report
 
 TARGET = 0.25
 STRETCH = LayoutConfig(width="stretch")

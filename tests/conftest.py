@@ -58,7 +58,8 @@ def streamer(monkeypatch: pytest.MonkeyPatch):
     """The Webcam page's WebRTC component replaced by a :class:`FakeStreamer` (AppTest
     cannot run its browser half); every stream it was handed is released afterwards."""
     from tests.test_app_support import FakeStreamer
-    from ui import ice, webcam
+    from ui.server import ice
+    from ui.webrtc import webcam
 
     fake = FakeStreamer()
     monkeypatch.setattr(webcam, "webrtc_streamer", fake)

@@ -22,7 +22,8 @@ from tests.test_app_support import (
     open_page,
     recorded_media,
 )
-from ui import join, samples, settings_panel
+from ui.views import join
+from ui.widgets import samples, settings_panel
 
 LINK = {
     "model": "Heavy",

@@ -22,7 +22,8 @@ from tests.test_app_support import (
     open_page,
     recorded_media,
 )
-from ui import detectors, report
+from ui.server import detectors
+from ui.views import report
 
 
 def _upload(at, *files: tuple[str, bytes, str]):

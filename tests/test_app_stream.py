@@ -13,10 +13,10 @@ from collections.abc import Iterator
 import pytest
 
 from pose_core.streams import SourceState
-from pose_core.streams.track import ViewerPlayer
 from tests.http_streams import HttpStreamServer
 from tests.test_app_support import assert_no_exception, metric_values, new_app, open_page
-from ui import runtime
+from ui.server import runtime
+from ui.webrtc.track import ViewerPlayer
 
 PASSWORD = "Wr0ng-h0rse"
 

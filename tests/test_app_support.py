@@ -27,7 +27,7 @@ from streamlit.testing.v1 import AppTest
 from pose_core import DetectorSettings, DrawingStyle, live
 from pose_core.smoothing import SmoothingParams
 from tests.conftest import FIXTURES
-from ui.video_session import VideoSession
+from ui.state.video_session import VideoSession
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "streamlit_app.py"

@@ -33,7 +33,7 @@ from tests.test_app_support import (
     video_session,
     wait_for_result,
 )
-from ui import report
+from ui.views import report
 
 CLIP_FRAMES = 30
 

@@ -1,6 +1,6 @@
 """The Webcam page (AppTest, with the WebRTC component patched out) and its processor.
 
-AppTest cannot run the browser half of streamlit-webrtc, so ``ui.webcam.webrtc_streamer``
+AppTest cannot run the browser half of streamlit-webrtc, so ``ui.webrtc.webcam.webrtc_streamer``
 is replaced by a fake that records its arguments; the tests then feed real video frames
 (a photograph) to the frame callback the page handed over, as the WebRTC worker would.
 """
@@ -35,7 +35,8 @@ from tests.test_app_support import (
     open_page,
     send_frame,
 )
-from ui import ice, webcam
+from ui.server import ice
+from ui.webrtc import webcam
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from pose_core import DetectorSettings, decode_image
 from tests.conftest import shared_detector
 from tests.corpus import EXIF_ORIENTATION, IMAGE_CASE_NAMES, image_case, image_corpus
 from tests.support import assert_user_message
-from ui.limits import Limits
+from ui.server.limits import Limits
 
 LITE = DetectorSettings(model_variant="lite")
 

@@ -209,7 +209,10 @@ def test_settings_are_validated_and_hashable() -> None:
 _HOME_THEN_DETECT = """
 import json, sys
 import pose_core
-from ui import branding, gc_tuning, limits, logs, report, runtime, samples, settings_panel, state
+from ui import state
+from ui.server import gc_tuning, limits, logs, runtime
+from ui.views import report
+from ui.widgets import branding, samples, settings_panel
 before = "mediapipe" in sys.modules
 webrtc = "streamlit_webrtc" in sys.modules or "aiortc" in sys.modules
 with pose_core.ImageDetector(pose_core.DetectorSettings(model_variant="lite")) as detector:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from tests.test_app_support import assert_no_exception, new_app
-from ui import gc_tuning
+from ui.server import gc_tuning
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 _PROBE = """
 import gc, json, sys
 import mediapipe, pandas, plotly.graph_objects, streamlit, streamlit_webrtc
-from ui import gc_tuning
+from ui.server import gc_tuning
 tracked = len(gc.get_objects())
 freezer = gc_tuning.ImportFreezer()
 first = freezer.freeze_new_imports()

@@ -14,7 +14,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from ui import lan
+from deploy import lan
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -107,7 +107,7 @@ def test_the_command_serves_https_on_every_interface(tmp_path, monkeypatch) -> N
 def test_bad_options_get_a_sentence_and_exit_status_2(tmp_path) -> None:
     for args in (["--cert", str(tmp_path / "c.pem")], ["--server.port", "eighty"]):
         done = subprocess.run(
-            [sys.executable, "-m", "ui.lan", *args],
+            [sys.executable, "-m", "deploy.lan", *args],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -22,7 +22,7 @@ from tests.test_app_support import (
     open_page,
     recorded_media,
 )
-from ui import report
+from ui.views import report
 
 FULL = DetectorSettings(model_variant="full", num_poses=1)
 

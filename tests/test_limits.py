@@ -24,8 +24,9 @@ from tests.test_app_support import (
     upload,
     video_page,
 )
-from ui import runtime, webcam
-from ui.limits import ENV_VARS, Limits
+from ui.server import runtime
+from ui.server.limits import ENV_VARS, Limits
+from ui.webrtc import webcam
 
 
 @pytest.fixture

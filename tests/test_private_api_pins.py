@@ -7,7 +7,7 @@ installed packages (nothing here stands in for the private attribute itself).
   close call (atexit is too late); ``VideoJobRunner`` cancels the clips under way, or
   the exit would wait for them.
 * ``WebRtcStreamerContext._last_rendered_run_count`` (streamlit-webrtc 0.79):
-  ``ui.webcam._skip_orphan_check`` clears it so that a stream drawn on every run is not
+  ``ui.webrtc.webcam._skip_orphan_check`` clears it so that a stream drawn on every run is not
   stopped as an orphan.
 
 When one of these fails after an upgrade (Python, streamlit-webrtc):
@@ -152,7 +152,7 @@ def _draw_the_component() -> None:
     import streamlit as st
     from streamlit_webrtc import component
 
-    from ui import webcam
+    from ui.webrtc import webcam
 
     if st.session_state.get("drawn_last_run"):
         webcam._skip_orphan_check("webcam")

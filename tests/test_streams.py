@@ -37,8 +37,9 @@ from pose_core.streams import (
     split_credentials,
 )
 from pose_core.streams.source import SourceSpec
-from pose_core.streams.track import ViewerPlayer
 from tests.http_streams import SAMPLE_CLIP, HttpStreamServer, write_hls
+from ui.webrtc import track as viewer_track
+from ui.webrtc.track import ViewerPlayer
 
 LITE = LiveConfig(DetectorSettings(model_variant="lite", num_poses=2), DrawingStyle())
 PASSWORD = "s3cr3t-Pa55"
@@ -416,7 +417,7 @@ def test_the_viewer_track_sends_each_published_frame_once_with_rising_times(hub)
     streams, _, _ = hub
     with HttpStreamServer(fps=15) as camera:
         spec = _spec(camera.url())
-        player = streams.player(spec, LITE)
+        player = viewer_track.player(streams, spec, LITE)
         track = player.video
         assert isinstance(player, ViewerPlayer) and player.audio is None
 
@@ -428,7 +429,7 @@ def test_the_viewer_track_sends_each_published_frame_once_with_rising_times(hub)
             # Each viewer gets frames of its own: encoders convert them on their own
             # threads, and two converting one shared frame crashed the server (libswscale).
             for _ in range(50):
-                first, second = (streams.player(spec, LITE).video for _ in range(2))
+                first, second = (viewer_track.player(streams, spec, LITE).video for _ in range(2))
                 published = source.latest()  # new tracks take the latest at once
                 mine = await asyncio.wait_for(first.recv(), 20)
                 theirs = await asyncio.wait_for(second.recv(), 20)
@@ -454,9 +455,9 @@ def test_the_hub_caps_viewers_and_sources_and_links_end_with_the_pull(hub):
     streams.max_viewers, streams.max_sources = 2, 1
     with HttpStreamServer(fps=15) as camera:
         spec = _spec(camera.url())
-        players = [streams.player(spec, LITE) for _ in range(2)]
+        players = [viewer_track.player(streams, spec, LITE) for _ in range(2)]
         with pytest.raises(SourceBusyError, match="already has 2 viewers"):
-            streams.player(spec, LITE)
+            viewer_track.player(streams, spec, LITE)
         with pytest.raises(SourceBusyError, match="already pulls 1 network streams"):
             streams.source(_spec(camera.url("/video.mjpg?other=1")), LITE)
         source = streams.running(spec)

@@ -5,8 +5,9 @@ played as if it were live. Streamlit-free.
   their credentials (:class:`StreamAddress`);
 - :mod:`.source`: :class:`LiveSource`, one pull and one live engine shared by its
   viewers, with reconnection and the reasons for a failure (:class:`Problem`);
-- :mod:`.track`: a viewer's WebRTC track (imported on first use: it needs aiortc);
 - :mod:`.hub`: :class:`StreamHub`, the server's sources by address.
+
+The viewers' WebRTC tracks are the app's (``ui.webrtc.track``): the core sends no media.
 """
 
 from __future__ import annotations

@@ -16,13 +16,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from ..live import LiveConfig, PoseStreamProcessor
-from .source import LiveSource, SourceClosedError, SourceSpec, SourceState
-
-if TYPE_CHECKING:  # the track needs aiortc: imported when the first viewer comes
-    from .track import ViewerPlayer
+from .source import LiveSource, SourceSpec, SourceState
 
 # Viewers of one source at once: each costs a video encode on the server.
 DEFAULT_MAX_VIEWERS = 6
@@ -88,29 +84,21 @@ class StreamHub:
             self.sources_started += 1
             return made.start()
 
-    def player(self, spec: SourceSpec, config: LiveConfig, owner: str = "") -> ViewerPlayer:
-        """A new viewer of ``spec`` (streamlit-webrtc's ``player_factory`` calls this
-        when the browser's offer arrives); ``owner`` names the browser session, whose
-        recording on the source is dropped if it leaves and never comes back.
+    def watch(self, spec: SourceSpec, config: LiveConfig) -> LiveSource:
+        """The source a new viewer of ``spec`` attaches to (the app wraps it in the
+        viewer's own track when the browser's offer arrives).
 
         Raises:
             SourceBusyError: The source has as many viewers as it may, or the server
                 pulls as many sources as it may.
         """
-        from .track import ViewerPlayer
-
-        for _ in range(2):
-            source = self.source(spec, config)
-            if source.status().viewers >= self.max_viewers:
-                raise SourceBusyError(
-                    f"This stream already has {self.max_viewers} viewers, the most it may "
-                    "have (a page reloaded mid-stream counts for about 30 s)."
-                )
-            try:
-                return ViewerPlayer(source, owner)
-            except SourceClosedError:
-                continue  # it closed for want of viewers just now: start a new one
-        raise SourceClosedError(spec.display)
+        source = self.source(spec, config)
+        if source.status().viewers >= self.max_viewers:
+            raise SourceBusyError(
+                f"This stream already has {self.max_viewers} viewers, the most it may "
+                "have (a page reloaded mid-stream counts for about 30 s)."
+            )
+        return source
 
     def running(self, spec: SourceSpec) -> LiveSource | None:
         """The source for ``spec`` if one is running."""

@@ -21,10 +21,10 @@ import numpy as np
 import pytest
 from cryptography import x509
 
+from deploy import lan
 from tests.browser import harness
 from tests.browser.harness import AppServer
 from tests.browser.y4m import basketball_frames
-from ui import lan
 
 pytestmark = pytest.mark.browser
 

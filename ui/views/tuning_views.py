@@ -11,8 +11,7 @@ import streamlit as st
 
 from pose_core import MODEL_VARIANT_LABELS, tuning
 from pose_core.settings import PERSON_DETECTOR_LABELS, ModelVariant, PersonDetectorName
-
-from .tuning_lab import DetectorPick, Pick
+from ui.state.tuning_lab import DetectorPick, Pick
 
 # The visibility thresholds the survival table lists.
 SURVIVAL_TABLE_THRESHOLDS = (0.3, 0.5, 0.7, 0.9)

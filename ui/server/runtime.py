@@ -25,10 +25,9 @@ from pose_core.live import LiveConfig, PoseStreamProcessor, StreamSlots
 from pose_core.memory import MemoryTrimmer
 from pose_core.streams import StreamHub, StreamPolicy
 from pose_core.video import VideoJobRunner
-
-from . import logs
-from .gc_tuning import ImportFreezer
-from .limits import Limits, for_server
+from ui.server import logs
+from ui.server.gc_tuning import ImportFreezer
+from ui.server.limits import Limits, for_server
 
 LOGGER = logging.getLogger(__name__)
 # Set per replica by deploy/cluster.py (its HAProxy cookie value), so an operator can
@@ -69,7 +68,7 @@ class Runtime:
         live_slots: Webcam streams processed at once (``limits.max_live_streams``).
         memory: Gives memory back to the OS after a live stream stops.
         imports: Freezes imported modules' objects out of full garbage collections.
-        image_detector_loads: Image landmarkers loaded (``ui.detectors`` caches them).
+        image_detector_loads: Image landmarkers loaded (``ui.server.detectors`` caches them).
         replica: This server's short id (several replicas behind a load balancer).
         streams: Network sources being pulled, one per address, each holding a live
             slot while it processes.

@@ -25,9 +25,9 @@ from pose_core import (
 from pose_core.figures import CAMERA_PRESETS, CameraPreset
 from pose_core.imageio import jpeg_bytes
 from pose_core.settings import PERSON_DETECTOR_LABELS
-
-from . import detectors, runtime, state
-from .settings_panel import AppSettings
+from ui import state
+from ui.server import detectors, runtime
+from ui.widgets.settings_panel import AppSettings
 
 # Row tint for landmarks under the visibility threshold (the overlay dims them too).
 LOW_VISIBILITY_STYLE = "color: #8a8f98; background-color: rgba(255, 145, 0, 0.10)"

@@ -26,10 +26,9 @@ from pose_core.streams import (
     split_credentials,
 )
 from pose_core.video import VideoDecodeError, VideoLimits
-
-from .report import plain
-from .samples import SAMPLE_CLIP
-from .video_session import Upload, VideoSession
+from ui.state.video_session import Upload, VideoSession
+from ui.views.report import plain
+from ui.widgets.samples import SAMPLE_CLIP
 
 ADDRESS = "stream_address"
 USER = "stream_user"

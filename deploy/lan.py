@@ -30,11 +30,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from ui.server.lan_env import SELF_SIGNED_ENV, URLS_ENV
+
 ROOT = Path(__file__).resolve().parent.parent
-# The launcher hands the app the addresses to open, space-separated, first one first.
-URLS_ENV = "POSESCOPE_LAN_URLS"
-# "1" when the certificate is the generated one (phones will warn about it).
-SELF_SIGNED_ENV = "POSESCOPE_LAN_SELF_SIGNED"
 # Where the generated key and certificate live (outside the repository).
 CONFIG_DIR_ENV = "POSESCOPE_CONFIG_DIR"
 DEFAULT_PORT = 8501
@@ -230,21 +228,6 @@ def served_urls(files: TlsFiles, ips: Sequence[str], port: int) -> list[str]:
     if files.supplied:
         hosts = names + [ip for ip in ips if ip in files.ip_addresses]
     return [f"https://{host}{suffix}" for host in hosts]
-
-
-def lan_mode() -> bool:
-    """Whether the app was started by the LAN launcher."""
-    return URLS_ENV in os.environ
-
-
-def self_signed_from_env() -> bool:
-    """Whether LAN mode serves the generated certificate."""
-    return os.environ.get(SELF_SIGNED_ENV) == "1"
-
-
-def urls_from_env() -> list[str]:
-    """The addresses the launcher handed to the app (empty when not in LAN mode)."""
-    return os.environ.get(URLS_ENV, "").split()
 
 
 def _port(streamlit_args: Sequence[str]) -> int:

@@ -19,7 +19,9 @@ import contextlib
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from .source import VIDEO_TIME_BASE, LiveSource, Published
+from pose_core.live import LiveConfig
+from pose_core.streams import LiveSource, SourceClosedError, SourceSpec, StreamHub
+from pose_core.streams.source import VIDEO_TIME_BASE, Published
 
 # How long recv waits for a new frame before looking again (a closed source, a stop).
 WAKE_S = 1.0
@@ -85,3 +87,21 @@ class ViewerPlayer:
     def __init__(self, source: LiveSource, owner: str = "") -> None:
         self.video: ViewerTrack | None = ViewerTrack(source, owner)
         self.audio = None
+
+
+def player(hub: StreamHub, spec: SourceSpec, config: LiveConfig, owner: str = "") -> ViewerPlayer:
+    """A new viewer of ``spec`` (streamlit-webrtc's ``player_factory`` calls this when the
+    browser's offer arrives); ``owner`` names the browser session, whose recording on the
+    source is dropped if it leaves and never comes back.
+
+    Raises:
+        SourceBusyError: The source has as many viewers as it may, or the server pulls as
+            many sources as it may.
+    """
+    for _ in range(2):
+        source = hub.watch(spec, config)
+        try:
+            return ViewerPlayer(source, owner)
+        except SourceClosedError:
+            continue  # it closed for want of viewers just now: start a new one
+    raise SourceClosedError(spec.display)

@@ -24,7 +24,7 @@ from pose_core.motion import (
 from pose_core.motion.series import count_person
 from pose_core.timeseries import to_csv_bytes
 from pose_core.video import VideoResult
-from ui import report
+from ui.views import report
 
 CLASSIFIER = "pose_classifier"
 REFERENCE = "pose_reference"

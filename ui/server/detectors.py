@@ -14,8 +14,7 @@ import numpy as np
 import streamlit as st
 
 from pose_core import DetectorSettings, ImageDetector, PoseResult
-
-from . import runtime
+from ui.server import runtime
 
 LOGGER = logging.getLogger(__name__)
 

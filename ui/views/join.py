@@ -8,7 +8,7 @@ import io
 import segno
 import streamlit as st
 
-from ui import lan
+from ui.server import lan_env
 
 
 @functools.cache
@@ -22,8 +22,8 @@ def qr_png(url: str) -> bytes:
 
 def show_join_panel() -> None:
     """In LAN mode, the address to open and its QR code; nothing otherwise."""
-    urls = lan.urls_from_env()
-    if not lan.lan_mode():
+    urls = lan_env.urls_from_env()
+    if not lan_env.lan_mode():
         return
     with st.container(border=True, key="join_panel"):
         st.markdown("**Join from your phone or tablet**")
@@ -41,7 +41,7 @@ def show_join_panel() -> None:
             st.code(urls[0], language=None)
             if len(urls) > 1:
                 st.caption("Or: " + " · ".join(urls[1:]))
-            if lan.self_signed_from_env():
+            if lan_env.self_signed_from_env():
                 st.caption(
                     "The connection is encrypted with this laptop's own certificate, so "
                     "the phone warns once: tap **Advanced** / **Show details**, then "

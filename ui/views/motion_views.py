@@ -30,7 +30,8 @@ from pose_core.timeseries import (
     to_parquet_bytes,
 )
 from pose_core.video import VideoResult, read_frame_at
-from ui import exports, motion_analysis, report, settings_panel
+from ui.views import exports, motion_analysis, report
+from ui.widgets import settings_panel
 
 # Choices of the One Euro filter sliders (Video and Webcam pages).
 MIN_CUTOFFS = [0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0]

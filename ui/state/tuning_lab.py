@@ -24,8 +24,9 @@ from pose_core.settings import (
     PersonDetectorName,
 )
 from pose_core.video import VideoDecodeError
-
-from . import report, runtime, samples, settings_panel
+from ui.server import runtime
+from ui.views import report
+from ui.widgets import samples, settings_panel
 
 LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")

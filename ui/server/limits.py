@@ -5,7 +5,7 @@ changes them with ``POSESCOPE_*`` environment variables (see :data:`ENV_VARS`); 
 that is not a positive number is ignored, the default stays, and the problem is reported
 (:attr:`Limits.problems`) so the app can say so instead of failing to start. The core
 takes plain numbers (:class:`~pose_core.video.VideoLimits`, pixel budgets, pool sizes);
-the app's runtime (:mod:`ui.runtime`) reads these once per server and hands them out.
+the app's runtime (:mod:`ui.server.runtime`) reads these once per server and hands them out.
 Streamlit's ``server.maxUploadSize`` caps every upload whatever the environment says, so
 the upload limits shown and enforced are the smaller of the two.
 """

@@ -13,7 +13,7 @@ import numpy as np
 
 from pose_core import decode_image
 
-SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
+SAMPLES_DIR = Path(__file__).resolve().parents[2] / "samples"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -17,10 +17,10 @@ import streamlit as st
 from pose_core.live import MAX_RECORDING_FRAMES, LiveConfig, PoseStreamProcessor, StreamStats
 from pose_core.live.slots import StreamSlots
 from pose_core.motion import rep_rows
-
-from . import motion_analysis, report, state
-from .motion_views import MotionView, smoothing_sliders
-from .settings_panel import AppSettings
+from ui import state
+from ui.views import motion_analysis, report
+from ui.views.motion_views import MotionView, smoothing_sliders
+from ui.widgets.settings_panel import AppSettings
 
 CAP_TEXT = f"{MAX_RECORDING_FRAMES} frames ({MAX_RECORDING_FRAMES / 30 / 60:g} min at 30 fps)"
 

@@ -1,0 +1,1 @@
+"""What the pages show: built from the core's results and the session's state."""

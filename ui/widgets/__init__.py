@@ -1,0 +1,1 @@
+"""Inputs every page shares: the settings panel (sidebar), samples, upload types, the icon."""
