@@ -10,7 +10,6 @@ as ``/webcam``, runs that page alone, without this file (no navigation, no sideb
 
 import streamlit as st
 
-from ui import state
 from ui.server import runtime
 from ui.widgets import branding, settings_panel
 
@@ -24,7 +23,6 @@ st.set_page_config(
     # Open on a desktop, folded away on a phone, where it would cover the page.
     initial_sidebar_state="auto",
 )
-state.init()
 
 page = st.navigation(
     [

@@ -13,6 +13,7 @@ from pose_core.figures.reps import figure_confusion
 from pose_core.motion import ClassifierError, MatchError, PoseClassifier, ReferencePose, pose_points
 from ui import state
 from ui.server import runtime
+from ui.state.motion import SEQUENCE, motion_session
 from ui.views import motion_analysis, report
 from ui.widgets import settings_panel
 from ui.widgets.uploads import IMAGE_TYPES
@@ -88,7 +89,7 @@ with st.container(border=True):
                     clf = _teach(clf, label, analysis)
             for key in chosen:
                 clf = _teach(clf, label, analyses[key])
-            motion_analysis.set_classifier(clf)
+            motion_session().classifier = clf
             st.success(f"Added {len(clf.examples) - before} example(s) to "
                        f"{report.plain(label.strip())}.")  # fmt: skip
 
@@ -129,14 +130,14 @@ else:
         if remove and st.button("Remove", key="poses_remove_button"):
             for i in sorted(remove, reverse=True):
                 clf = clf.without(i)
-            motion_analysis.set_classifier(clf)
+            motion_session().classifier = clf
             st.rerun()
     with right:
         if clf.ready:
             st.plotly_chart(figure_confusion(evaluation), key="poses_confusion", theme=None,
                             config={"displaylogo": False})  # fmt: skip
     st.multiselect(
-        "Count reps by classes (in order)", list(clf.labels), key=motion_analysis.SEQUENCE,
+        "Count reps by classes (in order)", list(clf.labels), key=SEQUENCE,
         help="For instance down, then up: one rep each time the poses pass through these "
         "classes in this order. Used instead of the angle thresholds while set.",
     )  # fmt: skip
@@ -150,10 +151,10 @@ cols[0].download_button(
 loaded = cols[1].file_uploader(
     "Load classes (JSON)", type=["json"], key=LOAD, max_upload_size=photo_mb
 )
-if loaded is not None and st.session_state.get("_poses_loaded") != loaded.file_id:
+if loaded is not None and motion_session().loaded_file != loaded.file_id:
     try:
-        motion_analysis.set_classifier(PoseClassifier.from_json(loaded.getvalue()))
-        st.session_state["_poses_loaded"] = loaded.file_id
+        motion_session().classifier = PoseClassifier.from_json(loaded.getvalue())
+        motion_session().loaded_file = loaded.file_id
         st.rerun()
     except ClassifierError as exc:
         st.error(f"**Could not load {report.plain(loaded.name)}.** {report.plain(str(exc))}")
@@ -181,7 +182,7 @@ if source is not None:
         else:
             current = motion_analysis.reference()
             if current is None or current.source != ref.source:
-                st.session_state[motion_analysis.REFERENCE] = ref
+                motion_session().reference = ref
             st.image(source.display_image, caption=f"Reference: {source.label}", width=320)
 current = motion_analysis.reference()
 if current is not None:

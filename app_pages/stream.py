@@ -14,6 +14,7 @@ from pose_core.live import LiveConfig
 from pose_core.streams import LiveSource, SourceBusyError, SourceClosedError, SourceSpec
 from pose_core.video import VideoDecodeError
 from ui.server import ice, runtime
+from ui.state.live import live_session
 from ui.views import live_panel, report, streams
 from ui.webrtc import track, webcam
 from ui.widgets import settings_panel
@@ -23,9 +24,6 @@ from ui.widgets.uploads import VIDEO_TYPES
 KEYS = live_panel.LiveKeys("stream")
 KIND = "stream_kind"
 CLIP = "stream_clip"
-PUSHED = "stream_pushed_config"
-PLAYER_DRAWN = "stream_player_drawn"
-RECORDING_ENGINE = "stream_recording_engine"
 INTRO_BOX, VIDEO_BOX = "stream_intro", "stream_video"
 SOURCE_BOX = "stream_source_box"
 KINDS = ("Network address", "Clip played live")
@@ -34,13 +32,12 @@ server = runtime.current()
 hub = server.streams
 owner = streams.owner()  # this session's name for its own recording of a shared source
 settings = settings_panel.current()
+page = live_session("stream")
 context_state = st.session_state.get("stream")
 was_playing = bool(context_state is not None and getattr(context_state.state, "playing", False))
 # As on the Webcam page (ui.webcam._skip_orphan_check): the Snapshot button's key is here
 # only if the previous full run drew this page; the flag says it drew the player too.
-drawn_last_run = KEYS.snapshot_button in st.session_state and bool(
-    st.session_state.get(PLAYER_DRAWN)
-)
+drawn_last_run = KEYS.snapshot_button in st.session_state and page.player_drawn
 
 
 presenting = bool(st.session_state.get(KEYS.presenting, False))
@@ -102,9 +99,7 @@ context = None
 with video_col, st.container(key=VIDEO_BOX):
     if spec is not None:
         # The settings this viewer chose last run start a new pull; a running one keeps its own.
-        start_config = st.session_state.get(PUSHED) or LiveConfig(
-            settings.detector, settings.drawing_style
-        )
+        start_config = page.pushed or LiveConfig(settings.detector, settings.drawing_style)
         player = functools.partial(track.player, hub, spec, start_config, owner)
         try:
             context = webcam.start_viewer(
@@ -120,7 +115,7 @@ with video_col, st.container(key=VIDEO_BOX):
                 icon=":material/group_off:",
             )
     st.caption(ice_config.describe())
-st.session_state[PLAYER_DRAWN] = context is not None
+page.player_drawn = context is not None
 playing = bool(context is not None and context.state.playing)
 if spec is not None and context is not None and not playing and not context.state.signalling:
     # Stopped (not starting): this session's viewer ends now, as the Webcam page frees
@@ -144,12 +139,11 @@ def live_readout() -> None:
 
 # The engine this viewer records on, kept here: the source may close (last viewer gone)
 # before this page runs again, and the recording must not go with it.
-recording_engine = st.session_state.get(RECORDING_ENGINE)
+recording_engine = page.recording_engine
 if recording_engine is not None and not playing:
-    live_panel.follow_recording(KEYS, recording_engine, False, owner)
+    live_panel.follow_recording(page, recording_engine, False, owner)
     st.session_state[KEYS.record] = False
-    del st.session_state[RECORDING_ENGINE]
-    recording_engine = None
+    page.recording_engine = recording_engine = None
 
 with side_col:
     live_panel.readout(KEYS, live_readout)
@@ -165,18 +159,15 @@ with side_col:
 if source is not None and playing:
     # Only this viewer's own changes are handed on: another viewer's click must not
     # send this page's older settings over theirs.
-    if choice.config != st.session_state.get(PUSHED):
+    if choice.config != page.pushed:
         source.update_config(choice.config)
-    live_panel.follow_recording(KEYS, source.processor, choice.record, owner)
-    if source.processor.is_recording(owner):
-        st.session_state[RECORDING_ENGINE] = source.processor
-    else:
-        st.session_state.pop(RECORDING_ENGINE, None)
+    live_panel.follow_recording(page, source.processor, choice.record, owner)
+    page.recording_engine = source.processor if source.processor.is_recording(owner) else None
     if choice.take_snapshot:
-        live_panel.take_snapshot(KEYS, source.processor, "Stream")
+        live_panel.take_snapshot(page, source.processor, "Stream")
 # What a new pull starts with, and what this viewer last handed on.
-st.session_state[PUSHED] = choice.config
-live_panel.results(KEYS, settings, "Stream recording")
+page.pushed = choice.config
+live_panel.results(KEYS, page, settings, "Stream recording")
 
 if presenting:
     st.html(

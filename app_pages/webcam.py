@@ -10,12 +10,12 @@ import streamlit as st
 
 from pose_core.live import LiveConfig, PoseStreamProcessor
 from ui.server import ice, runtime
+from ui.state.live import live_session
 from ui.views import live_panel
 from ui.webrtc import webcam
 from ui.widgets import settings_panel
 from ui.widgets.settings_panel import CAMERA, MIRROR
 
-PROCESSOR = "webcam_processor"
 KEYS = live_panel.LiveKeys("webcam")
 # Containers the presenter view styles (their keys become CSS classes).
 INTRO_BOX = "webcam_intro"
@@ -26,13 +26,15 @@ RESULTS_BOX = KEYS.results
 server = runtime.current()
 slots = server.live_slots
 settings = settings_panel.current()
-config = LiveConfig(settings.detector, settings.drawing_style)
-if PROCESSOR not in st.session_state:
+page = live_session("webcam")
+if page.processor is None:
     # One processor, and so one VIDEO-mode detector, per browser session.
-    st.session_state[PROCESSOR] = PoseStreamProcessor(
-        config, slots=slots, on_released=server.memory.trim
+    page.processor = PoseStreamProcessor(
+        LiveConfig(settings.detector, settings.drawing_style),
+        slots=slots,
+        on_released=server.memory.trim,
     )
-processor: PoseStreamProcessor = st.session_state[PROCESSOR]
+processor = page.processor
 # The settings, with the page's smoothing choice, are handed over below the widgets.
 
 
@@ -124,10 +126,10 @@ with side_col:
 # The frame worker picks this up on its next frame: no stream restart. (One update per
 # run: a passing smoothing=None would restart the filter.)
 processor.update_config(choice.config)
-live_panel.follow_recording(KEYS, processor, choice.record)
+live_panel.follow_recording(page, processor, choice.record)
 if choice.take_snapshot:
-    live_panel.take_snapshot(KEYS, processor, "Webcam")
-live_panel.results(KEYS, settings, "Webcam recording")
+    live_panel.take_snapshot(page, processor, "Webcam")
+live_panel.results(KEYS, page, settings, "Webcam recording")
 
 if presenting:
     # Last on the page: adding or removing it moves no other element.

@@ -147,7 +147,7 @@ def test_segmentation_overlay_tints_the_person():
             at = new_app({"model": "Lite", "segmentation": segmentation}).run()
             at.button(key="sample_footballer").click().run()
         assert_no_exception(at)
-        analysis = at.session_state["_analyses"][0]
+        analysis = at.session_state["_analyses"].recent[0]
         assert analysis.settings.output_segmentation_masks is (segmentation == "true")
         png = downloaded(files, at.get("download_button")[0]).content
         return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")), analysis

@@ -167,7 +167,7 @@ def test_the_whole_corpus_of_bad_and_odd_photos_at_once(image_page):
 
 def test_moving_a_slider_changes_the_detector_and_moving_back_reuses_it(image_page):
     at = _upload(image_page, ("messi5.jpg", fixture_bytes("messi5.jpg"), "image/jpeg"))
-    first = at.session_state["_analyses"][0]
+    first = at.session_state["_analyses"].recent[0]
     assert first.settings == DetectorSettings(
         model_variant="lite", num_poses=2, person_detector="movenet"
     )
@@ -178,20 +178,20 @@ def test_moving_a_slider_changes_the_detector_and_moving_back_reuses_it(image_pa
     loads = detectors.load_count()
     at.slider(key="person_confidence").set_value(0.2).run()
     assert_no_exception(at)
-    moved = at.session_state["_analyses"][0]
+    moved = at.session_state["_analyses"].recent[0]
     assert moved.settings.min_person_confidence == pytest.approx(0.2)
     assert detectors.load_count() == loads + 1
     assert detectors.image_detector(moved.settings).settings == moved.settings
 
     at.slider(key="person_confidence").set_value(0.05).run()
-    back = at.session_state["_analyses"][0]
+    back = at.session_state["_analyses"].recent[0]
     assert back.settings == first.settings
     assert detectors.load_count() == loads + 1  # the 0.05 one was still loaded
 
     at.slider(key="tracking").set_value(0.9).run()  # IMAGE mode ignores tracking
     at.run()  # and a plain rerun loads nothing
     assert detectors.load_count() == loads + 1
-    assert at.session_state["_analyses"][0].settings == first.settings
+    assert at.session_state["_analyses"].recent[0].settings == first.settings
 
 
 def test_visibility_threshold_marks_rows_without_rerunning_the_model(image_page):

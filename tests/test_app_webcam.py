@@ -45,7 +45,7 @@ def frame() -> np.ndarray:
 
 
 def _processor(at) -> live.PoseStreamProcessor:
-    return at.session_state["webcam_processor"]
+    return at.session_state["_webcam_live"].processor
 
 
 def test_page_wires_the_stream_for_localhost(streamer):

@@ -69,7 +69,7 @@ def test_poses_page_teaches_checks_saves_and_refuses_bad_files() -> None:
         at.file_uploader(key="poses_photos").set_value(files).run()
         at.button(key="poses_add").click().run()
         assert_no_exception(at)
-    clf = at.session_state["pose_classifier"]
+    clf = at.session_state["_motion"].classifier
     assert clf.counts() == {"kick": 1, "catch": 2}
     # With one kick, it has no other kick to be voted for: it counts as an outlier.
     assert metric_values(at, "Leave-one-out accuracy")
@@ -85,4 +85,4 @@ def test_poses_page_teaches_checks_saves_and_refuses_bad_files() -> None:
         ("messi5.jpg", fixture_path("messi5.jpg").read_bytes(), "image/jpeg")
     ).run()
     assert_no_exception(at)
-    assert at.session_state["pose_reference"].source == "messi5.jpg"
+    assert at.session_state["_motion"].reference.source == "messi5.jpg"

@@ -50,7 +50,7 @@ def test_record_stop_and_explore_on_the_page(streamer, clips):
     assert at.toggle(key="webcam_record").disabled  # nothing is playing
     streamer.playing = True
     at.run()
-    processor: live.PoseStreamProcessor = at.session_state["webcam_processor"]
+    processor: live.PoseStreamProcessor = at.session_state["_webcam_live"].processor
     streamer.send(clips[0])  # before recording: not kept
 
     at.toggle(key="webcam_record").set_value(True).run()
@@ -112,7 +112,7 @@ def test_the_cap_stops_the_recording_and_the_page_says_so(streamer, clips):
     at = open_page(new_app(), "webcam.py")
     streamer.playing = True
     at.run()
-    processor: live.PoseStreamProcessor = at.session_state["webcam_processor"]
+    processor: live.PoseStreamProcessor = at.session_state["_webcam_live"].processor
     processor.max_recording_frames = 3
     at.toggle(key="webcam_record").set_value(True).run()
     for n in range(5):

@@ -11,16 +11,15 @@ import functools
 from typing import Literal
 
 import numpy as np
-import streamlit as st
 
 from pose_core import DetectorSettings, PoseResult
 from pose_core.bounded import BoundedDict
 from pose_core.imageio import fit_within_width, jpeg_bytes
+from ui.state.session import session_object
 
 Source = Literal["sample", "upload", "snapshot"]
 
 _ANALYSES = "_analyses"
-_ANALYSIS_CACHE = "_analysis_cache"
 # The 3D view offers this many recent analyses.
 MAX_RECENT = 8
 # Analyses kept per session so a rerun does not run inference again (each holds its
@@ -28,8 +27,6 @@ MAX_RECENT = 8
 MAX_CACHED_ANALYSES = 16
 # Widest picture the page shows, in pixels (Streamlit's own cap, 2 x 730).
 DISPLAY_WIDTH = 1460
-
-_SNAPSHOTS_TAKEN = "_snapshots_taken"
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -80,31 +77,36 @@ class _CacheKey:
     requested: DetectorSettings
 
 
+@dataclasses.dataclass
+class Analyses:
+    """This session's analyses: the recent ones the pages hand to each other, the cache
+    that spares a rerun the inference, and how many live snapshots were taken."""
+
+    recent: list[Analysis] = dataclasses.field(default_factory=list)
+    cache: BoundedDict[_CacheKey, Analysis] = dataclasses.field(
+        default_factory=lambda: BoundedDict[_CacheKey, Analysis](MAX_CACHED_ANALYSES)
+    )
+    snapshots_taken: int = 0
+
+
+def analyses() -> Analyses:
+    """This browser session's :class:`Analyses` (made on first use)."""
+    return session_object(_ANALYSES, Analyses)
+
+
 def _analysis_cache() -> BoundedDict[_CacheKey, Analysis]:
-    init()
-    cache: BoundedDict[_CacheKey, Analysis] = st.session_state[_ANALYSIS_CACHE]
-    return cache
-
-
-def init() -> None:
-    """Create this session's containers once (safe to call on every run)."""
-    if _ANALYSES not in st.session_state:
-        st.session_state[_ANALYSES] = []
-    if _ANALYSIS_CACHE not in st.session_state:
-        st.session_state[_ANALYSIS_CACHE] = BoundedDict[_CacheKey, Analysis](MAX_CACHED_ANALYSES)
+    return analyses().cache
 
 
 def remember(analysis: Analysis) -> None:
     """Make ``analysis`` the latest one (the 3D view opens on it)."""
-    init()
-    recent = [a for a in st.session_state[_ANALYSES] if a.key != analysis.key]
-    st.session_state[_ANALYSES] = [analysis, *recent][:MAX_RECENT]
+    kept = analyses()
+    kept.recent = [analysis, *(a for a in kept.recent if a.key != analysis.key)][:MAX_RECENT]
 
 
 def recent() -> list[Analysis]:
     """Recent analyses, newest first."""
-    init()
-    return list(st.session_state[_ANALYSES])
+    return list(analyses().recent)
 
 
 def latest() -> Analysis | None:
@@ -142,6 +144,7 @@ def forget_missing(keys: set[str], prefix: str) -> None:
 
 def next_snapshot_label(source: str = "Webcam") -> tuple[str, str]:
     """A fresh (key, label) pair for a live snapshot, numbered per session."""
-    number = st.session_state.get(_SNAPSHOTS_TAKEN, 0) + 1
-    st.session_state[_SNAPSHOTS_TAKEN] = number
+    kept = analyses()
+    kept.snapshots_taken += 1
+    number = kept.snapshots_taken
     return f"snapshot:{number}", f"{source} snapshot {number}"

@@ -18,6 +18,7 @@ from pose_core.live import MAX_RECORDING_FRAMES, LiveConfig, PoseStreamProcessor
 from pose_core.live.slots import StreamSlots
 from pose_core.motion import rep_rows
 from ui import state
+from ui.state.live import LiveSession
 from ui.views import motion_analysis, report
 from ui.views.motion_views import MotionView, smoothing_sliders
 from ui.widgets.settings_panel import AppSettings
@@ -27,7 +28,7 @@ CAP_TEXT = f"{MAX_RECORDING_FRAMES} frames ({MAX_RECORDING_FRAMES / 30 / 60:g} m
 
 _KEY_NAMES = frozenset(
     {
-        "snapshot_button", "snapshot", "record", "recording", "smoothing", "min_cutoff",
+        "snapshot_button", "record", "recording", "smoothing", "min_cutoff",
         "beta", "classify", "match", "reset_reps", "live_reps", "tools", "results",
         "readout", "presenting", "presenter_button",
     }
@@ -215,19 +216,19 @@ def tools(
 
 
 def follow_recording(
-    keys: LiveKeys, processor: PoseStreamProcessor, record: bool, owner: str = ""
+    page: LiveSession, processor: PoseStreamProcessor, record: bool, owner: str = ""
 ) -> None:
     """Start or end ``owner``'s recording as the toggle says; a finished one is kept."""
     if record and not processor.is_recording(owner):
         processor.start_recording(owner)
-        st.session_state.pop(keys.recording, None)
+        page.recording = None
     elif not record and processor.is_recording(owner):
         finished = processor.stop_recording(owner)
         if finished is not None:
-            st.session_state[keys.recording] = finished
+            page.recording = finished
 
 
-def take_snapshot(keys: LiveKeys, processor: PoseStreamProcessor, source: str) -> None:
+def take_snapshot(page: LiveSession, processor: PoseStreamProcessor, source: str) -> None:
     """Freeze the latest processed frame as an analysis of this session (``source``
     names it: "Webcam", "Stream")."""
     frozen = processor.snapshot()
@@ -239,13 +240,13 @@ def take_snapshot(keys: LiveKeys, processor: PoseStreamProcessor, source: str) -
         key, label, "snapshot", frozen.rgb_frame, frozen.result, frozen.settings
     )
     state.remember(analysis)
-    st.session_state[keys.snapshot] = analysis
+    page.snapshot = analysis
 
 
-def results(keys: LiveKeys, settings: AppSettings, recording_title: str) -> None:
+def results(keys: LiveKeys, page: LiveSession, settings: AppSettings, recording_title: str) -> None:
     """The snapshot's report and the finished recording's views."""
     with st.container(key=keys.results):
-        snapshot = st.session_state.get(keys.snapshot)
+        snapshot = page.snapshot
         if snapshot is not None:
             st.subheader(snapshot.label, anchor=False, divider="orange")
             st.page_link(
@@ -253,7 +254,7 @@ def results(keys: LiveKeys, settings: AppSettings, recording_title: str) -> None
             )
             report.render_report(snapshot, settings, key=snapshot.key.replace(":", "_"))
 
-        recording = st.session_state.get(keys.recording)
+        recording = page.recording
         if recording is None:
             return
         st.subheader(recording_title, anchor=False, divider="orange")

@@ -24,12 +24,9 @@ from pose_core.motion import (
 from pose_core.motion.series import count_person
 from pose_core.timeseries import to_csv_bytes
 from pose_core.video import VideoResult
+from ui.state.motion import SEQUENCE, motion_session
 from ui.views import report
 
-CLASSIFIER = "pose_classifier"
-REFERENCE = "pose_reference"
-SEQUENCE = "pose_sequence"
-_LIVE_CONFIG = "_motion_live_config"
 REP_COLUMNS = {
     "rep": st.column_config.NumberColumn("Rep"),
     "start_s": st.column_config.NumberColumn("Start (s)", format="%.2f"),
@@ -43,17 +40,11 @@ REP_COLUMNS = {
 
 def classifier() -> PoseClassifier:
     """This session's taught pose classes (empty at first)."""
-    value: PoseClassifier = st.session_state.setdefault(CLASSIFIER, PoseClassifier())
-    return value
-
-
-def set_classifier(value: PoseClassifier) -> None:
-    st.session_state[CLASSIFIER] = value
+    return motion_session().classifier
 
 
 def reference() -> ReferencePose | None:
-    value: ReferencePose | None = st.session_state.get(REFERENCE)
-    return value
+    return motion_session().reference
 
 
 def sequence() -> tuple[str, ...] | None:
@@ -66,19 +57,10 @@ def sequence() -> tuple[str, ...] | None:
 
 
 def live_config(reps: RepConfig | None, *, use_classes: bool, use_reference: bool) -> MotionConfig:
-    """The live stream's motion config; the same object while nothing changed, so the
-    stream's count is kept across reruns (a new object restarts the tracker)."""
-    clf = classifier() if use_classes and classifier().ready else None
-    ref = reference() if use_reference else None
-    seq = sequence() if clf is not None else None
-    key = (reps, id(clf) if clf else None, seq, id(ref) if ref else None)
-    cached = st.session_state.get(_LIVE_CONFIG)
-    if cached is not None and cached[0] == key:
-        config: MotionConfig = cached[1]
-        return config
-    config = MotionConfig(reps=reps, classifier=clf, sequence=seq, reference=ref)
-    st.session_state[_LIVE_CONFIG] = (key, config)
-    return config
+    """The live stream's motion config (see :meth:`MotionSession.live_config`)."""
+    return motion_session().live_config(
+        reps, sequence(), use_classes=use_classes, use_reference=use_reference
+    )
 
 
 def rep_table(rows: list[dict[str, float]], *, key: str) -> None:
