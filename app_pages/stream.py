@@ -13,7 +13,7 @@ import streamlit as st
 from pose_core.live import LiveConfig
 from pose_core.streams import LiveSource, SourceBusyError, SourceClosedError, SourceSpec
 from pose_core.video import VideoDecodeError
-from ui.server import ice, runtime
+from ui.server import runtime
 from ui.state.live import live_session
 from ui.views import live_panel, report, streams
 from ui.webrtc import track, webcam
@@ -24,7 +24,7 @@ from ui.widgets.uploads import VIDEO_TYPES
 KEYS = live_panel.LiveKeys("stream")
 KIND = "stream_kind"
 CLIP = "stream_clip"
-INTRO_BOX, VIDEO_BOX = "stream_intro", "stream_video"
+VIDEO_BOX = "stream_video"
 SOURCE_BOX = "stream_source_box"
 KINDS = ("Network address", "Clip played live")
 
@@ -40,14 +40,14 @@ was_playing = bool(context_state is not None and getattr(context_state.state, "p
 drawn_last_run = KEYS.snapshot_button in st.session_state and page.player_drawn
 
 
-presenting = bool(st.session_state.get(KEYS.presenting, False))
-with st.container(key=INTRO_BOX):
-    st.title("Network stream")
-    st.caption(
-        "Live detection on an IP camera or stream server, or on a clip played at its own "
-        "rate. The server pulls the video; everyone watching one address shares one pull "
-        "and one detector, and the settings with it."
-    )
+presenting = live_panel.presenting(KEYS)
+ice_config = live_panel.header(
+    KEYS,
+    "Network stream",
+    "Live detection on an IP camera or stream server, or on a clip played at its own "
+    "rate. The server pulls the video; everyone watching one address shares one pull "
+    "and one detector, and the settings with it.",
+)
 
 spec: SourceSpec | None = None
 with st.container(key=SOURCE_BOX):
@@ -88,10 +88,6 @@ with st.container(key=SOURCE_BOX):
                 spec = streams.clip_source(upload, limits=server.limits.video_limits())
             except VideoDecodeError as exc:
                 st.error(str(exc), icon=":material/broken_image:")
-
-ice_config = ice.load_ice_config()
-if ice_config.problem:
-    st.warning(ice_config.problem, icon=":material/warning:")
 
 video_col, side_col = st.columns([3, 2], gap="large")
 source: LiveSource | None = hub.running(spec) if spec is not None else None
@@ -172,6 +168,6 @@ live_panel.results(KEYS, page, settings, "Stream recording")
 if presenting:
     st.html(
         webcam.presenter_css(
-            VIDEO_BOX, KEYS.readout, (INTRO_BOX, SOURCE_BOX, KEYS.tools, KEYS.results)
+            VIDEO_BOX, KEYS.readout, (KEYS.intro, SOURCE_BOX, KEYS.tools, KEYS.results)
         )
     )

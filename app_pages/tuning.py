@@ -19,6 +19,8 @@ from ui.views import tuning_views as views
 from ui.widgets import samples, settings_panel
 from ui.widgets.uploads import IMAGE_TYPES, VIDEO_TYPES
 
+STALE_COMPARISON = "This comparison is from earlier settings or images; run it again to update it."
+
 # ---- the image set -------------------------------------------------------------------
 
 
@@ -410,74 +412,56 @@ else:
     )
     if run_sweeps:
         lab.run_sweeps(images, sweep_key)
-    shown = lab.shown_sweeps(sweep_key)
-    if shown is None:
-        st.info(
-            f"**Run the sweeps** to chart {len(images)} images over both thresholds. The "
-            f"{detection.in_text} sweep runs the model once per image and grid value; the "
-            "presence sweep is derived from a few runs per image.",
-            icon=":material/insights:",
-        )
-    else:
-        if not shown.current:
-            st.info(
-                "These results are from earlier settings or images; **Run the sweeps** to "
-                "update them.",
-                icon=":material/history:",
-            )
-        _show_sweeps(shown.result, settings)
+    views.computed_section(
+        lambda: lab.shown_sweeps(sweep_key),
+        lambda sweeps: _show_sweeps(sweeps, settings),
+        not_run=f"**Run the sweeps** to chart {len(images)} images over both thresholds. The "
+        f"{detection.in_text} sweep runs the model once per image and grid value; the "
+        "presence sweep is derived from a few runs per image.",
+        not_run_icon=":material/insights:",
+        stale="These results are from earlier settings or images; **Run the sweeps** to "
+        "update them.",
+    )
 
     st.subheader("3. Person detectors", anchor=False)
     detectors_key = lab.DetectorComparisonKey.of(set_key, base)
-    run_detectors = st.button(
+    run_detectors = views.RunButton(
         f"Compare the three person detectors on {len(images)} images",
         key=lab.RUN_DETECTORS,
         icon=":material/person_search:",
         help=f"Runs MediaPipe, MoveNet and NanoDet on every image, each at its default "
         f"confidence, with the sidebar's model ({MODEL_VARIANT_LABELS[base.model_variant]}), "
         "number of people and presence threshold; times are medians on this server.",
+        action=lambda: lab.run_detector_comparison(images, detectors_key),
     )
-    if run_detectors:
-        lab.run_detector_comparison(images, detectors_key)
-    shown_detectors = lab.shown_detector_comparison(detectors_key)
-    if shown_detectors is None:
-        st.info(
-            "**Compare the three person detectors** to see how many people each finds in "
-            "these images and what it costs per image on this machine.",
-            icon=":material/groups:",
-        )
-    else:
-        if not shown_detectors.current:
-            st.info(
-                "This comparison is from earlier settings or images; run it again to update it.",
-                icon=":material/history:",
-            )
-        _show_detectors(shown_detectors.result, settings)
+    views.computed_section(
+        lambda: lab.shown_detector_comparison(detectors_key),
+        lambda comparison: _show_detectors(comparison, settings),
+        not_run="**Compare the three person detectors** to see how many people each finds in "
+        "these images and what it costs per image on this machine.",
+        not_run_icon=":material/groups:",
+        stale=STALE_COMPARISON,
+        run=run_detectors,
+    )
 
     st.subheader("4. Lite, Full and Heavy", anchor=False)
     compare_key = lab.ComparisonKey.of(set_key, base)
-    run_comparison = st.button(
+    run_comparison = views.RunButton(
         f"Compare the three models on {len(images)} images",
         key=lab.RUN_COMPARISON,
         icon=":material/compare:",
         help="Runs each model on every image, after one warm-up call, at the sidebar's "
         "thresholds; times are medians on this server.",
+        action=lambda: lab.run_comparison(images, compare_key),
     )
-    if run_comparison:
-        lab.run_comparison(images, compare_key)
-    shown_comparison = lab.shown_comparison(compare_key)
-    if shown_comparison is None:
-        st.info(
-            "**Compare the three models** to see their speed on this machine and how far "
-            "Lite's and Full's landmarks are from Heavy's.",
-            icon=":material/speed:",
-        )
-    else:
-        if not shown_comparison.current:
-            st.info(
-                "This comparison is from earlier settings or images; run it again to update it.",
-                icon=":material/history:",
-            )
-        _show_comparison(shown_comparison.result, settings)
+    views.computed_section(
+        lambda: lab.shown_comparison(compare_key),
+        lambda comparison: _show_comparison(comparison, settings),
+        not_run="**Compare the three models** to see their speed on this machine and how far "
+        "Lite's and Full's landmarks are from Heavy's.",
+        not_run_icon=":material/speed:",
+        stale=STALE_COMPARISON,
+        run=run_comparison,
+    )
 
 _apply_panel(settings)

@@ -9,7 +9,7 @@ so switching views never restarts the stream."""
 import streamlit as st
 
 from pose_core.live import LiveConfig, PoseStreamProcessor
-from ui.server import ice, runtime
+from ui.server import runtime
 from ui.state.live import live_session
 from ui.views import live_panel
 from ui.webrtc import webcam
@@ -18,7 +18,6 @@ from ui.widgets.settings_panel import CAMERA, MIRROR
 
 KEYS = live_panel.LiveKeys("webcam")
 # Containers the presenter view styles (their keys become CSS classes).
-INTRO_BOX = "webcam_intro"
 VIDEO_BOX = "webcam_video"
 TOOLS_BOX = KEYS.tools
 RESULTS_BOX = KEYS.results
@@ -43,16 +42,13 @@ def _camera_changed() -> None:
     st.session_state[MIRROR] = st.session_state.get(CAMERA) != "Rear"
 
 
-presenting = bool(st.session_state.get(KEYS.presenting, False))
-with st.container(key=INTRO_BOX):
-    st.title("Webcam")
-    st.caption(
-        "Press **Start** and allow camera access. The skeleton is drawn on the returned "
-        "video; sidebar changes reach the live stream within a second."
-    )
-ice_config = ice.load_ice_config()
-if ice_config.problem:
-    st.warning(ice_config.problem, icon=":material/warning:")
+presenting = live_panel.presenting(KEYS)
+ice_config = live_panel.header(
+    KEYS,
+    "Webcam",
+    "Press **Start** and allow camera access. The skeleton is drawn on the returned "
+    "video; sidebar changes reach the live stream within a second.",
+)
 
 # The Snapshot button is drawn on every full run of this page, and Streamlit drops a
 # widget's state after a run that does not draw it: its key is here only if this
@@ -135,6 +131,6 @@ if presenting:
     # Last on the page: adding or removing it moves no other element.
     st.html(
         webcam.presenter_css(
-            VIDEO_BOX, KEYS.readout, (INTRO_BOX, TOOLS_BOX, TOOLS_BOX + "_camera", RESULTS_BOX)
+            VIDEO_BOX, KEYS.readout, (KEYS.intro, TOOLS_BOX, TOOLS_BOX + "_camera", RESULTS_BOX)
         )
     )

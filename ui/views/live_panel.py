@@ -18,6 +18,8 @@ from pose_core.live import MAX_RECORDING_FRAMES, LiveConfig, PoseStreamProcessor
 from pose_core.live.slots import StreamSlots
 from pose_core.motion import rep_rows
 from ui import state
+from ui.server import ice
+from ui.server.ice import IceConfig
 from ui.state.live import LiveSession
 from ui.views import motion_analysis, report
 from ui.views.motion_views import MotionView, smoothing_sliders
@@ -30,7 +32,7 @@ _KEY_NAMES = frozenset(
     {
         "snapshot_button", "record", "recording", "smoothing", "min_cutoff",
         "beta", "classify", "match", "reset_reps", "live_reps", "tools", "results",
-        "readout", "presenting", "presenter_button",
+        "readout", "presenting", "presenter_button", "intro",
     }
 )  # fmt: skip
 
@@ -65,21 +67,38 @@ def _toggle(key: str) -> None:
     st.session_state[key] = not st.session_state.get(key, False)
 
 
+def presenting(keys: LiveKeys) -> bool:
+    """Whether the page is in the presenter view."""
+    return bool(st.session_state.get(keys.presenting, False))
+
+
+def header(keys: LiveKeys, title: str, caption: str) -> IceConfig:
+    """The page's title box (``keys.intro``: the presenter view hides it) and a warning
+    when the ICE settings cannot be read; the ICE configuration for the stream."""
+    with st.container(key=keys.intro):
+        st.title(title)
+        st.caption(caption)
+    ice_config = ice.load_ice_config()
+    if ice_config.problem:
+        st.warning(ice_config.problem, icon=":material/warning:")
+    return ice_config
+
+
 def presenter_button(keys: LiveKeys) -> bool:
     """The button into and out of the presenter view; whether it is on. (Its callback
     lives here: one defined in a page would keep the page's globals alive.)"""
-    presenting = bool(st.session_state.get(keys.presenting, False))
+    on = presenting(keys)
     st.button(
-        "Exit presenter view" if presenting else "Presenter view",
+        "Exit presenter view" if on else "Presenter view",
         key=keys.presenter_button,
         on_click=_toggle,
         args=(keys.presenting,),
-        icon=":material/fullscreen_exit:" if presenting else ":material/fullscreen:",
+        icon=":material/fullscreen_exit:" if on else ":material/fullscreen:",
         width="stretch",
         help="For a projector: the live video as large as the window allows, the readout "
         "in large type, no sidebar. The stream keeps running.",
     )
-    return presenting
+    return on
 
 
 def readout(keys: LiveKeys, refreshing: Callable[[], None]) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -11,10 +12,46 @@ import streamlit as st
 
 from pose_core import MODEL_VARIANT_LABELS, tuning
 from pose_core.settings import PERSON_DETECTOR_LABELS, ModelVariant, PersonDetectorName
-from ui.state.tuning_lab import DetectorPick, Pick
+from ui.state.tuning_lab import DetectorPick, Pick, Shown
+
+T = TypeVar("T")
 
 # The visibility thresholds the survival table lists.
 SURVIVAL_TABLE_THRESHOLDS = (0.3, 0.5, 0.7, 0.9)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunButton:
+    """The button that runs a section's computation, and what it runs."""
+
+    label: str
+    key: str
+    icon: str
+    help: str
+    action: Callable[[], None]
+
+
+def computed_section(
+    shown: Callable[[], Shown[T] | None],
+    show: Callable[[T], None],
+    *,
+    not_run: str,
+    not_run_icon: str,
+    stale: str,
+    run: RunButton | None = None,
+) -> None:
+    """One of the page's computed sections: its run button (if any), what to press
+    while nothing has run, the result otherwise, under a note when it is from earlier
+    images or settings."""
+    if run is not None and st.button(run.label, key=run.key, icon=run.icon, help=run.help):
+        run.action()
+    result = shown()
+    if result is None:
+        st.info(not_run, icon=not_run_icon)
+        return
+    if not result.current:
+        st.info(stale, icon=":material/history:")
+    show(result.result)
 
 
 def chart(container: Any, figure: Any, key: str) -> None:
