@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # PoseScope on several replicas on this machine: N app servers behind HAProxy (sticky
 # sessions) with coturn for WebRTC, all stopped by Ctrl-C. Loopback only unless
-# --bind 0.0.0.0 is given. See the README, "Several replicas".
+# --bind 0.0.0.0 is given. See docs/deployment.md, "Several replicas".
 #   bash scripts/run_cluster.sh --replicas 2 [--port 8500] [--bind 127.0.0.1]
 #        [--turn-port 3478] [--no-turn] [--relay-only]
 set -euo pipefail

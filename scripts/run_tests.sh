@@ -22,4 +22,5 @@ bash scripts/debian_packages.sh chromium=/usr/bin/chromium haproxy=haproxy cotur
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
+NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
 exec .venv/bin/python -m pytest "$@"
