@@ -10,6 +10,8 @@ their own cursor and selections.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -30,6 +32,7 @@ from pose_core.timeseries import (
     to_parquet_bytes,
 )
 from pose_core.video import VideoResult, read_frame_at
+from ui.state.session import session_object
 from ui.views import exports, motion_analysis, report
 from ui.widgets import settings_panel
 
@@ -56,12 +59,41 @@ DEFAULT_JOINTS = ["left_knee", "right_knee", "left_elbow", "right_elbow"]
 DEFAULT_LANDMARKS = ["left_wrist", "right_wrist"]
 
 
+@dataclasses.dataclass(frozen=True)
+class _FrameAt:
+    video: str
+    time_s: float
+
+
+@dataclasses.dataclass(frozen=True)
+class _Click:
+    chart: str
+    x: float
+
+
+@dataclasses.dataclass(frozen=True)
+class _Shown:
+    result_id: int
+    person: int | None
+
+
+@dataclasses.dataclass
+class _ViewMemory:
+    """What one view remembers between reruns besides its widgets: the frame on screen,
+    the chart click already followed, and which result and person the cursor is for."""
+
+    frame_at: _FrameAt | None = None
+    frame: np.ndarray | None = None
+    last_click: _Click | None = None
+    cursor_for: _Shown | None = None
+
+
 class MotionView:
     """Renders one result with the widgets of one page.
 
     Args:
         prefix: Start of every widget and session-state key ("video" gives
-            ``video_cursor``, ``video_joints``, ``_video_frame_cache``...).
+            ``video_cursor``, ``video_joints``, ``_video_view``...).
         video_tab: Show the "Annotated video" tab (the result has a video file).
     """
 
@@ -77,15 +109,17 @@ class MotionView:
         """``prefix_name``, or ``_prefix_name`` for a private name (``_name``)."""
         return f"_{self.prefix}{name}" if name.startswith("_") else f"{self.prefix}_{name}"
 
+    @property
+    def _memory(self) -> _ViewMemory:
+        return session_object(self.key("_view"), _ViewMemory)
+
     def _frame_at(self, result: VideoResult, time_s: float) -> np.ndarray | None:
-        cache: dict[tuple[str, float], np.ndarray | None] = st.session_state.setdefault(
-            self.key("_frame_cache"), {}
-        )
-        key = (str(result.video_path), round(time_s, 3))
-        if key not in cache:
-            cache.clear()  # one frame is enough: it is the one on screen
-            cache[key] = read_frame_at(result.video_path, time_s) if result.video_path else None
-        return cache[key]
+        memory = self._memory
+        at = _FrameAt(str(result.video_path), round(time_s, 3))
+        if memory.frame_at != at:  # one frame is kept: the one on screen
+            memory.frame_at = at
+            memory.frame = read_frame_at(result.video_path, time_s) if result.video_path else None
+        return memory.frame
 
     def _cursor_from_click(self, result: VideoResult) -> None:
         """A click on a chart point moves the cursor (before the slider is drawn)."""
@@ -94,9 +128,9 @@ class MotionView:
             points = (event or {}).get("selection", {}).get("points", []) if event else []
             if not points or points[0].get("x") is None:
                 continue
-            token = (chart, points[0]["x"])
-            if st.session_state.get(self.key("_last_click")) != token:
-                st.session_state[self.key("_last_click")] = token
+            click = _Click(chart, float(points[0]["x"]))
+            if self._memory.last_click != click:
+                self._memory.last_click = click
                 position = result.nearest_frame(float(points[0]["x"]))
                 st.session_state[self.cursor] = float(result.frame_time_s[position])
 
@@ -105,12 +139,9 @@ class MotionView:
         person puts it on that person's first frame; it always lies within the clip."""
         self._cursor_from_click(result)
         times = result.frame_time_s
-        shown = (id(result), person)
-        if (
-            st.session_state.get(self.key("_cursor_for")) != shown
-            or st.session_state.get(self.cursor) is None
-        ):
-            st.session_state[self.key("_cursor_for")] = shown
+        shown = _Shown(id(result), person)
+        if self._memory.cursor_for != shown or st.session_state.get(self.cursor) is None:
+            self._memory.cursor_for = shown
             rows = result.table.time_s[result.table.person == person]
             st.session_state[self.cursor] = float(rows[0] if len(rows) else times[0])
         st.session_state[self.cursor] = float(
@@ -303,7 +334,7 @@ class MotionView:
             )
 
     def show(self, result: VideoResult, name: str, threshold: float) -> None:
-        """Render a result: metrics, person picker and the tabs."""
+        """Render a result: warnings, metrics, person picker and the tabs."""
         for warning in result.warnings:
             st.warning(warning, icon=":material/warning:")
         if result.cancelled:
@@ -353,104 +384,115 @@ class MotionView:
             if person is None:
                 st.info("No person to show.", icon=":material/person_off:")
             else:
-                controls = st.columns([2, 3])
-                with controls[0]:
-                    camera = st.segmented_control(
-                        "Camera", list(report.CAMERA_LABELS), default="front", required=True,
-                        format_func=report.CAMERA_LABELS.__getitem__, key=self.key("camera"),
-                    )  # fmt: skip
-                overlay = None
-                with controls[1]:
-                    if st.checkbox(
-                        "Show the exported skeleton (BVH, read back)",
-                        key=self.key("show_export"),
-                        help="The BVH download, read back joint by joint (forward "
-                        "kinematics), drawn in white over the landmarks: check that the "
-                        "export follows the person before taking it to Blender or Unity.",
-                    ):
-                        try:
-                            overlay = exports.exported_skeleton(result, person, threshold)
-                        except ExportError as exc:
-                            st.caption(report.plain(str(exc)))
-                st.plotly_chart(
-                    figure_3d_animation(
-                        result.table,
-                        person=person,
-                        visibility_threshold=threshold,
-                        camera=camera or "front",
-                        start_time=st.session_state.get(self.cursor),
-                        overlay=overlay,
-                    ),
-                    key=self.key("3d"),
-                    theme=None,
-                    config={"displaylogo": False},
-                )
-                st.caption(
-                    "Press Play, or drag the slider. Axes stay fixed for the whole clip; long "
-                    "clips are sampled down to 300 frames. Orange is the person's left side, "
-                    "blue their right; faint joints are below the visibility threshold."
-                )
+                self._playback_3d(result, person, threshold)
         with tab_data:
-            st.markdown(
-                f"**{summary.frames_with_person} of {summary.frames_analysed}** analysed frames "
-                f"have a person; **{len(result.table)}** person-frames in the table."
+            self._data(result, summary, person, threshold=threshold, angles=angles, stem=stem)
+
+    def _playback_3d(self, result: VideoResult, person: int, threshold: float) -> None:
+        """The 3D playback tab: camera, the exported skeleton read back, the animation."""
+        controls = st.columns([2, 3])
+        with controls[0]:
+            camera = st.segmented_control(
+                "Camera", list(report.CAMERA_LABELS), default="front", required=True,
+                format_func=report.CAMERA_LABELS.__getitem__, key=self.key("camera"),
+            )  # fmt: skip
+        overlay = None
+        with controls[1]:
+            if st.checkbox(
+                "Show the exported skeleton (BVH, read back)",
+                key=self.key("show_export"),
+                help="The BVH download, read back joint by joint (forward "
+                "kinematics), drawn in white over the landmarks: check that the "
+                "export follows the person before taking it to Blender or Unity.",
+            ):
+                try:
+                    overlay = exports.exported_skeleton(result, person, threshold)
+                except ExportError as exc:
+                    st.caption(report.plain(str(exc)))
+        st.plotly_chart(
+            figure_3d_animation(
+                result.table,
+                person=person,
+                visibility_threshold=threshold,
+                camera=camera or "front",
+                start_time=st.session_state.get(self.cursor),
+                overlay=overlay,
+            ),
+            key=self.key("3d"),
+            theme=None,
+            config={"displaylogo": False},
+        )
+        st.caption(
+            "Press Play, or drag the slider. Axes stay fixed for the whole clip; long "
+            "clips are sampled down to 300 frames. Orange is the person's left side, "
+            "blue their right; faint joints are below the visibility threshold."
+        )
+
+    def _data(
+        self, result: VideoResult, summary: VideoSummary, person: int | None, *,
+        threshold: float, angles: pd.DataFrame, stem: str,
+    ) -> None:  # fmt: skip
+        """The data tab: visibility per landmark, the downloads and a preview."""
+        st.markdown(
+            f"**{summary.frames_with_person} of {summary.frames_analysed}** analysed frames "
+            f"have a person; **{len(result.table)}** person-frames in the table."
+        )
+        st.dataframe(
+            summary.mean_visibility,
+            hide_index=True,
+            width="stretch",
+            key=self.key("visibility"),
+            column_config={
+                "landmark": st.column_config.TextColumn("Landmark"),
+                "mean_visibility": st.column_config.ProgressColumn(
+                    "Mean visibility", min_value=0.0, max_value=1.0, format="%.2f"
+                ),
+                "visible_share": st.column_config.ProgressColumn(
+                    f"Share ≥ {threshold:.2f}", min_value=0.0, max_value=1.0, format="percent"
+                ),
+            },
+        )
+        table = result.table
+        # Downloads are built when clicked, not on every rerun.
+        cols = st.columns(4)
+        video_path = result.video_path
+        if video_path is not None and video_path.exists():
+            cols[0].download_button(
+                "Annotated video", video_path.read_bytes,
+                file_name=f"{stem}_pose{video_path.suffix}",
+                mime=result.video_mime, key=self.key("dl_video"), icon=":material/movie:",
+                width="stretch", on_click="ignore",
+            )  # fmt: skip
+        cols[1].download_button(
+            "Landmarks CSV", lambda: to_csv_bytes(table.to_dataframe()),
+            file_name=f"{stem}_landmarks.csv", mime="text/csv", key=self.key("dl_csv"),
+            icon=":material/table:", width="stretch", on_click="ignore",
+        )  # fmt: skip
+        cols[2].download_button(
+            "Landmarks Parquet", lambda: to_parquet_bytes(table.to_dataframe()),
+            file_name=f"{stem}_landmarks.parquet", mime="application/vnd.apache.parquet",
+            key=self.key("dl_parquet"), icon=":material/dataset:", width="stretch",
+            on_click="ignore",
+        )  # fmt: skip
+        cols[3].download_button(
+            "Joint angles CSV", lambda: to_csv_bytes(angles),
+            file_name=f"{stem}_angles.csv", mime="text/csv", key=self.key("dl_angles"),
+            icon=":material/straighten:", width="stretch", on_click="ignore",
+        )  # fmt: skip
+        st.caption(
+            "One row per frame, person and landmark: x and y are 0–1 across the analysed "
+            "frame, z is relative depth, world x/y/z are metres from the hips (y down)."
+        )
+        if person is not None:
+            st.markdown("**Motion for animation and biomechanics**")
+            exports.motion_downloads(
+                result, person, stem, key=self.key("export"), threshold=threshold
             )
+        if person is not None:
             st.dataframe(
-                summary.mean_visibility,
+                table.for_person(person).to_dataframe().head(10 * 33),
                 hide_index=True,
                 width="stretch",
-                key=self.key("visibility"),
-                column_config={
-                    "landmark": st.column_config.TextColumn("Landmark"),
-                    "mean_visibility": st.column_config.ProgressColumn(
-                        "Mean visibility", min_value=0.0, max_value=1.0, format="%.2f"
-                    ),
-                    "visible_share": st.column_config.ProgressColumn(
-                        f"Share ≥ {threshold:.2f}", min_value=0.0, max_value=1.0, format="percent"
-                    ),
-                },
+                key=self.key("table_preview"),
             )
-            table = result.table
-            # Downloads are built when clicked, not on every rerun.
-            cols = st.columns(4)
-            video_path = result.video_path
-            if video_path is not None and video_path.exists():
-                cols[0].download_button(
-                    "Annotated video", video_path.read_bytes,
-                    file_name=f"{stem}_pose{video_path.suffix}",
-                    mime=result.video_mime, key=self.key("dl_video"), icon=":material/movie:",
-                    width="stretch", on_click="ignore",
-                )  # fmt: skip
-            cols[1].download_button(
-                "Landmarks CSV", lambda: to_csv_bytes(table.to_dataframe()),
-                file_name=f"{stem}_landmarks.csv", mime="text/csv", key=self.key("dl_csv"),
-                icon=":material/table:", width="stretch", on_click="ignore",
-            )  # fmt: skip
-            cols[2].download_button(
-                "Landmarks Parquet", lambda: to_parquet_bytes(table.to_dataframe()),
-                file_name=f"{stem}_landmarks.parquet", mime="application/vnd.apache.parquet",
-                key=self.key("dl_parquet"), icon=":material/dataset:", width="stretch",
-                on_click="ignore",
-            )  # fmt: skip
-            cols[3].download_button(
-                "Joint angles CSV", lambda: to_csv_bytes(angles),
-                file_name=f"{stem}_angles.csv", mime="text/csv", key=self.key("dl_angles"),
-                icon=":material/straighten:", width="stretch", on_click="ignore",
-            )  # fmt: skip
-            st.caption(
-                "One row per frame, person and landmark: x and y are 0–1 across the analysed "
-                "frame, z is relative depth, world x/y/z are metres from the hips (y down)."
-            )
-            if person is not None:
-                st.markdown("**Motion for animation and biomechanics**")
-                exports.motion_downloads(
-                    result, person, stem, key=self.key("export"), threshold=threshold
-                )
-            if person is not None:
-                st.dataframe(
-                    table.for_person(person).to_dataframe().head(10 * 33),
-                    hide_index=True,
-                    width="stretch",
-                    key=self.key("table_preview"),
-                )
-                st.caption(f"The first 10 frames of person {person + 1}; the downloads have all.")
+            st.caption(f"The first 10 frames of person {person + 1}; the downloads have all.")
