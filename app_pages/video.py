@@ -128,10 +128,10 @@ options = VideoOptions(
 
 # An upload wins over the sample; the sample stays chosen until one comes.
 clip: video_session.Upload | None = upload
-if upload is None and st.session_state.get(video_session.SAMPLE):
+if upload is None and session.sample_chosen:
     clip = samples.SAMPLE_CLIP
 using_sample = clip is not None and clip.file_id == samples.SAMPLE_CLIP.file_id
-start_sample = bool(st.session_state.pop(video_session.SAMPLE_START, False)) and using_sample
+start_sample, session.start_sample = session.start_sample and using_sample, False
 
 if clip is None:
     st.info(

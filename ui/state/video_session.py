@@ -17,8 +17,6 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
-import streamlit as st
-
 from pose_core.bounded import BoundedDict
 from pose_core.settings import DetectorSettings
 from pose_core.smoothing import SmoothingParams
@@ -32,23 +30,21 @@ from pose_core.video import (
     VideoResult,
     probe_video,
 )
+from ui.state.session import session_object
 
 # Results kept per session (each holds its annotated video on disk and ~1 KB per
 # person-frame in memory); the oldest go first.
 MAX_RESULTS = 4
 _STATE_KEY = "_video_session"
-# Set by the sample clip's button: the sample is the clip (until an upload comes), and it
-# is analysed once, on the next run.
-SAMPLE = "video_sample"
-SAMPLE_START = "video_sample_start"
 
 
 def choose_sample() -> None:
     """The sample clip button's callback. (Defined here, not in the page: Streamlit keeps
     a widget's callback for the session, and a page function would keep the page's
     globals, the video session among them, alive with it.)"""
-    st.session_state[SAMPLE] = True
-    st.session_state[SAMPLE_START] = True
+    session = current()
+    session.sample_chosen = True
+    session.start_sample = True
 
 
 class Upload(Protocol):
@@ -117,6 +113,10 @@ class VideoSession:
         self._probes: dict[str, Probe] = {}  # digest -> probe
         self.running: RunningJob | None = None
         self._runs = 0
+        # Set by the sample clip's button: the sample is the clip (until an upload
+        # comes), and it is analysed once, on the next run.
+        self.sample_chosen = False
+        self.start_sample = False
 
     @property
     def folder(self) -> Path:
@@ -199,7 +199,4 @@ def _delete_video(_key: ResultKey, result: VideoResult) -> None:
 
 def current() -> VideoSession:
     """This browser session's :class:`VideoSession` (made on first use)."""
-    if _STATE_KEY not in st.session_state:
-        st.session_state[_STATE_KEY] = VideoSession()
-    session: VideoSession = st.session_state[_STATE_KEY]
-    return session
+    return session_object(_STATE_KEY, VideoSession)
