@@ -46,7 +46,8 @@ def _rss_mb(pid: int) -> float:
 
 def _replica_of(page: Any) -> str:
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
-    return cookies.get("POSESCOPE_REPLICA", "?")
+    replica: str = cookies.get("POSESCOPE_REPLICA", "?")
+    return replica
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,7 +61,9 @@ class Figures:
 def measure(
     browser: Any, running: deploy.Cluster, sessions: int, args: argparse.Namespace
 ) -> Figures:
-    server: Any = harness.AppServer(running.url, None, Path(os.devnull))
+    # The cluster's balancer stands in for the app: no process of our own to give, and
+    # the pages only need its URL.
+    server = harness.AppServer(running.url, None, Path(os.devnull))  # type: ignore[arg-type]
     contexts = [harness.new_context(browser) for _ in range(sessions)]
     try:
         pages = [context.new_page() for context in contexts]

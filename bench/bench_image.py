@@ -25,6 +25,7 @@ from pose_core import (
     MODEL_VARIANTS,
     DetectorSettings,
     ImageDetector,
+    ModelVariant,
     decode_image,
     draw_poses,
     model_path,
@@ -35,7 +36,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 TARGET_RATIO = 1.10
 
 
-def _bare_landmarker(variant: str):
+def _bare_landmarker(variant: ModelVariant) -> vision.PoseLandmarker:
     options = vision.PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=str(model_path(variant))),
         running_mode=vision.RunningMode.IMAGE,
@@ -47,7 +48,9 @@ def _ms(start: float) -> float:
     return (time.perf_counter() - start) * 1000.0
 
 
-def bench_variant(variant: str, images: dict[str, bytes], repeats: int) -> dict[str, float]:
+def bench_variant(
+    variant: ModelVariant, images: dict[str, bytes], repeats: int
+) -> dict[str, float]:
     rgb_images = [decode_image(data) for data in images.values()]
     bare_ms: list[float] = []
     core_ms: list[float] = []
@@ -83,7 +86,9 @@ def bench_variant(variant: str, images: dict[str, bytes], repeats: int) -> dict[
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=15, help="rounds over the photos")
-    parser.add_argument("--variants", nargs="+", default=list(MODEL_VARIANTS))
+    parser.add_argument(
+        "--variants", nargs="+", choices=MODEL_VARIANTS, default=list(MODEL_VARIANTS)
+    )
     args = parser.parse_args(argv)
     images = {name: (FIXTURES / name).read_bytes() for name in PHOTOS}
     print(f"bench_image: {len(images)} photos x {args.repeats} rounds, medians per image")

@@ -35,6 +35,7 @@ from pose_core import (
     MODEL_VARIANTS,
     DetectorSettings,
     ImageDetector,
+    PoseResult,
     decode_image,
     decode_image_reduced,
     draw_poses,
@@ -49,12 +50,12 @@ TARGET = 0.25
 STRETCH = LayoutConfig(width="stretch")
 
 
-def _encode_for_page(rgb_image) -> None:
+def _encode_for_page(rgb_image: image_utils.AtomicImage) -> None:
     # What st.image(array, width="stretch") does before the bytes go to the browser.
     image_utils.image_to_url(rgb_image, STRETCH, False, "RGB", "auto", "bench")
 
 
-def _tables_and_figure(result, threshold: float) -> None:
+def _tables_and_figure(result: PoseResult, threshold: float) -> None:
     for person in range(result.num_poses):
         for table in (
             report.landmark_table(result, person, threshold),

@@ -27,7 +27,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from pose_core import DetectorSettings, ImageDetector
+from pose_core import DetectorSettings, ImageDetector, ModelVariant
 from pose_core.settings import DEFAULT_PERSON_CONFIDENCE, PERSON_DETECTORS
 from pose_core.topdown.engine import landmark_model
 from pose_core.topdown.persons import MoveNetDetector
@@ -48,7 +48,7 @@ def _median_ms(work: Callable[[], object], rounds: int) -> float:
     return statistics.median(times)
 
 
-def bench_time(model: str, rounds: int) -> None:
+def bench_time(model: ModelVariant, rounds: int) -> None:
     truth = next(t for t in multi_eval.load() if t.name == PHOTO)
     rgb = truth.rgb()
     regions = [Region.around_box(*person.box) for person in truth.people]
@@ -89,7 +89,7 @@ def bench_time(model: str, rounds: int) -> None:
     single.close()
 
 
-def bench_recall(model: str) -> None:
+def bench_recall(model: ModelVariant) -> None:
     print(f"\nrecall on the multi-person set ({len(multi_eval.load())} photos), {model} model, "
           "up to 10 people")  # fmt: skip
     print(f"{'detector':>10} {'confidence':>10} {'target found':>13} {'all found':>10} "

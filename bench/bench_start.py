@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from tests.browser import harness, y4m
 
@@ -35,14 +36,14 @@ LOADED = "Loaded an image landmarker"
 _TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 
-def _model_shown(page) -> str:
+def _model_shown(page: Any) -> str:
     try:
         return harness.metric_value(page, "Model")
     except Exception:  # between runs the metric may be gone for a moment
         return ""
 
 
-def one_round(browser, folder: Path, n: int) -> dict:
+def one_round(browser: Any, folder: Path, n: int) -> dict[str, Any]:
     log = folder / f"server-{n}.log"
     started = time.perf_counter()
     with harness.app_server(log) as server:

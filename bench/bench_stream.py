@@ -207,8 +207,8 @@ def main(argv: list[str] | None = None) -> int:
                 sessions=1, poses=args.poses, detector=args.detector,
                 warmup=args.warmup, seconds=args.seconds,
             )  # fmt: skip
-            sessions, cpu = bench_webcam.run_model(browser, server, args.model, webcam_args)
-            webcam = sessions[0]
+            run = bench_webcam.run_model(browser, server, args.model, webcam_args)
+            webcam, cpu = run.sessions[0], run.cpu
             results["webcam 640x480"] = {
                 "processed_fps": webcam.processed_fps,
                 "latency_p50_ms": _pct(webcam.round_trip_ms, 0.5),

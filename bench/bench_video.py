@@ -36,9 +36,10 @@ from pathlib import Path
 
 import av
 import mediapipe as mp
+import numpy as np
 from mediapipe.tasks.python import BaseOptions, vision
 
-from pose_core import MODEL_VARIANTS, DetectorSettings, model_path
+from pose_core import MODEL_VARIANTS, DetectorSettings, ModelVariant, model_path
 from pose_core.video import VideoOptions, iter_frames, process_video
 
 CLIP = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "vtest.avi"
@@ -48,7 +49,10 @@ TARGET_RATIO = 1.25
 MEMORY_SLACK_MB = 64.0
 
 
-def _bare_loop(variant: str, rgb_frames: list, times_ms: list[int]) -> float:
+def _bare_loop(
+    variant: ModelVariant, rgb_frames: list[np.ndarray], times_ms: list[int]
+) -> tuple[float, float]:
+    """Wall and CPU seconds of MediaPipe alone on ``rgb_frames``."""
     options = vision.PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=str(model_path(variant))),
         running_mode=vision.RunningMode.VIDEO,
@@ -61,7 +65,9 @@ def _bare_loop(variant: str, rgb_frames: list, times_ms: list[int]) -> float:
         return time.perf_counter() - start, time.process_time() - cpu
 
 
-def _pipeline(variant: str, clip: Path, frames: int, out_dir: Path) -> tuple[float, float, int]:
+def _pipeline(
+    variant: ModelVariant, clip: Path, frames: int, out_dir: Path
+) -> tuple[float, float, int]:
     # Model loading is outside the bare loop's timing too: time from the first frame.
     first: list[tuple[float, float]] = []
 
@@ -83,7 +89,7 @@ def _pipeline(variant: str, clip: Path, frames: int, out_dir: Path) -> tuple[flo
     return (end - first[0][0]) * scale, (end_cpu - first[0][1]) * scale, done
 
 
-def bench_throughput(variants: list[str], repeats: int, frames: int) -> bool:
+def bench_throughput(variants: list[ModelVariant], repeats: int, frames: int) -> bool:
     decoded = list(iter_frames(CLIP))[:frames]
     rgb_frames = [d.rgb_frame for d in decoded]
     times_ms = [round(d.time_s * 1000) for d in decoded]
@@ -193,7 +199,7 @@ def _child(clip: str) -> None:
     )
 
 
-def _run_child(clip: Path) -> dict:
+def _run_child(clip: Path) -> dict[str, float]:
     completed = subprocess.run(
         [sys.executable, "-m", "bench.bench_video", "--child", str(clip)],
         check=True,
@@ -201,7 +207,9 @@ def _run_child(clip: Path) -> dict:
         text=True,
         cwd=Path(__file__).resolve().parent.parent,
     )
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    # The child prints its figures as JSON on its last line.
+    figures: dict[str, float] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def bench_memory(repeat: int) -> bool:
@@ -229,7 +237,9 @@ def bench_memory(repeat: int) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--variants", nargs="+", default=list(MODEL_VARIANTS))
+    parser.add_argument(
+        "--variants", nargs="+", choices=MODEL_VARIANTS, default=list(MODEL_VARIANTS)
+    )
     parser.add_argument("--repeats", type=int, default=5, help="rounds per variant")
     parser.add_argument("--frames", type=int, default=795, help="frames of the clip to use")
     parser.add_argument("--memory-repeat", type=int, default=10, help="long clip = clip x N")

