@@ -42,7 +42,7 @@ Targets: lite >= 25 fps and >= 90 % of that capped bare rate; full >= 20 fps.
 With ``--pauses`` the server also runs ``bench/probe/sitecustomize.py``, which notes
 every moment it ran no Python code for 10 ms or more and each full garbage collection:
 such pauses bunch the incoming frames, and the worker then drops all but the last.
-``--no-freeze`` (implies ``--pauses``) runs the server without ``ui/gc_tuning``'s freeze,
+``--no-freeze`` (implies ``--pauses``) runs the server without ``ui/server/gc_tuning``'s freeze,
 for comparison.
 
 CPU use over the window is split into the app server, the browser (Chromium and the
@@ -454,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-freeze",
         action="store_true",
-        help="the server skips ui/gc_tuning's freeze (as before it); implies --pauses",
+        help="the server skips ui/server/gc_tuning's freeze (as before it); implies --pauses",
     )
     args = parser.parse_args(argv)
     args.pauses = args.pauses or args.no_freeze

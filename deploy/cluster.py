@@ -7,7 +7,7 @@
 ``run`` starts everything on this machine: N ``streamlit run`` replicas on loopback,
 HAProxy on one port in front of them, coturn beside them, with a fresh TURN secret, and
 stops them all on Ctrl-C. ``haproxy`` and ``turn`` print the same configuration files
-for a deployment across hosts (the README's "Several replicas" says which process runs
+for a deployment across hosts (docs/deployment.md, "Several replicas", says which process runs
 where). The configuration templates are ``deploy/haproxy.cfg.in`` and
 ``deploy/turnserver.conf.in``; :mod:`deploy.cluster_config` fills them in, and this
 module supervises the processes (tests and ``bench/bench_cluster.py`` start a
@@ -400,7 +400,7 @@ def _run(args: argparse.Namespace) -> int:
         if not _loopback(options.bind):
             print(
                 "Other machines reach it over plain HTTP, where browsers refuse the camera: "
-                "put TLS in front (README, 'Several replicas')."
+                "put TLS in front (docs/deployment.md, 'Several replicas')."
             )
         print("Ctrl-C stops everything.", flush=True)
         shown: dict[str, str] = {}

@@ -12,7 +12,7 @@ and a core too):
   GIL.
 
 With ``POSESCOPE_PROBE_NO_FREEZE=1`` it also turns ``gc.freeze`` into a no-op, so the
-app runs as it did before ``ui/gc_tuning.py`` (``bench_webcam --no-freeze``).
+app runs as it did before ``ui/server/gc_tuning.py`` (``bench_webcam --no-freeze``).
 
 Once a second it rewrites the file (JSON: ``pauses`` as [wall time, ms], ``full_gc`` as
 [wall time, ms], the latest 20,000 of each) for the bench to cut to its window.

@@ -6,7 +6,7 @@ Zrotation Xrotation Yrotation``, every other joint three, ``Zrotation Xrotation
 Yrotation`` (R = Rz @ Rx @ Ry, angles in degrees); y up, the person facing +z, their left
 on +x; lengths in centimetres by default. The rest pose (all angles zero) is a T-pose.
 BVH has no comment syntax, and readers (Blender's among them) refuse unknown lines, so
-the file carries no notes: the fill policy and conventions are in the README.
+the file carries no notes: the fill policy and conventions are in docs/export.md.
 """
 
 from __future__ import annotations

@@ -110,7 +110,7 @@ def mirror_points(points: np.ndarray) -> np.ndarray:
     right swapped, which is what the detector reports on a flipped picture (it names the
     sides by the body, not by the picture). A left-leg lunge mirrored is a right-leg one.
     MediaPipe's guide flips x only; without the swap a flipped picture's own detection
-    does not come out near the original's (README, "Motion analysis")."""
+    does not come out near the original's (docs/motion.md)."""
     pts = np.asarray(points, dtype=np.float64)[..., _SWAP, :]
     out: np.ndarray = pts * np.array([-1.0, 1.0, 1.0])
     return out

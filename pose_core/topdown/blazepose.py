@@ -1,7 +1,7 @@
 """BlazePose's landmark model on given regions, as MediaPipe's pose graph runs it.
 
-The model (``pose_landmarks_detector.tflite`` of each ``.task`` bundle, converted to
-ONNX with a free batch dimension) takes a 256x256 RGB crop in [0, 1] and returns, per
+The model (``pose_landmarks_detector.tflite`` of each ``.task`` bundle, run under
+LiteRT straight from the bundle, :mod:`.litert`) takes a 256x256 RGB crop in [0, 1] and returns, per
 crop: 39 landmarks (33 of the body and 2 auxiliary ones that place the next region,
 then 4 unused) as x, y, z in crop pixels with visibility and presence logits; a
 pose-presence score; a segmentation logit map; a 64x64 heatmap per landmark; and 39

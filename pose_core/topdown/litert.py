@@ -3,7 +3,7 @@
 The bundle's ``pose_landmarks_detector.tflite`` runs here with LiteRT's XNNPACK
 delegate, the runtime MediaPipe itself runs it with: the same kernels, so the same
 numbers as PoseLandmarker for the same crop, and faster than the model converted to
-ONNX under onnxruntime (README, "Every person"). Nothing is unpacked to disk: the
+ONNX under onnxruntime (docs/multi-person.md). Nothing is unpacked to disk: the
 bytes come from the bundle whose sha256 was just checked.
 
 LiteRT is imported when the first model loads, not with ``pose_core``.
