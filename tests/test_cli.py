@@ -209,3 +209,29 @@ def test_export_writes_bvh_and_trc_per_person(tmp_path) -> None:
 def test_export_needs_a_format() -> None:
     run = run_cli("export", "clip.mp4")
     assert run.returncode == 2 and "--bvh, --trc" in run.stderr
+
+
+def _loads_plotly(code: str) -> bool:
+    """Whether a fresh interpreter running ``code`` ends up with Plotly imported."""
+    run = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys\nprint('plotly' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    return {"True": True, "False": False}[run.stdout.splitlines()[-1]]
+
+
+def test_detection_never_imports_plotly() -> None:
+    # Plotly takes about a second to import: only what draws a chart may load it.
+    assert not _loads_plotly("import pose_core")
+    assert not _loads_plotly("import pose_core.tuning")
+    photo = str(fixture_path("messi5.jpg"))
+    assert not _loads_plotly(
+        f"from pose_core import cli\nassert cli.main(['detect', {photo!r}, '--model', 'lite']) == 0"
+    )
+    # The check itself can see Plotly when it is loaded.
+    assert _loads_plotly("import pose_core.tuning as t\nt.figure_sweep_people")
+    assert _loads_plotly("import pose_core.figures")
