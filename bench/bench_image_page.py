@@ -38,8 +38,8 @@ from pose_core import (
     decode_image,
     decode_image_reduced,
     draw_poses,
-    figure_3d,
 )
+from pose_core.figures import figure_3d
 from pose_core.imageio import fit_within_width, jpeg_bytes
 from tests.photos import phone_photo_jpeg
 from ui.state import DISPLAY_WIDTH

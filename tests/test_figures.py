@@ -8,18 +8,21 @@ import numpy as np
 import pytest
 
 from pose_core import (
-    CAMERA_PRESETS,
     LANDMARK_NAMES,
     POSE_CONNECTIONS,
     DetectorSettings,
     ImageDetector,
     PoseResult,
     decode_image,
+)
+from pose_core.drawing import LEFT_COLOUR, RIGHT_COLOUR, person_colours
+from pose_core.figures import (
+    CAMERA_PRESETS,
+    DIM_OPACITY,
+    css_rgb,
     figure_3d,
     figure_image_space,
 )
-from pose_core.drawing import LEFT_COLOUR, RIGHT_COLOUR, person_colours
-from pose_core.figures import DIM_OPACITY, css_rgb
 from pose_core.landmarks import LANDMARK_INDEX, side_of
 from tests.conftest import FIXTURES
 
