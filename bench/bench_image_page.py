@@ -169,7 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     now: dict[str, list[float]] = defaultdict(list)
     before: dict[str, list[float]] = defaultdict(list)
-    with ImageDetector(DetectorSettings(args.model, num_poses=2)) as detector:
+    with ImageDetector(
+        DetectorSettings(args.model, num_poses=2, person_detector="mediapipe")
+    ) as detector:
         page_now(data, detector, defaultdict(list))  # warm-up
         page_before(data, detector, defaultdict(list))
         for _ in range(args.repeats):  # alternate, so noise hits both alike

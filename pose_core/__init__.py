@@ -6,6 +6,7 @@ takes about a second to import, and the CLI and a detection in a notebook never 
 """
 
 from .angles import JOINT_ANGLES, JointAngle, joint_angles
+from .defaults import Defaults, recommended
 from .detector import (
     DEFAULT_MAX_INFERENCE_PIXELS,
     ImageDetector,
@@ -38,6 +39,7 @@ __all__ = [
     "MODEL_VARIANT_LABELS",
     "NUM_LANDMARKS",
     "POSE_CONNECTIONS",
+    "Defaults",
     "DetectorSettings",
     "DrawingStyle",
     "EmptyImageError",
@@ -60,6 +62,7 @@ __all__ = [
     "joint_angles",
     "load_mediapipe",
     "model_path",
+    "recommended",
     "rgb_to_bgr",
     "verified_model_path",
 ]

@@ -29,7 +29,9 @@ from tests.conftest import FIXTURES
 
 @pytest.fixture(scope="module")
 def results() -> dict[str, PoseResult]:
-    with ImageDetector(DetectorSettings(model_variant="lite", num_poses=2)) as detector:
+    with ImageDetector(
+        DetectorSettings(model_variant="lite", num_poses=2, person_detector="mediapipe")
+    ) as detector:
         found = {
             name: detector.detect(decode_image(FIXTURES / name))
             for name in ("messi5.jpg", "basketball2.png")

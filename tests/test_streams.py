@@ -47,7 +47,9 @@ from ui.webrtc import track as viewer_track
 from ui.webrtc.slate import draw_slate
 from ui.webrtc.track import ViewerPlayer
 
-LITE = LiveConfig(DetectorSettings(model_variant="lite", num_poses=2), DrawingStyle())
+LITE = LiveConfig(
+    DetectorSettings(model_variant="lite", num_poses=2, person_detector="mediapipe"), DrawingStyle()
+)
 PASSWORD = "s3cr3t-Pa55"
 
 
