@@ -15,7 +15,7 @@ from pose_core.streams import LiveSource, SourceBusyError, SourceClosedError, So
 from pose_core.video import VideoDecodeError
 from ui.server import runtime
 from ui.state.live import live_session
-from ui.views import live_panel, report, streams
+from ui.views import live_panel, report, stream_words, streams
 from ui.webrtc import track, webcam
 from ui.widgets import settings_panel
 from ui.widgets.samples import SAMPLE_CLIP
@@ -107,7 +107,9 @@ with video_col, st.container(key=VIDEO_BOX):
             )
         except (SourceBusyError, SourceClosedError) as exc:  # raised by the player factory
             st.error(
-                f"{exc}" if isinstance(exc, SourceBusyError) else "The stream stopped.",
+                stream_words.busy_message(exc)
+                if isinstance(exc, SourceBusyError)
+                else "The stream stopped.",
                 icon=":material/group_off:",
             )
     st.caption(ice_config.describe())

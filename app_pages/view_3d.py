@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from pose_core import draw_poses, figure_3d, figure_image_space
+from pose_core import draw_poses
+from pose_core.figures import figure_3d, figure_image_space
 from ui import state
 from ui.views import exports, report
 from ui.widgets import settings_panel

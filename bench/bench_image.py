@@ -55,7 +55,10 @@ def bench_variant(
     bare_ms: list[float] = []
     core_ms: list[float] = []
     pipeline_ms: list[float] = []
-    with _bare_landmarker(variant) as bare, ImageDetector(DetectorSettings(variant)) as core:
+    with (
+        _bare_landmarker(variant) as bare,
+        ImageDetector(DetectorSettings(variant, num_poses=1, person_detector="mediapipe")) as core,
+    ):
         for rgb in rgb_images:  # warm-up: first calls allocate
             bare.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
             core.detect(rgb)

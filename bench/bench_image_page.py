@@ -39,8 +39,8 @@ from pose_core import (
     decode_image,
     decode_image_reduced,
     draw_poses,
-    figure_3d,
 )
+from pose_core.figures import figure_3d
 from pose_core.imageio import fit_within_width, jpeg_bytes
 from tests.photos import phone_photo_jpeg
 from ui.state import DISPLAY_WIDTH
@@ -170,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     now: dict[str, list[float]] = defaultdict(list)
     before: dict[str, list[float]] = defaultdict(list)
-    with ImageDetector(DetectorSettings(args.model, num_poses=2)) as detector:
+    with ImageDetector(
+        DetectorSettings(args.model, num_poses=2, person_detector="mediapipe")
+    ) as detector:
         page_now(data, detector, defaultdict(list))  # warm-up
         page_before(data, detector, defaultdict(list))
         for _ in range(args.repeats):  # alternate, so noise hits both alike

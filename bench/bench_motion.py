@@ -31,7 +31,9 @@ FRAMES = 2000
 
 
 def main() -> None:
-    detector = ImageDetector(DetectorSettings(model_variant="full"))
+    detector = ImageDetector(
+        DetectorSettings(model_variant="full", num_poses=1, person_detector="mediapipe")
+    )
     results = {k: detector.detect(decode_image(FIXTURES / v)) for k, v in PHOTOS.items()}
     detector.close()
     rng = np.random.default_rng(0)

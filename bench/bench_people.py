@@ -52,7 +52,9 @@ def bench_time(model: ModelVariant, rounds: int) -> None:
     truth = next(t for t in multi_eval.load() if t.name == PHOTO)
     rgb = truth.rgb()
     regions = [Region.around_box(*person.box) for person in truth.people]
-    landmarks = landmark_model(DetectorSettings(model_variant=model))
+    landmarks = landmark_model(
+        DetectorSettings(model_variant=model, num_poses=1, person_detector="mediapipe")
+    )
     persons = MoveNetDetector()
     crops = []
     for person in truth.people:
@@ -62,7 +64,9 @@ def bench_time(model: ModelVariant, rounds: int) -> None:
         crops.append(
             np.ascontiguousarray(rgb[max(0, y0 - my) : y1 + my, max(0, x0 - mx) : x1 + mx])
         )
-    single = ImageDetector(DetectorSettings(model_variant=model, num_poses=1))
+    single = ImageDetector(
+        DetectorSettings(model_variant=model, num_poses=1, person_detector="mediapipe")
+    )
     print(f"bench_people: {PHOTO} ({rgb.shape[1]}x{rgb.shape[0]}), {model} model, "
           f"{rounds} rounds, median ms per photo")  # fmt: skip
     print(f"{'people':>6} {'top-down photo':>15} {'top-down frame':>15} "

@@ -78,7 +78,9 @@ def _pipeline(
 
     result = process_video(
         clip,
-        VideoOptions(DetectorSettings(model_variant=variant, num_poses=1)),
+        VideoOptions(
+            DetectorSettings(model_variant=variant, num_poses=1, person_detector="mediapipe")
+        ),
         out_path=out_dir / f"bench-{variant}.mp4",
         progress=progress,
     )
@@ -178,7 +180,9 @@ def _child(clip: str) -> None:
         start = time.perf_counter()
         result = process_video(
             clip,
-            VideoOptions(DetectorSettings(model_variant="lite")),
+            VideoOptions(
+                DetectorSettings(model_variant="lite", num_poses=1, person_detector="mediapipe")
+            ),
             out_path=Path(tmp) / "out.mp4",
         )
         elapsed = time.perf_counter() - start

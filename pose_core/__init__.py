@@ -1,9 +1,12 @@
 """PoseScope core: offline MediaPipe pose detection, results, drawing and angles.
 
 Streamlit-free on purpose: the app's pages, the CLI and the benchmarks all call this.
+The Plotly figures live in :mod:`pose_core.figures` and are not re-exported here: Plotly
+takes about a second to import, and the CLI and a detection in a notebook never draw one.
 """
 
 from .angles import JOINT_ANGLES, JointAngle, joint_angles
+from .defaults import Defaults, recommended
 from .detector import (
     DEFAULT_MAX_INFERENCE_PIXELS,
     ImageDetector,
@@ -11,7 +14,6 @@ from .detector import (
     load_mediapipe,
 )
 from .drawing import DrawingStyle, draw_poses
-from .figures import CAMERA_PRESETS, figure_3d, figure_image_space
 from .imageio import (
     EmptyImageError,
     ImageDecodeError,
@@ -30,7 +32,6 @@ from .results import PersonPose, PoseResult
 from .settings import MODEL_VARIANT_LABELS, MODEL_VARIANTS, DetectorSettings, ModelVariant
 
 __all__ = [
-    "CAMERA_PRESETS",
     "DEFAULT_MAX_INFERENCE_PIXELS",
     "JOINT_ANGLES",
     "LANDMARK_NAMES",
@@ -38,6 +39,7 @@ __all__ = [
     "MODEL_VARIANT_LABELS",
     "NUM_LANDMARKS",
     "POSE_CONNECTIONS",
+    "Defaults",
     "DetectorSettings",
     "DrawingStyle",
     "EmptyImageError",
@@ -57,11 +59,10 @@ __all__ = [
     "decode_image",
     "decode_image_reduced",
     "draw_poses",
-    "figure_3d",
-    "figure_image_space",
     "joint_angles",
     "load_mediapipe",
     "model_path",
+    "recommended",
     "rgb_to_bgr",
     "verified_model_path",
 ]

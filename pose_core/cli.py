@@ -23,6 +23,7 @@ import cv2
 # `python -m pose_core` has imported the package (with OpenCV) before this module runs,
 # so there is nothing to gain from importing these lazily; MediaPipe itself is imported
 # when the first detector is made.
+from .defaults import recommended
 from .detector import ImageDetector
 from .drawing import DrawingStyle, draw_poses
 from .imageio import ImageDecodeError, decode_image, rgb_to_bgr
@@ -36,6 +37,8 @@ from .settings import (
 )
 
 EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE = 0, 1, 2
+# The options default to what the app's settings panel starts from.
+DEFAULTS = recommended()
 
 _EPILOG = """\
 output (stdout, one JSON object per input image, per line):
@@ -94,43 +97,49 @@ example:
 
 
 def _add_detector_options(parser: argparse.ArgumentParser) -> None:
+    d = DEFAULTS.detector
     parser.add_argument(
         "--model",
         choices=MODEL_VARIANTS,
-        default="full",
-        help="model variant: lite is fastest, heavy most accurate (default: full)",
+        default=d.model_variant,
+        help="model variant: lite is fastest, heavy most accurate (default: %(default)s)",
     )
     parser.add_argument(
-        "--num-poses", type=_num_poses, default=1, metavar="N", help="most people to find (1-10)"
+        "--num-poses",
+        type=_num_poses,
+        default=d.num_poses,
+        metavar="N",
+        help=f"most people to find (1-{MAX_NUM_POSES}, default: %(default)s)",
     )
     parser.add_argument(
         "--person-detector",
         choices=PERSON_DETECTORS,
-        default="mediapipe",
+        default=d.person_detector,
         help="who finds the people: MediaPipe's built-in, face-based detector, or MoveNet "
         "or NanoDet run top-down, which also find people in groups and seen from behind "
-        "(default: mediapipe)",
+        "(default: %(default)s)",
     )
     parser.add_argument(
         "--min-person-confidence",
         type=_probability,
         metavar="F",
-        help="MoveNet's or NanoDet's score needed, 0-1 (default: 0.05 for MoveNet, 0.3 "
-        "for NanoDet)",
+        help="MoveNet's or NanoDet's score needed, 0-1 (default: "
+        f"{DEFAULT_PERSON_CONFIDENCE['movenet']:g} for MoveNet, "
+        f"{DEFAULT_PERSON_CONFIDENCE['nanodet']:g} for NanoDet)",
     )
     parser.add_argument(
         "--min-pose-detection-confidence",
         type=_probability,
-        default=0.5,
+        default=d.min_pose_detection_confidence,
         metavar="F",
-        help="person detector score needed, 0-1 (default: 0.5)",
+        help="MediaPipe's person detector score needed, 0-1 (default: %(default)s)",
     )
     parser.add_argument(
         "--min-pose-presence-confidence",
         type=_probability,
-        default=0.5,
+        default=d.min_pose_presence_confidence,
         metavar="F",
-        help="landmark model presence score needed, 0-1 (default: 0.5)",
+        help="landmark model presence score needed, 0-1 (default: %(default)s)",
     )
 
 
@@ -149,7 +158,10 @@ def _add_export_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "--output-dir", type=Path, default=Path("."), metavar="DIR", help="where (default: .)"
     )
     export.add_argument(
-        "--smooth", action="store_true", help="One Euro smoothing before export (app defaults)"
+        "--smooth",
+        action="store_true",
+        help=f"One Euro smoothing before export (min cut-off {DEFAULTS.smoothing.min_cutoff:g} "
+        f"Hz, beta {DEFAULTS.smoothing.beta:g}, as the app starts with)",
     )
     export.add_argument(
         "--root-translation",
@@ -165,9 +177,9 @@ def _add_export_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
     export.add_argument(
         "--visibility-threshold",
         type=_probability,
-        default=0.5,
+        default=DEFAULTS.visibility_threshold,
         metavar="F",
-        help="frames less visible than this are interpolated (default: 0.5)",
+        help="frames less visible than this are interpolated (default: %(default)s)",
     )
     _add_detector_options(export)
 
@@ -198,9 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_argument(
         "--visibility-threshold",
         type=_probability,
-        default=0.5,
+        default=DEFAULTS.visibility_threshold,
         metavar="F",
-        help="in annotated images, dim landmarks less visible than this (default: 0.5)",
+        help="in annotated images, dim landmarks less visible than this (default: %(default)s)",
     )
     _add_export_parser(commands)
     return parser
@@ -218,7 +230,8 @@ def _annotated_path(output_dir: Path, image: str, used: set[Path]) -> Path:
 
 
 def _settings(args: argparse.Namespace) -> DetectorSettings:
-    return DetectorSettings(
+    # What the options do not set (the tracking confidence) stays as recommended.
+    return DEFAULTS.detector.replace(
         model_variant=args.model,
         num_poses=args.num_poses,
         min_pose_detection_confidence=args.min_pose_detection_confidence,
@@ -280,7 +293,6 @@ def run_detect(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     # Imported here: the video pipeline and the exporter are not needed by `detect`.
     from .export import ExportError, ExportOptions, export_bvh, export_trc, video_clip
-    from .smoothing import SmoothingParams
     from .video import VideoDecodeError, VideoOptions, process_video
 
     if not (args.bvh or args.trc):
@@ -294,7 +306,7 @@ def run_export(args: argparse.Namespace) -> int:
     options = VideoOptions(
         settings=_settings(args),
         stride=args.stride,
-        smoothing=SmoothingParams() if args.smooth else None,
+        smoothing=DEFAULTS.smoothing if args.smooth else None,
     )
     export_options = ExportOptions(
         visibility_threshold=args.visibility_threshold,

@@ -166,6 +166,8 @@ class _Detector:
         *,
         max_inference_pixels: int = DEFAULT_MAX_INFERENCE_PIXELS,
     ) -> None:
+        # No settings: DetectorSettings' defaults, PoseScope's recommended ones (the
+        # CLI's and the app's).
         self.settings = settings or DetectorSettings()
         self.max_inference_pixels = max_inference_pixels
         # A landmarker (and a tracking engine) is not thread-safe: one call at a time.

@@ -8,6 +8,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from .defaults import VISIBILITY_THRESHOLD
 from .landmarks import NUM_LANDMARKS, POSE_CONNECTIONS, side_of, side_of_connection
 from .results import PersonPose, PoseResult
 
@@ -46,7 +47,7 @@ class DrawingStyle:
         thickness: Bone thickness in pixels; None scales it with the image size.
     """
 
-    visibility_threshold: float = 0.5
+    visibility_threshold: float = VISIBILITY_THRESHOLD
     low_visibility: Literal["dim", "hide"] = "dim"
     draw_segmentation: bool = True
     thickness: int | None = None

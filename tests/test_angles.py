@@ -239,7 +239,9 @@ def test_accepts_float32_arrays() -> None:
 
 @pytest.fixture(scope="module")
 def messi_pose():
-    result = shared_detector(DetectorSettings(model_variant="lite")).detect(load_rgb("messi5.jpg"))
+    result = shared_detector(
+        DetectorSettings(model_variant="lite", num_poses=1, person_detector="mediapipe")
+    ).detect(load_rgb("messi5.jpg"))
     assert result.num_poses == 1
     return result.poses[0]
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pose_core import DetectorSettings
+from pose_core import DetectorSettings, recommended
 from tests.test_app_support import (
     angle_tables,
     assert_no_exception,
@@ -76,6 +76,9 @@ def test_default_settings_and_sidebar_widgets():
     assert_no_exception(at)
     settings = at.session_state["_app_settings"]
     assert settings == settings_panel.DEFAULTS
+    # Read back from the drawn widgets: the library's and the CLI's defaults.
+    assert settings.detector == recommended().detector == DetectorSettings()
+    assert settings.visibility_threshold == recommended().visibility_threshold
     assert at.sidebar.segmented_control(key="model").value == "full"
     assert at.sidebar.segmented_control(key="persons").value == "movenet"
     assert {s.key for s in at.sidebar.slider} == {

@@ -194,7 +194,9 @@ class FakeStreamer:
 def live_config(smoothing: SmoothingParams | None = None, **changes) -> live.LiveConfig:
     """The processor's settings in the webcam tests: Lite, one person, visibility
     threshold 0.5, no smoothing unless given; ``changes`` to the detector settings."""
-    detector = DetectorSettings(**{"model_variant": "lite", "num_poses": 1, **changes})
+    detector = DetectorSettings(
+        **{"model_variant": "lite", "num_poses": 1, "person_detector": "mediapipe", **changes}
+    )
     return live.LiveConfig(detector, DrawingStyle(visibility_threshold=0.5), smoothing)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from pose_core import CAMERA_PRESETS
+from pose_core.figures import CAMERA_PRESETS
 from tests.test_app_support import assert_no_exception, fixture_bytes, new_app, open_page
 
 

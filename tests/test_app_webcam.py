@@ -345,7 +345,9 @@ def _decoded(rgb_frame: np.ndarray) -> av.VideoFrame:
 def test_frames_of_changing_size_reuse_one_detector_and_release_it(frame):
     # Where the person's landmarks are, from the still-image detector: normalised
     # coordinates do not change when the frame is scaled, even unevenly.
-    with ImageDetector(DetectorSettings(model_variant="lite", num_poses=1)) as still:
+    with ImageDetector(
+        DetectorSettings(model_variant="lite", num_poses=1, person_detector="mediapipe")
+    ) as still:
         reference = still.detect(frame).poses[0].landmarks
     visible = reference[:, 3] > 0.5
     box = reference[visible, :2].min(axis=0), reference[visible, :2].max(axis=0)

@@ -10,9 +10,14 @@ import cv2
 import numpy as np
 import pytest
 
+from pose_core import ImageDetector, decode_image, recommended
 from tests.conftest import fixture_path
 from tests.corpus import image_corpus
 from tests.support import direct_mediapipe
+
+# What MediaPipe's own PoseLandmarker does: one person, its built-in detector (the
+# tests that compare with a direct MediaPipe call or expect one pose per photo).
+MEDIAPIPE_ONE = ("--num-poses", "1", "--person-detector", "mediapipe")
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -38,6 +43,7 @@ def messi_and_cat(tmp_path_factory) -> tuple[subprocess.CompletedProcess[str], o
         str(fixture_path("chelsea.png")),
         "--model",
         "heavy",
+        *MEDIAPIPE_ONE,
         "--output-dir",
         str(out_dir),
     )
@@ -94,6 +100,7 @@ def test_bad_inputs_give_error_records_and_exit_1(tmp_path) -> None:
         str(tmp_path / "missing.png"),
         "--model",
         "lite",
+        *MEDIAPIPE_ONE,
     )
     assert proc.returncode == 1
     bad, good, blank, missing = lines(proc.stdout)
@@ -113,7 +120,7 @@ def test_the_whole_corpus_of_bad_and_odd_photos_in_one_run(tmp_path) -> None:
         path = tmp_path / case.name
         path.write_bytes(case.data)
         paths.append(str(path))
-    proc = run_cli("detect", *paths, "--model", "lite")
+    proc = run_cli("detect", *paths, "--model", "lite", *MEDIAPIPE_ONE)
     assert proc.returncode == 1  # some inputs could not be read
     assert "Traceback" not in proc.stderr
     records = lines(proc.stdout)
@@ -182,6 +189,40 @@ def test_a_top_down_detector_finds_everyone_in_a_group_photo():
     assert found["movenet"] >= 3 and found["movenet"] > found["mediapipe"], found
 
 
+def test_the_cli_the_library_and_the_app_agree_by_default() -> None:
+    # One set of defaults: the CLI with no option, ImageDetector() with no settings and
+    # the app's settings panel as it opens find the same people in a group photo.
+    from ui.widgets import settings_panel
+
+    group = str(fixture_path("multi/quickie-flip-example-source.jpg"))
+    run = run_cli("detect", group)
+    assert run.returncode == 0, run.stderr[-2000:]
+    cli_poses = lines(run.stdout)[0]["poses"]
+    app = settings_panel.DEFAULTS
+    assert app.detector == recommended().detector
+    assert app.visibility_threshold == recommended().visibility_threshold
+    with ImageDetector() as detector:
+        assert detector.settings == app.detector
+        ours = detector.detect(decode_image(group))
+    # Five soldiers in a row; MoveNet finds them, and two are asked for by default.
+    assert len(cli_poses) == ours.num_poses == app.detector.num_poses == 2
+    for cli_pose, pose in zip(cli_poses, ours.poses, strict=True):
+        theirs = np.array([[lm["x"], lm["y"], lm["z"]] for lm in cli_pose["landmarks"]])
+        assert np.abs(theirs - pose.landmarks[:, :3]).max() < 1e-3
+
+
+def test_the_options_default_to_the_recommended_settings() -> None:
+    from pose_core import cli
+
+    for argv in (["detect", "x.jpg"], ["export", "x.mp4", "--bvh"]):
+        args = cli.build_parser().parse_args(argv)
+        assert cli._settings(args) == recommended().detector, argv
+        assert args.visibility_threshold == recommended().visibility_threshold, argv
+    shown = " ".join(run_cli("detect", "--help").stdout.split())
+    for default in ("(default: full)", "default: 2)", "(default: movenet)", "0.05 for MoveNet"):
+        assert default in shown, default
+
+
 def test_export_writes_bvh_and_trc_per_person(tmp_path) -> None:
     import bvhio
 
@@ -193,7 +234,7 @@ def test_export_writes_bvh_and_trc_per_person(tmp_path) -> None:
     out = tmp_path / "out"
     run = run_cli(
         "export", str(clip), str(bad), "--bvh", "--trc", "--smooth", "--model", "lite",
-        "--output-dir", str(out),
+        *MEDIAPIPE_ONE, "--output-dir", str(out),
     )  # fmt: skip
     assert run.returncode == 1, run.stderr  # the second file is not a video
     first, second = lines(run.stdout)
@@ -209,3 +250,29 @@ def test_export_writes_bvh_and_trc_per_person(tmp_path) -> None:
 def test_export_needs_a_format() -> None:
     run = run_cli("export", "clip.mp4")
     assert run.returncode == 2 and "--bvh, --trc" in run.stderr
+
+
+def _loads_plotly(code: str) -> bool:
+    """Whether a fresh interpreter running ``code`` ends up with Plotly imported."""
+    run = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys\nprint('plotly' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    return {"True": True, "False": False}[run.stdout.splitlines()[-1]]
+
+
+def test_detection_never_imports_plotly() -> None:
+    # Plotly takes about a second to import: only what draws a chart may load it.
+    assert not _loads_plotly("import pose_core")
+    assert not _loads_plotly("import pose_core.tuning")
+    photo = str(fixture_path("messi5.jpg"))
+    assert not _loads_plotly(
+        f"from pose_core import cli\nassert cli.main(['detect', {photo!r}, '--model', 'lite']) == 0"
+    )
+    # The check itself can see Plotly when it is loaded.
+    assert _loads_plotly("import pose_core.tuning as t\nt.figure_sweep_people")
+    assert _loads_plotly("import pose_core.figures")

@@ -25,7 +25,7 @@ from tests.corpus import EXIF_ORIENTATION, IMAGE_CASE_NAMES, image_case, image_c
 from tests.support import assert_user_message
 from ui.server.limits import Limits
 
-LITE = DetectorSettings(model_variant="lite")
+LITE = DetectorSettings(model_variant="lite", num_poses=1, person_detector="mediapipe")
 
 
 def test_the_corpus_files_are_what_they_claim_to_be() -> None:

@@ -22,7 +22,9 @@ from tests.support import direct_mediapipe
 
 
 def test_matches_direct_mediapipe_call(variant: str, messi_rgb: np.ndarray) -> None:
-    ours = shared_detector(DetectorSettings(model_variant=variant)).detect(messi_rgb)
+    ours = shared_detector(
+        DetectorSettings(model_variant=variant, num_poses=1, person_detector="mediapipe")
+    ).detect(messi_rgb)
     theirs = direct_mediapipe(messi_rgb, variant)
     assert ours.num_poses == len(theirs.pose_landmarks) == 1
     expected = np.array(
@@ -39,7 +41,9 @@ def test_matches_direct_mediapipe_call(variant: str, messi_rgb: np.ndarray) -> N
 @pytest.mark.parametrize("photo", PEOPLE_PHOTOS)
 def test_people_are_found_with_plausible_anatomy(photo: str) -> None:
     rgb = load_rgb(photo)
-    result = shared_detector(DetectorSettings(model_variant="full")).detect(rgb)
+    result = shared_detector(
+        DetectorSettings(model_variant="full", num_poses=1, person_detector="mediapipe")
+    ).detect(rgb)
     assert result.num_poses == 1
     pose = result.poses[0]
     assert pose.landmarks.shape == (33, 5)
@@ -56,7 +60,9 @@ def test_people_are_found_with_plausible_anatomy(photo: str) -> None:
 @pytest.mark.parametrize("photo", NO_PERSON_PHOTOS)
 @pytest.mark.parametrize("model", ["lite", "heavy"])
 def test_no_person_photo_gives_no_pose(photo: str, model: str) -> None:
-    result = shared_detector(DetectorSettings(model_variant=model)).detect(load_rgb(photo))
+    result = shared_detector(
+        DetectorSettings(model_variant=model, num_poses=1, person_detector="mediapipe")
+    ).detect(load_rgb(photo))
     assert result.num_poses == 0
     assert not result
     assert result.to_json_dict()["poses"] == []
@@ -64,8 +70,12 @@ def test_no_person_photo_gives_no_pose(photo: str, model: str) -> None:
 
 def test_several_people_with_num_poses() -> None:
     rgb = load_rgb("basketball2.png")
-    one = shared_detector(DetectorSettings(model_variant="full")).detect(rgb)
-    many = shared_detector(DetectorSettings(model_variant="full", num_poses=5)).detect(rgb)
+    one = shared_detector(
+        DetectorSettings(model_variant="full", num_poses=1, person_detector="mediapipe")
+    ).detect(rgb)
+    many = shared_detector(
+        DetectorSettings(model_variant="full", num_poses=5, person_detector="mediapipe")
+    ).detect(rgb)
     assert one.num_poses == 1
     assert many.num_poses >= 2
     hips = [pose.landmarks[[23, 24], 0].mean() for pose in many.poses]
@@ -75,7 +85,9 @@ def test_several_people_with_num_poses() -> None:
 
 def test_variants_agree_on_where_the_person_is(messi_rgb: np.ndarray) -> None:
     results = {
-        v: shared_detector(DetectorSettings(model_variant=v)).detect(messi_rgb)
+        v: shared_detector(
+            DetectorSettings(model_variant=v, num_poses=1, person_detector="mediapipe")
+        ).detect(messi_rgb)
         for v in ("lite", "full", "heavy")
     }
     heavy = results["heavy"].poses[0].landmarks[:, :2]
@@ -86,7 +98,7 @@ def test_variants_agree_on_where_the_person_is(messi_rgb: np.ndarray) -> None:
 
 def test_downscaled_inference_maps_to_original_pixels(messi_rgb: np.ndarray) -> None:
     big = np.repeat(np.repeat(messi_rgb, 3, axis=0), 3, axis=1)  # 1644 x 1026
-    settings = DetectorSettings(model_variant="full")
+    settings = DetectorSettings(model_variant="full", num_poses=1, person_detector="mediapipe")
     full_size = shared_detector(settings).detect(big)
     with ImageDetector(settings, max_inference_pixels=200_000) as small_budget:
         reduced = small_budget.detect(big)
@@ -97,7 +109,9 @@ def test_downscaled_inference_maps_to_original_pixels(messi_rgb: np.ndarray) -> 
 
 
 def test_image_detector_is_safe_to_share_between_threads(messi_rgb: np.ndarray) -> None:
-    detector = shared_detector(DetectorSettings(model_variant="lite"))
+    detector = shared_detector(
+        DetectorSettings(model_variant="lite", num_poses=1, person_detector="mediapipe")
+    )
     expected = detector.detect(messi_rgb).poses[0].landmarks
     flipped = np.ascontiguousarray(messi_rgb[:, ::-1])
     expected_flipped = detector.detect(flipped).poses[0].landmarks
@@ -121,7 +135,9 @@ def test_image_detector_is_safe_to_share_between_threads(messi_rgb: np.ndarray) 
 
 
 def test_rejects_arrays_that_are_not_rgb_uint8(messi_rgb: np.ndarray) -> None:
-    detector = shared_detector(DetectorSettings(model_variant="lite"))
+    detector = shared_detector(
+        DetectorSettings(model_variant="lite", num_poses=1, person_detector="mediapipe")
+    )
     with pytest.raises(ValueError, match="RGB"):
         detector.detect(messi_rgb.astype(np.float32))
     with pytest.raises(ValueError, match="RGB"):
@@ -129,7 +145,9 @@ def test_rejects_arrays_that_are_not_rgb_uint8(messi_rgb: np.ndarray) -> None:
 
 
 def test_closed_detector_refuses_work(messi_rgb: np.ndarray) -> None:
-    detector = ImageDetector(DetectorSettings(model_variant="lite"))
+    detector = ImageDetector(
+        DetectorSettings(model_variant="lite", num_poses=1, person_detector="mediapipe")
+    )
     detector.close()
     detector.close()  # twice is fine
     assert detector.closed
@@ -138,7 +156,9 @@ def test_closed_detector_refuses_work(messi_rgb: np.ndarray) -> None:
 
 
 def test_stream_detector_tracks_with_increasing_timestamps(messi_rgb: np.ndarray) -> None:
-    with StreamDetector(DetectorSettings(model_variant="lite")) as stream:
+    with StreamDetector(
+        DetectorSettings(model_variant="lite", num_poses=1, person_detector="mediapipe")
+    ) as stream:
         stamps = [stream.detect(messi_rgb, t).timestamp_ms for t in (0, 33, 33, 20, 100)]
         # Repeated and reordered timestamps are moved forward, never rejected.
         assert stamps == [0, 33, 34, 35, 100]
@@ -147,8 +167,12 @@ def test_stream_detector_tracks_with_increasing_timestamps(messi_rgb: np.ndarray
 
 
 def test_stream_detector_matches_image_mode_on_first_frame(messi_rgb: np.ndarray) -> None:
-    image = shared_detector(DetectorSettings(model_variant="full")).detect(messi_rgb)
-    with StreamDetector(DetectorSettings(model_variant="full")) as stream:
+    image = shared_detector(
+        DetectorSettings(model_variant="full", num_poses=1, person_detector="mediapipe")
+    ).detect(messi_rgb)
+    with StreamDetector(
+        DetectorSettings(model_variant="full", num_poses=1, person_detector="mediapipe")
+    ) as stream:
         first = stream.detect(messi_rgb, 0)
     distance = np.linalg.norm(
         first.poses[0].landmarks[:, :2] - image.poses[0].landmarks[:, :2], axis=1
@@ -157,14 +181,20 @@ def test_stream_detector_matches_image_mode_on_first_frame(messi_rgb: np.ndarray
 
 
 def test_stream_settings_change_swaps_the_landmarker(messi_rgb: np.ndarray) -> None:
-    with StreamDetector(DetectorSettings(model_variant="lite")) as stream:
+    with StreamDetector(
+        DetectorSettings(model_variant="lite", num_poses=1, person_detector="mediapipe")
+    ) as stream:
         stream.detect(messi_rgb, 0)
-        assert not stream.update_settings(DetectorSettings(model_variant="lite"))
+        assert not stream.update_settings(
+            DetectorSettings(model_variant="lite", num_poses=1, person_detector="mediapipe")
+        )
         strict = DetectorSettings(
             model_variant="lite",
             min_pose_detection_confidence=1.0,
             min_pose_presence_confidence=1.0,
             min_tracking_confidence=1.0,
+            num_poses=1,
+            person_detector="mediapipe",
         )
         assert stream.update_settings(strict)
         assert stream.settings == strict
@@ -172,24 +202,40 @@ def test_stream_settings_change_swaps_the_landmarker(messi_rgb: np.ndarray) -> N
         later = stream.detect(messi_rgb, 10)
         assert later.timestamp_ms == 10
         assert later.num_poses == 0
-        stream.reset(DetectorSettings(model_variant="lite"))
+        stream.reset(
+            DetectorSettings(model_variant="lite", num_poses=1, person_detector="mediapipe")
+        )
         assert stream.detect(messi_rgb, 0).num_poses == 1  # timestamps restart after reset
 
 
 def test_failed_settings_change_keeps_the_old_landmarker(messi_rgb, monkeypatch) -> None:
     from pose_core import models
 
-    with StreamDetector(DetectorSettings(model_variant="lite")) as stream:
+    with StreamDetector(
+        DetectorSettings(model_variant="lite", num_poses=1, person_detector="mediapipe")
+    ) as stream:
         monkeypatch.setattr(models, "MODELS_DIR", models.MODELS_DIR / "does-not-exist")
         with pytest.raises(ModelFileError):
-            stream.update_settings(DetectorSettings(model_variant="heavy"))
+            stream.update_settings(
+                DetectorSettings(model_variant="heavy", num_poses=1, person_detector="mediapipe")
+            )
         assert stream.settings.model_variant == "lite"
         assert stream.detect(messi_rgb, 0).num_poses == 1
 
 
 def test_settings_are_validated_and_hashable() -> None:
-    a = DetectorSettings(model_variant="lite", min_pose_detection_confidence=1)
-    b = DetectorSettings(model_variant="lite", min_pose_detection_confidence=1.0)
+    a = DetectorSettings(
+        model_variant="lite",
+        min_pose_detection_confidence=1,
+        num_poses=1,
+        person_detector="mediapipe",
+    )
+    b = DetectorSettings(
+        model_variant="lite",
+        min_pose_detection_confidence=1.0,
+        num_poses=1,
+        person_detector="mediapipe",
+    )
     assert a == b and hash(a) == hash(b)
     assert len({a, b, a.replace(num_poses=2)}) == 2
     for bad in (
@@ -215,7 +261,8 @@ from ui.views import report
 from ui.widgets import branding, samples, settings_panel
 before = "mediapipe" in sys.modules
 webrtc = "streamlit_webrtc" in sys.modules or "aiortc" in sys.modules
-with pose_core.ImageDetector(pose_core.DetectorSettings(model_variant="lite")) as detector:
+settings = pose_core.DetectorSettings("lite", num_poses=1, person_detector="mediapipe")
+with pose_core.ImageDetector(settings) as detector:
     people = detector.detect(samples.load(samples.SAMPLES[0].slug)).num_poses
 after = "mediapipe" in sys.modules
 print(json.dumps({"before": before, "webrtc": webrtc, "after": after, "people": people}))

@@ -36,7 +36,9 @@ def messi() -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def messi_result(messi: np.ndarray) -> PoseResult:
-    result = shared_detector(DetectorSettings(model_variant="full")).detect(messi)
+    result = shared_detector(
+        DetectorSettings(model_variant="full", num_poses=1, person_detector="mediapipe")
+    ).detect(messi)
     assert result.num_poses == 1
     return result
 
@@ -255,7 +257,9 @@ def test_each_person_gets_a_hue_of_their_own_up_to_max_num_poses() -> None:
 
 def test_two_detected_people_get_their_own_colours() -> None:
     image = load_rgb("basketball2.png")
-    result = shared_detector(DetectorSettings(model_variant="lite", num_poses=5)).detect(image)
+    result = shared_detector(
+        DetectorSettings(model_variant="lite", num_poses=5, person_detector="mediapipe")
+    ).detect(image)
     assert result.num_poses == 2
     out = draw_poses(image, result, SHOW_ALL)
     joints = {"left": LANDMARK_INDEX["left_hip"], "right": LANDMARK_INDEX["right_hip"]}
@@ -302,7 +306,12 @@ def test_synthetic_pair_of_mirrored_players(messi: np.ndarray, messi_result: Pos
 
 @pytest.fixture(scope="module")
 def segmented_result(messi: np.ndarray) -> PoseResult:
-    settings = DetectorSettings(model_variant="lite", output_segmentation_masks=True)
+    settings = DetectorSettings(
+        model_variant="lite",
+        output_segmentation_masks=True,
+        num_poses=1,
+        person_detector="mediapipe",
+    )
     result = shared_detector(settings).detect(messi)
     assert result.num_poses == 1
     return result

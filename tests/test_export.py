@@ -49,7 +49,7 @@ from pose_core.video import VideoOptions, process_video
 from tests.conftest import load_rgb, shared_detector
 from tests.corpus import make_walk_clip
 
-FULL = DetectorSettings(model_variant="full")
+FULL = DetectorSettings(model_variant="full", num_poses=1, person_detector="mediapipe")
 THRESHOLD = 0.5
 # Targets of the issue, centimetres, on frames with every used landmark visible.
 MEDIAN_TARGET_CM, P95_TARGET_CM = 2.0, 5.0

@@ -8,25 +8,30 @@ import numpy as np
 import pytest
 
 from pose_core import (
-    CAMERA_PRESETS,
     LANDMARK_NAMES,
     POSE_CONNECTIONS,
     DetectorSettings,
     ImageDetector,
     PoseResult,
     decode_image,
+)
+from pose_core.drawing import LEFT_COLOUR, RIGHT_COLOUR, person_colours
+from pose_core.figures import (
+    CAMERA_PRESETS,
+    DIM_OPACITY,
+    css_rgb,
     figure_3d,
     figure_image_space,
 )
-from pose_core.drawing import LEFT_COLOUR, RIGHT_COLOUR, person_colours
-from pose_core.figures import DIM_OPACITY, css_rgb
 from pose_core.landmarks import LANDMARK_INDEX, side_of
 from tests.conftest import FIXTURES
 
 
 @pytest.fixture(scope="module")
 def results() -> dict[str, PoseResult]:
-    with ImageDetector(DetectorSettings(model_variant="lite", num_poses=2)) as detector:
+    with ImageDetector(
+        DetectorSettings(model_variant="lite", num_poses=2, person_detector="mediapipe")
+    ) as detector:
         found = {
             name: detector.detect(decode_image(FIXTURES / name))
             for name in ("messi5.jpg", "basketball2.png")

@@ -162,7 +162,9 @@ def test_sideways_phone_photo_is_detected_upright(messi: np.ndarray) -> None:
     assert decode_image(jpeg_with_orientation(stored, None)).shape == stored.shape
     upright = decode_image(data)
     assert upright.shape == messi.shape
-    result = shared_detector(DetectorSettings(model_variant="lite")).detect(upright)
+    result = shared_detector(
+        DetectorSettings(model_variant="lite", num_poses=1, person_detector="mediapipe")
+    ).detect(upright)
     assert result.num_poses == 1
     assert (result.image_width, result.image_height) == (messi.shape[1], messi.shape[0])
     pixels = result.poses[0].pixel_xy(result.image_width, result.image_height)

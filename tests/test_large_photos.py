@@ -24,7 +24,7 @@ from tests.test_app_support import (
 )
 from ui.views import report
 
-FULL = DetectorSettings(model_variant="full", num_poses=1)
+FULL = DetectorSettings(model_variant="full", num_poses=1, person_detector="mediapipe")
 
 
 @pytest.mark.parametrize("orientation", [1, 6])

@@ -38,7 +38,9 @@ CASES = [
 def test_bundles_reproduce_the_legacy_solution(image: str, variant: str) -> None:
     legacy = REFERENCE["images"][image][variant]
     assert legacy is not None, "every reference photo has a person"
-    result = shared_detector(DetectorSettings(model_variant=variant)).detect(load_rgb(image))
+    result = shared_detector(
+        DetectorSettings(model_variant=variant, num_poses=1, person_detector="mediapipe")
+    ).detect(load_rgb(image))
     assert result.num_poses == 1
     ours = result.poses[0]
     landmarks = np.array(legacy["landmarks"])  # x, y, z, visibility

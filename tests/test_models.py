@@ -82,7 +82,9 @@ def test_corrupted_bundle_gives_a_clear_error_naming_the_file(models_copy) -> No
     data[len(data) // 2] ^= 0xFF  # one flipped byte in the middle of a model
     path.write_bytes(bytes(data))
     with pytest.raises(ModelFileError, match=r"pose_landmarker_lite\.task.*corrupted"):
-        ImageDetector(DetectorSettings(model_variant="lite"))
+        ImageDetector(
+            DetectorSettings(model_variant="lite", num_poses=1, person_detector="mediapipe")
+        )
 
 
 def test_missing_bundle_gives_a_clear_error_naming_the_file(models_copy) -> None:

@@ -28,7 +28,7 @@ from pose_core.motion.embedding import EMBEDDING_SIZE
 from pose_core.motion.match import LIMBS, MatchError
 from tests.conftest import load_rgb, shared_detector
 
-FULL = DetectorSettings(model_variant="full")
+FULL = DetectorSettings(model_variant="full", num_poses=1, person_detector="mediapipe")
 # Distinct poses in real photographs (tests/fixtures/PROVENANCE.md): a footballer
 # mid-kick, a man catching a ball (two frames of the same scene), a man bent over a
 # camera, a woman sitting cross-legged.

@@ -11,7 +11,9 @@ from tests.conftest import load_rgb, shared_detector
 
 
 def test_rep_times_count_from_the_first_frame() -> None:
-    detector = shared_detector(DetectorSettings(model_variant="full"))
+    detector = shared_detector(
+        DetectorSettings(model_variant="full", num_poses=1, person_detector="mediapipe")
+    )
     kick, catch = (
         detector.detect(load_rgb("messi5.jpg")),
         detector.detect(load_rgb("basketball1.png")),

@@ -11,7 +11,7 @@ from pose_core import DetectorSettings, PoseResult
 from pose_core.motion import MotionConfig, MotionTracker, PoseClassifier, ScoreSmoother, pose_points
 from tests.conftest import load_rgb, shared_detector
 
-FULL = DetectorSettings(model_variant="full")
+FULL = DetectorSettings(model_variant="full", num_poses=1, person_detector="mediapipe")
 
 
 @functools.cache

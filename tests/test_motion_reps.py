@@ -49,7 +49,12 @@ def _squats(reps: int, *, top: float = 170.0, bottom: float = 80.0, seconds: flo
 @pytest.fixture(scope="module")
 def walk_angles(tmp_path_factory: pytest.TempPathFactory):
     clip = make_walk_clip(tmp_path_factory.mktemp("reps") / "walk.mp4")
-    result = process_video(clip, VideoOptions(DetectorSettings(model_variant="full")))
+    result = process_video(
+        clip,
+        VideoOptions(
+            DetectorSettings(model_variant="full", num_poses=1, person_detector="mediapipe")
+        ),
+    )
     return result, angle_table(result.table)
 
 

@@ -66,7 +66,7 @@ atexit.register(lambda: print(json.dumps({**counts, "at_exit": native_threads()}
 import pose_core
 
 rgb = pose_core.decode_image(PHOTO)
-settings = pose_core.DetectorSettings(model_variant="lite")
+settings = pose_core.DetectorSettings("lite", num_poses=1, person_detector="mediapipe")
 with pose_core.ImageDetector(settings) as closed:  # starts MediaPipe's shared workers
     closed.detect(rgb)
 counts["none_open"] = native_threads()
@@ -113,8 +113,9 @@ atexit.register(lambda: print(json.dumps(states)))
 from pose_core.settings import DetectorSettings
 from pose_core.video import VideoJobRunner, VideoOptions
 
+settings = DetectorSettings("lite", num_poses=1, person_detector="mediapipe")
 runner = VideoJobRunner(max_jobs=1)
-job = runner.submit(CLIP, VideoOptions(DetectorSettings(model_variant="lite")))
+job = runner.submit(CLIP, VideoOptions(settings))
 while job.status().done < 2:
     time.sleep(0.01)
 states["before_exit"] = job.status().state

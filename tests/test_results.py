@@ -50,16 +50,18 @@ def read_csv_exact(text: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def messi_result() -> PoseResult:
-    result = shared_detector(DetectorSettings(model_variant="lite")).detect(load_rgb("messi5.jpg"))
+    result = shared_detector(
+        DetectorSettings(model_variant="lite", num_poses=1, person_detector="mediapipe")
+    ).detect(load_rgb("messi5.jpg"))
     assert result.num_poses == 1
     return result
 
 
 @pytest.fixture(scope="module")
 def two_people_result() -> PoseResult:
-    result = shared_detector(DetectorSettings(model_variant="lite", num_poses=5)).detect(
-        load_rgb("basketball2.png")
-    )
+    result = shared_detector(
+        DetectorSettings(model_variant="lite", num_poses=5, person_detector="mediapipe")
+    ).detect(load_rgb("basketball2.png"))
     assert result.num_poses == 2
     return result
 
@@ -244,7 +246,9 @@ def test_empty_result() -> None:
 
 
 def test_no_person_photo_gives_an_empty_result() -> None:
-    result = shared_detector(DetectorSettings(model_variant="lite")).detect(load_rgb("coffee.png"))
+    result = shared_detector(
+        DetectorSettings(model_variant="lite", num_poses=1, person_detector="mediapipe")
+    ).detect(load_rgb("coffee.png"))
     assert result.num_poses == 0
     assert strict_loads(result.to_json())["poses"] == []
     assert len(read_csv_exact(result.to_csv())) == 0

@@ -24,7 +24,7 @@ from pose_core.video import VideoOptions, process_video
 from tests.conftest import FIXTURES
 from tests.corpus import make_walk_clip, write_clip
 
-LITE = DetectorSettings(model_variant="lite", num_poses=1)
+LITE = DetectorSettings(model_variant="lite", num_poses=1, person_detector="mediapipe")
 
 
 class ScalarOneEuro:

@@ -27,9 +27,13 @@ from pose_core.live import LiveConfig, PoseStreamProcessor, StreamSlots
 from pose_core.settings import DetectorSettings
 from pose_core.streams import (
     AddressError,
+    Cap,
     LiveSource,
+    Problem,
+    ProblemKind,
     SourceBusyError,
     SourceState,
+    SourceStatus,
     StreamHub,
     StreamPolicy,
     clip_spec,
@@ -38,10 +42,14 @@ from pose_core.streams import (
 )
 from pose_core.streams.source import SourceSpec
 from tests.http_streams import SAMPLE_CLIP, HttpStreamServer, write_hls
+from ui.views import stream_words
 from ui.webrtc import track as viewer_track
+from ui.webrtc.slate import draw_slate
 from ui.webrtc.track import ViewerPlayer
 
-LITE = LiveConfig(DetectorSettings(model_variant="lite", num_poses=2), DrawingStyle())
+LITE = LiveConfig(
+    DetectorSettings(model_variant="lite", num_poses=2, person_detector="mediapipe"), DrawingStyle()
+)
 PASSWORD = "s3cr3t-Pa55"
 
 
@@ -227,7 +235,7 @@ def hub() -> Iterator[tuple[StreamHub, StreamSlots, list[PoseStreamProcessor]]]:
         made.append(PoseStreamProcessor(config, slots=slots))
         return made[-1]
 
-    streams = StreamHub(processor, source_factory=_fast_source)
+    streams = StreamHub(processor, source_factory=_fast_source, slate=draw_slate)
     yield streams, slots, made
     for source in streams.active():
         source.close()
@@ -293,8 +301,9 @@ def test_wrong_credentials_stop_without_retrying_and_never_reach_the_logs(hub, c
         source.attach(Viewer())
         wait_for(lambda: source.status().state is SourceState.FAILED, 15, "the failure")
         problem = source.status().problem
-        assert problem is not None and problem.kind == "auth" and not problem.retry
-        assert "user name or password" in problem.message
+        assert problem is not None and problem.kind is ProblemKind.AUTH and not problem.retry
+        assert problem.http_status == 401 and problem.host == "127.0.0.1"
+        assert "user name or password" in stream_words.problem_message(problem)
         time.sleep(0.5)
         assert source.status().attempts == 1  # not retried
 
@@ -309,9 +318,9 @@ def test_wrong_credentials_stop_without_retrying_and_never_reach_the_logs(hub, c
 @pytest.mark.parametrize(
     "path, kind, retry",
     [
-        ("/nothing-here", "not_found", True),
-        ("/page.html", "not_video", False),
-        ("/sound.ts", "codec", False),
+        ("/nothing-here", ProblemKind.NOT_FOUND, True),
+        ("/page.html", ProblemKind.NOT_VIDEO, False),
+        ("/sound.ts", ProblemKind.NO_VIDEO_TRACK, False),
     ],
 )
 def test_a_wrong_path_a_web_page_and_sound_only_say_what_is_wrong(hub, path, kind, retry):
@@ -336,7 +345,7 @@ def test_a_camera_that_goes_away_is_retried_with_back_off_and_comes_back(hub):
         wait_for(lambda: source.status().state is SourceState.RETRYING, 10, "retrying")
         wait_for(lambda: source.status().attempts >= 2, 10, "a second attempt")
         problem = source.status().problem
-        assert problem is not None and problem.kind in {"refused", "ended"}
+        assert problem is not None and problem.kind in {ProblemKind.REFUSED, ProblemKind.ENDED}
         frames_before = source.processor.stats().frames
         # While it is down, viewers get a still frame saying why, twice a second.
         before = source.latest()
@@ -344,6 +353,13 @@ def test_a_camera_that_goes_away_is_retried_with_back_off_and_comes_back(hub):
         after = source.latest()
         assert before is not None and after is not None
         assert after.sequence >= before.sequence + 2
+        # The app's still frame: the camera's last picture, grey and dim, with white
+        # words in the top-left corner.
+        still = after.rgb_frame
+        assert still.shape == (480, 640, 3)
+        assert (still[..., 0] == still[..., 1]).all() and (still[..., 1] == still[..., 2]).all()
+        assert still[120:].max() <= 0.35 * 255 + 1 and still[120:].mean() > 5
+        assert still[:60, :400].max() >= 250
 
         camera.start()
         wait_for(lambda: source.status().state is SourceState.LIVE, 15, "the camera back")
@@ -361,8 +377,8 @@ def test_a_refused_address_keeps_retrying_while_watched(hub):
     source.attach(Viewer())
     wait_for(lambda: source.status().attempts >= 3, 10, "three attempts")
     status = source.status()
-    assert status.state is SourceState.RETRYING and status.problem.kind == "refused"
-    assert "refused the connection" in status.problem.message
+    assert status.state is SourceState.RETRYING and status.problem.kind is ProblemKind.REFUSED
+    assert "refused the connection" in stream_words.retrying_message(status, status.problem)
 
 
 def test_hls_is_pulled(hub, tmp_path):
@@ -456,10 +472,14 @@ def test_the_hub_caps_viewers_and_sources_and_links_end_with_the_pull(hub):
     with HttpStreamServer(fps=15) as camera:
         spec = _spec(camera.url())
         players = [viewer_track.player(streams, spec, LITE) for _ in range(2)]
-        with pytest.raises(SourceBusyError, match="already has 2 viewers"):
+        with pytest.raises(SourceBusyError) as viewers:
             viewer_track.player(streams, spec, LITE)
-        with pytest.raises(SourceBusyError, match="already pulls 1 network streams"):
+        assert (viewers.value.cap, viewers.value.limit) == (Cap.VIEWERS, 2)
+        assert "already has 2 viewers" in stream_words.busy_message(viewers.value)
+        with pytest.raises(SourceBusyError) as sources:
             streams.source(_spec(camera.url("/video.mjpg?other=1")), LITE)
+        assert (sources.value.cap, sources.value.limit) == (Cap.SOURCES, 1)
+        assert "already pulls 1 network streams" in stream_words.busy_message(sources.value)
         source = streams.running(spec)
         assert source is not None and streams.spec_for_link(source.public_id) is spec
         for player in players:
@@ -490,7 +510,11 @@ def test_a_reconnection_checks_the_address_again(hub):
         source = streams.source(spec, LITE)
         source.attach(Viewer())
         wait_for(lambda: source.status().state is SourceState.FAILED, 10, "the refusal")
-        assert source.status().problem.kind == "policy"
+        problem = source.status().problem
+        assert problem.kind is ProblemKind.POLICY and not problem.retry
+        assert stream_words.problem_message(problem) == (
+            "This server does not open streams from 169.254.169.254"
+        )
         assert camera.frames_sent == 0  # never connected
 
 
@@ -517,3 +541,47 @@ def test_a_recording_left_running_by_a_viewer_who_went_away_is_dropped():
     finally:
         source.close()
         processor.release()
+
+
+def test_every_problem_and_state_has_words_naming_the_host():
+    # The core reports facts; the page and the still frame word every one of them.
+    for kind in ProblemKind:
+        problem = Problem(kind, "cam.lan", detail="FFmpeg says no", http_status=500,
+                          width=7680, height=4320, max_pixels=3840 * 2160)  # fmt: skip
+        message = stream_words.problem_message(problem)
+        if kind is ProblemKind.POLICY:  # the address check's own sentence, as it is
+            assert message == "FFmpeg says no"
+        else:
+            assert "cam.lan" in message or "FFmpeg says no" in message, (kind, message)
+        for state in (SourceState.CONNECTING, SourceState.RETRYING, SourceState.FAILED):
+            status = _status(state, problem)
+            lines = stream_words.slate_lines("cam.lan", status)
+            assert lines[0].startswith("cam.lan: ") and len(lines) == 2 and lines[1]
+    too_large = Problem(ProblemKind.TOO_LARGE, "cam.lan", width=7680, height=4320,
+                        max_pixels=3840 * 2160)  # fmt: skip
+    assert "7680x4320 pictures" in stream_words.problem_message(too_large)
+    assert "8.3 megapixels" in stream_words.problem_message(too_large)
+    timeout = stream_words.problem_message(Problem(ProblemKind.TIMEOUT, "cam.lan"))
+    assert "within 10 s, or no picture for 5 s" in timeout
+    retrying = _status(SourceState.RETRYING, Problem(ProblemKind.REFUSED, "cam.lan"))
+    assert stream_words.slate_lines("cam.lan", retrying) == [
+        "cam.lan: reconnecting in 4 s (try 3)",
+        "refused",
+    ]
+
+
+def test_the_still_frame_before_any_picture_is_4_by_3_and_leaves_the_last_picture_alone():
+    status = _status(SourceState.CONNECTING, None)
+    first = draw_slate("cam.lan", status, None)
+    assert first.shape == (480, 640, 3) and first[200:].max() == 24
+    last = np.full((360, 640, 3), 200, np.uint8)
+    still = draw_slate("cam.lan", status, last)
+    assert still.shape == last.shape and (last == 200).all()  # a new picture each time
+    assert still[200:].max() == int(200 * 0.35)
+
+
+def _status(state: SourceState, problem: Problem | None) -> SourceStatus:
+    return SourceStatus(
+        state=state, problem=problem, attempts=2, retry_in_s=3.6, viewers=1, width=0,
+        height=0, codec="", input_fps=0.0, dropped=0, reconnects=0,
+    )  # fmt: skip

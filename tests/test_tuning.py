@@ -25,7 +25,7 @@ from pose_core.settings import DEFAULT_PERSON_CONFIDENCE, PERSON_DETECTORS
 from pose_core.video import VideoDecodeError
 from tests.conftest import NO_PERSON_PHOTOS, fixture_path, load_rgb
 
-LITE = DetectorSettings(model_variant="lite", num_poses=3)
+LITE = DetectorSettings(model_variant="lite", num_poses=3, person_detector="mediapipe")
 # Detection 0 lets the detector through junk with low presence scores: the presence
 # sweep then has something to find (at 0.5 every pose of these photos scores > 0.95).
 LOW_DETECTION = LITE.replace(min_pose_detection_confidence=0.0)

@@ -67,7 +67,7 @@ from tests.corpus import (
     write_clip,
 )
 
-LITE = DetectorSettings(model_variant="lite", num_poses=1)
+LITE = DetectorSettings(model_variant="lite", num_poses=1, person_detector="mediapipe")
 
 
 def decode_all(path: Path) -> list[av.VideoFrame]:
@@ -256,7 +256,12 @@ def test_result_describes_the_run(walk_result) -> None:
 def test_people_keep_their_ids(walk_clip: Path) -> None:
     """With several people allowed, the walker stays person 0 all along, however
     MediaPipe orders the people of each frame; passers-by get other ids."""
-    r = process_video(walk_clip, VideoOptions(DetectorSettings(model_variant="lite", num_poses=3)))
+    r = process_video(
+        walk_clip,
+        VideoOptions(
+            DetectorSettings(model_variant="lite", num_poses=3, person_detector="mediapipe")
+        ),
+    )
     walker = r.table.for_person(0)
     assert walker.frame.tolist() == list(range(WALK_FRAMES))
     hips = walker.landmarks[:, [23, 24], :2].mean(axis=1)

@@ -20,6 +20,7 @@ import dataclasses
 
 import numpy as np
 
+from ..defaults import VISIBILITY_THRESHOLD
 from ..results import PoseResult
 from ..video import VideoResult
 from .bvh import BvhData, BvhFormatError, Units, bvh_positions, read_bvh, write_bvh
@@ -42,7 +43,7 @@ class ExportOptions:
         trc_units: Lengths in the TRC file.
     """
 
-    visibility_threshold: float = 0.5
+    visibility_threshold: float = VISIBILITY_THRESHOLD
     root_translation: bool = False
     bvh_units: Units = "cm"
     trc_units: TrcUnits = "mm"
@@ -82,7 +83,9 @@ def video_rate(result: VideoResult) -> float:
     return result.info.fps / result.stride if result.info.fps > 0 else 30.0
 
 
-def video_clip(result: VideoResult, person: int, visibility_threshold: float = 0.5) -> MotionClip:
+def video_clip(
+    result: VideoResult, person: int, visibility_threshold: float = VISIBILITY_THRESHOLD
+) -> MotionClip:
     """The clip of one person of an analysed video or a webcam recording (the landmarks
     as shown: smoothed when the result was smoothed). Raises :class:`ExportError`."""
     return MotionClip.from_table(

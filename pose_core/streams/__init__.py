@@ -4,10 +4,13 @@ played as if it were live. Streamlit-free.
 - :mod:`.address`: what may be opened (:class:`StreamPolicy`), and addresses shown without
   their credentials (:class:`StreamAddress`);
 - :mod:`.source`: :class:`LiveSource`, one pull and one live engine shared by its
-  viewers, with reconnection and the reasons for a failure (:class:`Problem`);
+  viewers, with reconnection; :mod:`.pull` reads the stream, and :mod:`.problems` says
+  why a pull failed (:class:`Problem`, a :class:`ProblemKind` and its facts);
 - :mod:`.hub`: :class:`StreamHub`, the server's sources by address.
 
-The viewers' WebRTC tracks are the app's (``ui.webrtc.track``): the core sends no media.
+The core returns facts (states, problems, caps); the app words them, draws the still
+frame shown while there is no picture (a :class:`Slate`), and owns the viewers' WebRTC
+tracks (``ui.webrtc``): the core sends no media.
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ from .address import (
     StreamPolicy,
     split_credentials,
 )
-from .hub import SourceBusyError, StreamHub
+from .hub import Cap, SourceBusyError, StreamHub
+from .problems import Problem, ProblemKind
 from .source import (
     IDLE_CLOSE_S,
     LiveSource,
-    Problem,
+    Slate,
     SourceClosedError,
     SourceSpec,
     SourceState,
@@ -72,8 +76,11 @@ def clip_spec(path: Path, name: str) -> SourceSpec:
 __all__ = [
     "IDLE_CLOSE_S",
     "AddressError",
+    "Cap",
     "LiveSource",
     "Problem",
+    "ProblemKind",
+    "Slate",
     "SourceBusyError",
     "SourceClosedError",
     "SourceSpec",

@@ -14,11 +14,12 @@ engine are made outside it).
 
 from __future__ import annotations
 
+import enum
 import threading
 from collections.abc import Callable
 
 from ..live import LiveConfig, PoseStreamProcessor
-from .source import LiveSource, SourceSpec, SourceState
+from .source import LiveSource, Slate, SourceSpec, SourceState
 
 # Viewers of one source at once: each costs a video encode on the server.
 DEFAULT_MAX_VIEWERS = 6
@@ -27,8 +28,25 @@ DEFAULT_MAX_VIEWERS = 6
 DEFAULT_MAX_SOURCES = 4
 
 
+class Cap(enum.Enum):
+    """A limit of the hub's."""
+
+    VIEWERS = "viewers of one source"
+    SOURCES = "sources pulled at once"
+
+
 class SourceBusyError(RuntimeError):
-    """Too many viewers of one source, or too many sources; the message is for the user."""
+    """A cap is reached: too many viewers of one source, or too many sources.
+
+    Attributes:
+        cap: Which cap.
+        limit: Its value on this hub.
+    """
+
+    def __init__(self, cap: Cap, limit: int) -> None:
+        super().__init__(f"{cap.value}: {limit}, the most allowed")
+        self.cap = cap
+        self.limit = limit
 
 
 class StreamHub:
@@ -36,9 +54,11 @@ class StreamHub:
 
     Args:
         processor_factory: Makes a source's live engine from the first viewer's settings.
-        source_factory: Makes a source (tests shorten its timings through it).
+        source_factory: Makes a source (tests shorten its timings through it); called
+            with the spec, the engine, ``on_closed`` and ``slate``.
         max_viewers: Viewers of one source at once.
         max_sources: Sources pulled at once.
+        slate: Draws the still frame each source shows while it has no picture.
     """
 
     def __init__(
@@ -48,9 +68,11 @@ class StreamHub:
         source_factory: Callable[..., LiveSource] = LiveSource,
         max_viewers: int = DEFAULT_MAX_VIEWERS,
         max_sources: int = DEFAULT_MAX_SOURCES,
+        slate: Slate | None = None,
     ) -> None:
         self._processor_factory = processor_factory
         self._source_factory = source_factory
+        self._slate = slate
         self.max_viewers = max_viewers
         self.max_sources = max_sources
         self._lock = threading.Lock()
@@ -68,7 +90,9 @@ class StreamHub:
         if running is not None:
             return running
         # Made outside the lock (loading the engine's modules takes a while).
-        made = self._source_factory(spec, self._processor_factory(config), on_closed=self._forget)
+        made = self._source_factory(
+            spec, self._processor_factory(config), on_closed=self._forget, slate=self._slate
+        )
         with self._lock:
             current = self._sources.get(spec.key)
             if current is not None and _usable(current):
@@ -76,10 +100,7 @@ class StreamHub:
             if current is not None:
                 current.close()  # failed: replaced
             elif sum(1 for s in self._sources.values() if not s.closed) >= self.max_sources:
-                raise SourceBusyError(
-                    f"This server already pulls {self.max_sources} network streams, the "
-                    "most it may; try again when one stops."
-                )
+                raise SourceBusyError(Cap.SOURCES, self.max_sources)
             self._sources[spec.key] = made
             self.sources_started += 1
             return made.start()
@@ -94,10 +115,7 @@ class StreamHub:
         """
         source = self.source(spec, config)
         if source.status().viewers >= self.max_viewers:
-            raise SourceBusyError(
-                f"This stream already has {self.max_viewers} viewers, the most it may "
-                "have (a page reloaded mid-stream counts for about 30 s)."
-            )
+            raise SourceBusyError(Cap.VIEWERS, self.max_viewers)
         return source
 
     def running(self, spec: SourceSpec) -> LiveSource | None:

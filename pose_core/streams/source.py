@@ -4,15 +4,16 @@ Threads: a source runs two threads of its own.
 
 - The **pull thread** opens the address with PyAV (FFmpeg), decodes every frame (a
   compressed stream can only be decoded in order) and leaves the newest in a one-frame
-  mailbox; a frame not taken before the next arrives is dropped, never queued, so a slow
-  detector lowers the processed rate but never adds delay. On a failure it says what
-  happened (:class:`Problem`) and tries again with back-off while anyone watches.
+  mailbox (:mod:`.pull`); a frame not taken before the next arrives is dropped, never
+  queued, so a slow detector lowers the processed rate but never adds delay. On a
+  failure it records what happened (:class:`~.problems.Problem`) and tries again with
+  back-off while anyone watches.
 - The **processing thread** takes the newest frame, runs the live engine
   (:class:`~pose_core.live.PoseStreamProcessor`, the webcam's, with one detector for
   all viewers) and publishes the annotated frame to the viewers; while the pull has no
-  picture it publishes a still frame saying why, twice a second.
+  picture it publishes the app's still frame (its :class:`Slate`) twice a second.
 
-Viewers (:class:`~pose_core.streams.track.ViewerTrack`, one per browser) read the
+Viewers (the app's WebRTC tracks, one per browser) read the
 latest published frame on the WebRTC event loop; :meth:`LiveSource.attach` and
 :meth:`LiveSource.detach` may be called from any thread. The source stops itself when
 no viewer has been attached for ``idle_close_s``: the pull is closed and the detector's
@@ -24,7 +25,6 @@ from __future__ import annotations
 import collections
 import dataclasses
 import enum
-import errno
 import fractions
 import logging
 import secrets
@@ -34,17 +34,14 @@ from collections.abc import Callable, Mapping
 from typing import Protocol
 
 import av
-import av.error
 import numpy as np
 
-from ..live import LiveConfig, PoseStreamProcessor, draw_readout
-from .address import AddressError
+from ..live import LiveConfig, PoseStreamProcessor
+from .problems import Problem, classify
+from .pull import MAX_PIXELS, OPEN_TIMEOUT_S, READ_TIMEOUT_S, NoFrames, Pull, StreamEnded
 
 LOGGER = logging.getLogger(__name__)
 
-# Seconds to open an address, and of silence on an open stream before it counts as lost.
-OPEN_TIMEOUT_S = 10.0
-READ_TIMEOUT_S = 5.0
 # Back-off between attempts: doubles from the first delay up to the last.
 RETRY_DELAYS_S = (1.0, 2.0, 4.0, 8.0, 15.0)
 # A source stays up this long after its last viewer left (a page reload comes back).
@@ -53,8 +50,6 @@ IDLE_CLOSE_S = 3.0
 ABANDONED_RECORDING_S = 60.0
 # Live this long, a stream counts as steady again: its back-off starts afresh.
 STEADY_S = 10.0
-# Largest picture decoded (4K UHD, as the Video page).
-MAX_PIXELS = 3840 * 2160
 # While there is no picture, a still frame saying why is sent this often.
 SLATE_INTERVAL_S = 0.5
 # The RTP clock of the frames handed to WebRTC.
@@ -70,24 +65,6 @@ class SourceState(enum.Enum):
     RETRYING = "retrying"
     FAILED = "failed"
     CLOSED = "closed"
-
-
-@dataclasses.dataclass(frozen=True)
-class Problem:
-    """Why a pull failed, for the user.
-
-    Attributes:
-        kind: A short name (``refused``, ``auth``, ``not_found``, ``timeout``,
-            ``unreachable``, ``not_video``, ``codec``, ``too_large``, ``policy``,
-            ``ended``, ``error``).
-        message: One or two sentences: what happened and what to do. No credentials.
-        retry: Whether trying again may help (a wrong password is not retried: cameras
-            lock accounts after a few).
-    """
-
-    kind: str
-    message: str
-    retry: bool
 
 
 @dataclasses.dataclass(frozen=True)
@@ -169,83 +146,8 @@ class SourceStatus:
     reconnects: int
 
 
-def classify(exc: BaseException, spec: SourceSpec) -> Problem:
-    """What a failure of the pull (PyAV/FFmpeg's, or this module's own) means for the
-    user."""
-    where = spec.host
-    if isinstance(exc, NoVideo):
-        return Problem("codec", spec.redact(str(exc)), retry=False)
-    if isinstance(exc, TooLarge):
-        return Problem("too_large", str(exc), retry=False)
-    if isinstance(exc, AddressError):  # the recheck before a reconnection
-        return Problem("policy", str(exc), retry=False)
-    if isinstance(exc, (av.error.HTTPUnauthorizedError, av.error.HTTPForbiddenError)):
-        return Problem(
-            "auth",
-            f"{where} refused the user name or password. Check them under **Sign-in** "
-            "(not retried: cameras lock an account after a few wrong tries).",
-            retry=False,
-        )
-    if isinstance(exc, av.error.HTTPNotFoundError):
-        return Problem(
-            "not_found",
-            f"{where} answered, but serves nothing at this path (404): check the part of "
-            "the address after the host, e.g. /stream1 (the camera's manual names it).",
-            retry=True,
-        )
-    if isinstance(exc, av.error.HTTPClientError | av.error.HTTPServerError):
-        return Problem("error", f"{where} answered with an error: {spec.redact(str(exc))}", True)
-    code = getattr(exc, "errno", None)
-    if isinstance(exc, ConnectionRefusedError) or code == errno.ECONNREFUSED:
-        return Problem(
-            "refused",
-            f"{where} refused the connection: check the port, and that the camera or "
-            "server is on and streaming.",
-            retry=True,
-        )
-    if isinstance(exc, TimeoutError) or code in (errno.ETIMEDOUT, errno.EAGAIN) or (
-        isinstance(exc, av.error.ExitError)
-    ):  # fmt: skip
-        return Problem(
-            "timeout",
-            f"No answer from {where} within {OPEN_TIMEOUT_S:g} s, or no picture for "
-            f"{READ_TIMEOUT_S:g} s: the network or the camera is down, or a firewall drops "
-            "the connection.",
-            retry=True,
-        )
-    if code in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.EIO):
-        return Problem(
-            "unreachable",
-            f"Could not reach {where}, or it does not speak this protocol: check the "
-            "address, and that this server is on the camera's network.",
-            retry=True,
-        )
-    if isinstance(exc, av.error.InvalidDataError):
-        return Problem(
-            "not_video",
-            f"{where} answered, but not with a video stream this app can read (for HTTP, "
-            "an MJPEG or HLS address, not a web page).",
-            retry=False,
-        )
-    if isinstance(exc, EOFError | av.error.EOFError | StreamEnded):
-        return Problem("ended", f"The stream from {where} stopped.", retry=True)
-    return Problem("error", f"The stream failed: {spec.redact(str(exc))}", retry=True)
-
-
 class SourceClosedError(RuntimeError):
     """The source is stopping and takes no new viewer."""
-
-
-class StreamEnded(Exception):
-    """The stream reached its end (a live stream should never)."""
-
-
-class TooLarge(Exception):
-    """The stream's pictures are larger than this server decodes."""
-
-
-class NoVideo(Exception):
-    """The stream has no video track, or none this FFmpeg can decode."""
 
 
 class Viewer(Protocol):
@@ -259,6 +161,21 @@ class Viewer(Protocol):
 
     def stop(self) -> None:
         """End this viewer (it detaches itself)."""
+        ...
+
+
+class Slate(Protocol):
+    """Draws the still frame viewers get while a source has no picture (the app's).
+
+    Called on the source's processing thread, twice a second and only while the source
+    is not live, so it may take a few milliseconds; it must not block, and must return a
+    picture of its own (it is published to every viewer as it is) and leave ``last``
+    unchanged (the engine's own copy).
+    """
+
+    def __call__(self, host: str, status: SourceStatus, last: np.ndarray | None) -> np.ndarray:
+        """An H x W x 3 RGB picture saying what ``status`` means for ``host``; ``last``
+        is the last picture the camera sent (None before the first)."""
         ...
 
 
@@ -281,8 +198,10 @@ class LiveSource:
         on_closed: Called once, on a source thread, after the source stopped.
         idle_close_s: Stop this long after the last viewer left.
         retry_delays_s: Back-off between attempts (the last repeats).
-        max_pixels: Largest picture decoded; larger streams fail with a message.
+        max_pixels: Largest picture decoded; larger streams fail.
         abandoned_recording_s: A viewer gone this long loses the recording they left.
+        slate: Draws the still frame published while there is no picture; without one,
+            viewers keep the last published frame until the picture comes back.
     """
 
     def __init__(
@@ -295,6 +214,7 @@ class LiveSource:
         retry_delays_s: tuple[float, ...] = RETRY_DELAYS_S,
         max_pixels: int = MAX_PIXELS,
         abandoned_recording_s: float = ABANDONED_RECORDING_S,
+        slate: Slate | None = None,
     ) -> None:
         self.spec = spec
         self.processor = processor
@@ -305,6 +225,7 @@ class LiveSource:
         self._retry_delays_s = retry_delays_s
         self._max_pixels = max_pixels
         self._abandoned_recording_s = abandoned_recording_s
+        self._slate = slate
         self._live_since = 0.0
         self._closing = threading.Event()
         self._mailbox = _Mailbox()
@@ -417,13 +338,13 @@ class LiveSource:
                     if self.spec.replay and delivered:
                         continue  # a file played live starts again
                     if self.spec.replay:  # not a tight loop over a clip with no frame
-                        raise NoVideo(f"{self.spec.host} has no frame this app can decode.")
+                        raise NoFrames
                     raise StreamEnded
                 except Exception as exc:  # every failure is reported and maybe retried
                     if self._closing.is_set():
                         break
-                    problem = classify(exc, self.spec)
-                    LOGGER.info("Stream %s: %s", self.spec.display, problem.kind)
+                    problem = classify(exc, host=self.spec.host, redact=self.spec.redact)
+                    LOGGER.info("Stream %s: %s", self.spec.display, problem.kind.value)
                     if not self._wait_to_retry(problem):
                         break
         finally:
@@ -443,60 +364,17 @@ class LiveSource:
         return not self._closing.wait(delay)
 
     def _pull_once(self) -> int:
-        """Open the stream and decode until it ends, fails or the source closes; returns
-        the frames delivered."""
+        """One attempt: returns the frames delivered before the stream ended."""
         if self.spec.recheck is not None:
             self.spec.recheck()  # a name that now resolves into a refused network stops here
-        container = av.open(
-            self.spec.url,
-            options=dict(self.spec.options),
-            timeout=(OPEN_TIMEOUT_S, READ_TIMEOUT_S),
+        pull = Pull(
+            self.spec.url, self.spec.options, self.spec.replay, self._max_pixels, self._closing
         )
-        try:
-            if not container.streams.video:
-                raise NoVideo(f"{self.spec.host} sends no video track (sound only?).")
-            stream = container.streams.video[0]
-            name = stream.codec_context.name if stream.codec_context else "?"
-            with self._lock:
-                self._codec = name
-            started: tuple[float, float] | None = None  # (first frame time, wall clock)
-            delivered = 0
-            for packet in container.demux(stream):
-                if self._closing.is_set():
-                    break
-                try:
-                    frames = packet.decode()
-                except av.error.InvalidDataError:
-                    continue  # a damaged packet: the next key frame repairs the picture
-                for frame in frames:
-                    if frame.width * frame.height > self._max_pixels:
-                        raise TooLarge(
-                            f"{self.spec.host} sends {frame.width}x{frame.height} pictures, "
-                            f"larger than this server decodes ({self._max_pixels / 1e6:.1f} "
-                            "megapixels): choose a smaller stream (cameras offer a sub-stream)."
-                        )
-                    if self.spec.replay and frame.time is not None:
-                        started = self._pace(frame.time, started)
-                    self._deliver(frame)
-                    delivered += 1
-            return delivered
-        except av.error.DecoderNotFoundError as exc:
-            raise NoVideo(
-                f"The stream's video codec cannot be decoded here: {exc}. Set the camera "
-                "to H.264 or MJPEG."
-            ) from None
-        finally:
-            container.close()
+        return pull.run(self._set_codec, self._deliver)
 
-    def _pace(self, at: float, started: tuple[float, float] | None) -> tuple[float, float]:
-        """Sleep until frame time ``at`` is due (a file played at its own rate)."""
-        now = time.monotonic()
-        if started is None or at < started[0]:
-            return at, now
-        wait = (at - started[0]) - (now - started[1])
-        if wait > 0:
-            self._closing.wait(wait)
-        return started
+    def _set_codec(self, name: str) -> None:
+        with self._lock:
+            self._codec = name
 
     def _deliver(self, frame: av.VideoFrame) -> None:
         now = time.monotonic()
@@ -531,8 +409,8 @@ class LiveSource:
                     started = time.perf_counter()
                     rgb_frame = frame.to_ndarray(format="rgb24")
                     self._publish(self.processor.process(rgb_frame, started=started))
-                elif self._state is not SourceState.LIVE:
-                    self._publish(self._slate())
+                elif self._slate is not None and self._state is not SourceState.LIVE:
+                    self._publish(self._draw_slate(self._slate))
                 self._drop_abandoned_recordings()
                 if self._close_if_unwatched():
                     LOGGER.info("Nobody watches %s any more: closed it", self.spec.display)
@@ -590,32 +468,9 @@ class LiveSource:
         for viewer in viewers:
             viewer.notify()
 
-    def _slate(self) -> np.ndarray:
-        """A still frame saying what the pull is doing: the last picture in dim grey."""
-        status = self.status()
+    def _draw_slate(self, slate: Slate) -> np.ndarray:
         # The engine's last processed picture, as the camera sent it: no skeleton, no
         # readout to show through the still frame's own.
         snapshot = self.processor.snapshot()
-        if snapshot is not None:
-            # Grey and dim: plainly not live.
-            last = snapshot.rgb_frame
-            grey = (last.mean(axis=2, dtype=np.float32) * 0.35).astype(np.uint8)
-            rgb_frame = np.repeat(grey[:, :, None], 3, axis=2)
-        else:
-            # 4:3, the tallest common camera shape: the WebRTC component sizes its frame
-            # on the first pictures and does not grow it for taller ones later (seen:
-            # its STOP button hidden under a 4:3 stream after a 16:9 still frame).
-            rgb_frame = np.full((480, 640, 3), 24, np.uint8)
-        lines = [f"{self.spec.host}: {_state_words(status)}"]
-        if status.problem is not None:
-            lines.append(f"{status.problem.kind.replace('_', ' ')}")
-        draw_readout(rgb_frame, lines)
-        return rgb_frame
-
-
-def _state_words(status: SourceStatus) -> str:
-    if status.state is SourceState.RETRYING:
-        return f"reconnecting in {status.retry_in_s:.0f} s (try {status.attempts + 1})"
-    if status.state is SourceState.FAILED:
-        return "stopped"
-    return "connecting..."
+        last = snapshot.rgb_frame if snapshot is not None else None
+        return slate(self.spec.host, self.status(), last)

@@ -102,15 +102,13 @@ DETECTION_THRESHOLDS`): MoveNet's scores run low, so its grid adds 0.02 and 0.05
   landmark model on every extra candidate.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .bisection import (
     SAME_POSE_ATOL,
     bracket_levels,
     identify_poses,
-)
-from .charts import (
-    DETECTOR_COLOURS,
-    VARIANT_COLOURS,
-    plotly_text,
 )
 from .comparison import (
     AGREEMENT_VISIBILITY,
@@ -125,16 +123,6 @@ from .comparison import (
     compare_variants,
     landmark_distances,
     match_people,
-)
-from .comparison_figures import (
-    figure_inference_time,
-    figure_landmark_deltas,
-    figure_speed_accuracy,
-    short_landmark_name,
-)
-from .detector_figures import (
-    figure_detector_people,
-    figure_detector_time,
 )
 from .detectors import (
     DETECTOR_IMAGE_COLUMNS,
@@ -167,12 +155,6 @@ from .runs import (
     Runner,
     lab_settings,
     mean_visibility,
-)
-from .sweep_figures import (
-    figure_sweep_heatmap,
-    figure_sweep_people,
-    figure_sweep_visibility,
-    figure_visibility_survival,
 )
 from .sweeps import (
     FLIP_COLUMNS,
@@ -218,6 +200,57 @@ from .visibility import (
     survival_at,
     visibility_survival,
 )
+
+if TYPE_CHECKING:  # for mypy and editors; at run time __getattr__ imports them on first use
+    from .charts import (
+        DETECTOR_COLOURS,
+        VARIANT_COLOURS,
+        plotly_text,
+    )
+    from .comparison_figures import (
+        figure_inference_time,
+        figure_landmark_deltas,
+        figure_speed_accuracy,
+        short_landmark_name,
+    )
+    from .detector_figures import (
+        figure_detector_people,
+        figure_detector_time,
+    )
+    from .sweep_figures import (
+        figure_sweep_heatmap,
+        figure_sweep_people,
+        figure_sweep_visibility,
+        figure_visibility_survival,
+    )
+
+# The charts need Plotly, about a second to import: loaded when a chart is first asked
+# for, so the sweeps and comparisons (and the CLI, notebooks, benchmarks) run without it.
+_PLOTLY_PARTS = {
+    "DETECTOR_COLOURS": "charts",
+    "VARIANT_COLOURS": "charts",
+    "plotly_text": "charts",
+    "figure_inference_time": "comparison_figures",
+    "figure_landmark_deltas": "comparison_figures",
+    "figure_speed_accuracy": "comparison_figures",
+    "short_landmark_name": "comparison_figures",
+    "figure_detector_people": "detector_figures",
+    "figure_detector_time": "detector_figures",
+    "figure_sweep_heatmap": "sweep_figures",
+    "figure_sweep_people": "sweep_figures",
+    "figure_sweep_visibility": "sweep_figures",
+    "figure_visibility_survival": "sweep_figures",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _PLOTLY_PARTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
 
 __all__ = [
     "AGREEMENT_VISIBILITY",

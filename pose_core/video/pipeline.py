@@ -49,7 +49,8 @@ class VideoOptions:
     """How to analyse a clip.
 
     Attributes:
-        settings: Detector settings (a new VIDEO-mode landmarker is made for the clip).
+        settings: Detector settings (a new VIDEO-mode landmarker is made for the clip);
+            PoseScope's recommended ones by default.
         stride: Analyse one frame in ``stride``.
         max_side: Scale frames down so the longer side is at most this many pixels.
         smoothing: One Euro filter settings, or None for the detector's landmarks.

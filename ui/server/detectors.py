@@ -13,7 +13,7 @@ import logging
 import numpy as np
 import streamlit as st
 
-from pose_core import DetectorSettings, ImageDetector, PoseResult
+from pose_core import DetectorSettings, ImageDetector, PoseResult, recommended
 from ui.server import runtime
 
 LOGGER = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def image_settings(settings: DetectorSettings) -> DetectorSettings:
     Tracking confidence only matters between video frames, so it is pinned to its
     default here: moving the tracking slider must not reload the image model.
     """
-    return settings.replace(min_tracking_confidence=DetectorSettings().min_tracking_confidence)
+    return settings.replace(min_tracking_confidence=recommended().detector.min_tracking_confidence)
 
 
 def _close(detector: ImageDetector) -> None:

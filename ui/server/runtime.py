@@ -28,6 +28,7 @@ from pose_core.video import VideoJobRunner
 from ui.server import logs
 from ui.server.gc_tuning import ImportFreezer
 from ui.server.limits import Limits, for_server
+from ui.webrtc.slate import draw_slate
 
 LOGGER = logging.getLogger(__name__)
 # Set per replica by deploy/cluster.py (its HAProxy cookie value), so an operator can
@@ -101,7 +102,7 @@ class Runtime:
             imports=ImportFreezer(),
             image_detector_loads=Counter(),
             replica=replica_name(),
-            streams=StreamHub(stream_processor),
+            streams=StreamHub(stream_processor, slate=draw_slate),
             stream_policy=stream_policy or StreamPolicy.from_env(),
         )
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pose_core import LANDMARK_NAMES
+from pose_core import LANDMARK_NAMES, recommended
 from pose_core.angles import ANGLE_NAMES
 from pose_core.export import ExportError
 from pose_core.figures import (
@@ -43,7 +43,7 @@ BETAS = [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0]
 
 def smoothing_sliders(*, min_cutoff_key: str, beta_key: str) -> SmoothingParams:
     """The One Euro filter's two sliders (shared by the Video and Webcam pages)."""
-    default = SmoothingParams()
+    default = recommended().smoothing
     min_cutoff = st.select_slider(
         "Min. cut-off (Hz)", MIN_CUTOFFS, value=default.min_cutoff, key=min_cutoff_key,
         help="Lower: steadier still joints, more lag.",

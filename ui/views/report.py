@@ -19,10 +19,9 @@ from pose_core import (
     PoseResult,
     decode_image_reduced,
     draw_poses,
-    figure_3d,
     joint_angles,
 )
-from pose_core.figures import CAMERA_PRESETS, CameraPreset
+from pose_core.figures import CAMERA_PRESETS, CameraPreset, figure_3d
 from pose_core.imageio import jpeg_bytes
 from pose_core.settings import PERSON_DETECTOR_LABELS
 from ui import state

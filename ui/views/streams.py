@@ -27,6 +27,7 @@ from pose_core.streams import (
 )
 from pose_core.video import VideoDecodeError, VideoLimits
 from ui.state.video_session import Upload, VideoSession
+from ui.views import stream_words
 from ui.views.report import plain
 from ui.widgets.samples import SAMPLE_CLIP
 
@@ -180,12 +181,7 @@ def status_message(status: SourceStatus | None, spec: SourceSpec) -> None:
         )
     elif status.state is SourceState.RETRYING and status.problem is not None:
         st.warning(
-            f"{status.problem.message} Reconnecting in {status.retry_in_s:.0f} s "
-            f"(attempt {status.attempts + 1}); the video comes back by itself.",
-            icon=":material/sync_problem:",
+            stream_words.retrying_message(status, status.problem), icon=":material/sync_problem:"
         )
     elif status.state is SourceState.FAILED and status.problem is not None:
-        st.error(
-            f"{status.problem.message} Fix it, then press **Stop** and **Start**.",
-            icon=":material/error:",
-        )
+        st.error(stream_words.failed_message(status.problem), icon=":material/error:")

@@ -14,7 +14,13 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from pose_core import MODEL_VARIANT_LABELS, MODEL_VARIANTS, DetectorSettings, DrawingStyle
+from pose_core import (
+    MODEL_VARIANT_LABELS,
+    MODEL_VARIANTS,
+    DetectorSettings,
+    DrawingStyle,
+    recommended,
+)
 from pose_core.motion import CUSTOM, JOINTS, PRESETS, SIDE_LABELS, SIDES, RepConfig, RepConfigError
 from pose_core.motion.reps import SIDED_JOINTS, Active
 from pose_core.settings import (
@@ -124,13 +130,10 @@ class AppSettings:
         }
 
 
+# The library's and the CLI's defaults too (pose_core.defaults says why these).
 DEFAULTS = AppSettings(
-    # Two people by default: the demos often show a pair (and one is found either way).
-    # MoveNet top-down: it finds far more people in groups than MediaPipe's own
-    # detector, with no more false ones, and keeps the live webcam as fast (README,
-    # "Every person in the picture").
-    detector=DetectorSettings(model_variant="full", num_poses=2, person_detector="movenet"),
-    visibility_threshold=0.5,
+    detector=recommended().detector,
+    visibility_threshold=recommended().visibility_threshold,
     segmentation=False,
 )
 
