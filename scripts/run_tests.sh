@@ -7,7 +7,7 @@ bash scripts/setup_venv.sh --dev
 
 # The browser tests drive Debian's Chromium (never a downloaded browser build); the
 # cluster test a real HAProxy and coturn (Debian's packages haproxy and coturn). The RTSP
-# tests' server (tests/rtsp/server.py) runs under Debian's python3 with PyGObject, numpy
+# tests' server (testkit/rtsp/server.py) runs under Debian's python3 with PyGObject, numpy
 # and GStreamer's RTSP server: appsrc (base), x264enc (ugly), rtph264pay (good); each
 # package is checked by a file it installs (lib dir: x86_64-linux-gnu, aarch64-linux-gnu).
 lib="/usr/lib/$(uname -m)-linux-gnu"

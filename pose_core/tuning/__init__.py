@@ -20,7 +20,7 @@ with DataFrame views (``table``, ``summary``, ...) for charts and tables.
 What MediaPipe's outputs allow us to derive
 -------------------------------------------
 Measured with mediapipe 1.2.2 on the seven test photographs (five with people, two
-without) at every threshold from 0 to 1 in steps of 0.05; ``tests/test_tuning.py``
+without) at every threshold from 0 to 1 in steps of 0.05; ``tests/pose_core/tuning/test_tuning.py``
 re-checks the key facts on every run.
 
 * **Neither score is in the output.** ``PoseLandmarker`` returns per-landmark
@@ -89,9 +89,9 @@ DETECTION_THRESHOLDS`): MoveNet's scores run low, so its grid adds 0.02 and 0.05
   of threshold 0 with presence at least ``t``: a prefix of the same surest-first order,
   over which the walk makes the same decisions (each depends only on surer readings)
   and stops no later. So the poses at ``t`` are the first ones of the poses at 0,
-  identical, in order: what the bisection needs. ``tests/test_tuning.py`` checks the
-  derived counts against re-running MoveNet at every threshold; the fallback to one
-  run per value stays for any image whose runs contradict it.
+  identical, in order: what the bisection needs. ``tests/pose_core/tuning/test_tuning.py``
+  checks the derived counts against re-running MoveNet at every threshold; the fallback
+  to one run per value stays for any image whose runs contradict it.
 
 * **Person confidence: run per value.** The candidates above a higher confidence are
   the first ones of those above a lower one (each detector's non-maximum suppression
