@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
 # Set up .venv with the test tools, make sure Chromium, HAProxy, coturn and GStreamer's RTSP
 # server are there, then lint and test.
+#   bash scripts/run_tests.sh            everything (CI runs this)
+#   bash scripts/run_tests.sh --fast     the same checks, but only the tests not marked
+#                                        browser or slow (the quick loop while working)
+# Any other arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+select=()
+if [[ "${1:-}" == "--fast" ]]; then
+  shift
+  select=(-m "not browser and not slow")
+fi
 bash scripts/setup_venv.sh --dev
 
 # The browser tests drive Debian's Chromium (never a downloaded browser build); the
@@ -22,4 +31,4 @@ bash scripts/debian_packages.sh chromium=/usr/bin/chromium haproxy=haproxy cotur
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-exec .venv/bin/python -m pytest "$@"
+exec .venv/bin/python -m pytest "${select[@]}" "$@"

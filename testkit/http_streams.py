@@ -24,6 +24,8 @@ import av
 import cv2
 import numpy as np
 
+from testkit.wait import wait_until
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CLIP = ROOT / "samples" / "walking.mp4"
 
@@ -128,7 +130,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         jpegs = clip_jpegs()
         started = time.monotonic()
         n = 0
-        with contextlib.suppress(OSError):
+        with owner.streams_lock:
+            owner.streams.add(self.connection)
+        with contextlib.suppress(OSError), _leaving(owner, self.connection):
             while not owner.stopping.is_set():
                 jpeg = jpegs[n % len(jpegs)]
                 self.wfile.write(
@@ -140,6 +144,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 n += 1
                 owner.frames_sent += 1
                 time.sleep(max(0.0, started + n / owner.fps - time.monotonic()))
+
+
+@contextlib.contextmanager
+def _leaving(owner: HttpStreamServer, connection: socket.socket) -> Iterator[None]:
+    """Count a stream as ended once its loop is left, however it is left."""
+    try:
+        yield
+    finally:
+        with owner.streams_lock:
+            owner.streams.discard(connection)
 
 
 @functools.cache
@@ -187,6 +201,9 @@ class HttpStreamServer:
         self.port = _free_port()
         self.frames_sent = 0
         self.stopping = threading.Event()
+        # The connections of the MJPEG streams under way.
+        self.streams: set[socket.socket] = set()
+        self.streams_lock = threading.Lock()
         self._server: _Server | None = None
 
     def url(self, path: str = "/video.mjpg", *, credentials: str | None = None) -> str:
@@ -202,13 +219,21 @@ class HttpStreamServer:
         return self
 
     def stop(self) -> None:
-        """Close the listening socket and every stream under way."""
+        """Close the listening socket and every stream under way; return once each stream
+        has ended (no frame is sent after this)."""
         self.stopping.set()
         server, self._server = self._server, None
         if server is not None:
             server.shutdown()
             server.server_close()
-        time.sleep(0.2)  # streams notice the flag within one frame
+        # A stream sees the flag before its next frame; one blocked in a write to a client
+        # that reads no more is woken by shutting its connection down.
+        with self.streams_lock:
+            connections = list(self.streams)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        wait_until(lambda: not self.streams, 10, message="the MJPEG streams to end")
 
     def __enter__(self) -> HttpStreamServer:
         return self.start()

@@ -7,7 +7,6 @@ The real browser and a real RTSP server are in tests/browser/test_network_stream
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +14,7 @@ import pytest
 from pose_core.streams import SourceState
 from testkit.apptest import assert_no_exception, metric_values, new_app, open_page
 from testkit.http_streams import HttpStreamServer
+from testkit.wait import wait_until
 from ui.server import runtime
 from ui.webrtc.track import ViewerPlayer
 
@@ -42,12 +42,7 @@ def _page_text(at) -> str:
 
 
 def _wait(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    wait_until(check, timeout, interval=0.05, message=what)
 
 
 def test_before_an_address_the_page_explains_and_draws_no_player(streamer):

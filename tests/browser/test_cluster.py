@@ -29,6 +29,8 @@ from testkit.browser import harness
 from testkit.browser.harness import AppServer
 from testkit.fixtures import FIXTURES
 
+pytestmark = pytest.mark.browser
+
 
 class ClusterServer:
     """The cluster seen through HAProxy, shaped like :class:`harness.AppServer`."""

@@ -38,6 +38,7 @@ from pose_core.streams import (
 )
 from pose_core.streams.source import SourceSpec
 from testkit.http_streams import SAMPLE_CLIP, HttpStreamServer, write_hls
+from testkit.wait import wait_until
 from ui.webrtc import track as viewer_track
 from ui.webrtc.track import ViewerPlayer
 
@@ -57,13 +58,7 @@ def _run_async(coroutine):
 
 
 def wait_for(check: Callable[[], object], timeout: float, what: str) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+    return wait_until(check, timeout, interval=0.05, message=what)
 
 
 # ---- addresses ---------------------------------------------------------------------------

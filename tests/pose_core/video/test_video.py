@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import math
-import time
 import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -66,6 +65,7 @@ from testkit.corpus import (
     vtest_frames,
     write_clip,
 )
+from testkit.wait import wait_until
 
 LITE = DetectorSettings(model_variant="lite", num_poses=1)
 
@@ -426,9 +426,7 @@ def test_cancelling_a_running_job_keeps_the_frames_done(
     runner: VideoJobRunner, walk_clip: Path
 ) -> None:
     job = runner.submit(walk_clip, VideoOptions(LITE))
-    deadline = time.monotonic() + 60
-    while job.status().done < 3 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: job.status().done >= 3, 60, interval=0.01, message="3 frames done")
     job.cancel()
     status = job.wait(timeout=60)
     assert status.state == "cancelled"
@@ -439,9 +437,7 @@ def test_runner_shutdown_cancels_its_jobs(walk_clip: Path) -> None:
     runner = VideoJobRunner(max_jobs=1)
     running = runner.submit(walk_clip, VideoOptions(LITE))
     waiting = runner.submit(walk_clip, VideoOptions(LITE))
-    deadline = time.monotonic() + 60
-    while running.status().done < 1 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: running.status().done >= 1, 60, interval=0.01, message="a frame done")
     runner.shutdown()
     assert running.wait(timeout=60).state == "cancelled"
     assert waiting.wait(timeout=60).state == "cancelled"
