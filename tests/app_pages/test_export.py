@@ -34,6 +34,7 @@ def walk_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return path.read_bytes()
 
 
+@pytest.mark.slow
 def test_video_page_downloads_bvh_and_trc_and_shows_the_export(walk_bytes: bytes) -> None:
     at = upload(video_page(), "walk.mp4", walk_bytes)
     with recorded_media() as files:

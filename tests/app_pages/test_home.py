@@ -50,6 +50,7 @@ def test_home_explains_the_app_and_offers_samples():
     assert not at.dataframe
 
 
+@pytest.mark.slow
 def test_a_sample_runs_with_one_click():
     at = new_app().run()
     at.button(key="sample_two_players").click().run()
@@ -141,6 +142,7 @@ def test_reset_restores_the_defaults():
     assert at.slider(key="detection").value == pytest.approx(0.5)
 
 
+@pytest.mark.slow
 def test_segmentation_overlay_tints_the_person():
     def annotated(segmentation: str) -> np.ndarray:
         with recorded_media() as files:

@@ -120,6 +120,7 @@ def test_bad_files_and_empty_photos_get_messages_and_the_rest_still_runs(image_p
     assert metric_values(at, "People found") == ["1", "0", "1"]  # summary, coffee, messi5
 
 
+@pytest.mark.slow
 def test_the_whole_corpus_of_bad_and_odd_photos_at_once(image_page):
     """Every file of testkit/corpus.py in one upload: each bad one gets its own message
     naming it, each odd one a report at its real size, and the page keeps working."""

@@ -28,6 +28,7 @@ def _reps(at: AppTest) -> int:
     return int(metric_values(at, "Reps")[0])
 
 
+@pytest.mark.slow
 def test_video_page_counts_and_recounts_when_a_threshold_moves(walk_bytes: bytes) -> None:
     at = open_page(new_app(), "video.py")
     at = analyse(upload(at, "walk.mp4", walk_bytes))

@@ -45,6 +45,7 @@ def _wait(check, timeout: float, what: str):
     wait_until(check, timeout, interval=0.05, message=what)
 
 
+@pytest.mark.slow
 def test_before_an_address_the_page_explains_and_draws_no_player(streamer):
     at = open_page(new_app(), "stream.py")
     assert_no_exception(at)
@@ -68,6 +69,7 @@ def test_addresses_not_allowed_get_a_message_and_no_player(streamer, address, me
     assert not streamer.calls
 
 
+@pytest.mark.slow
 def test_a_camera_with_a_password_plays_and_the_password_is_never_shown(streamer, camera):
     at = open_page(new_app(), "stream.py")
     typed = camera.url(credentials=f"admin:{PASSWORD}")

@@ -59,6 +59,7 @@ def test_page_opens_with_the_samples_and_invites_a_run():
     assert not at.get("plotly_chart")  # nothing runs until asked
 
 
+@pytest.mark.slow
 def test_sweeps_on_people_and_no_person_photos():
     # MoveNet in the sidebar: the detection sweep moves its person confidence.
     at = _with_photos(
@@ -136,6 +137,7 @@ def test_sweeps_on_people_and_no_person_photos():
     assert len(_titles(at)) == len(titles)
 
 
+@pytest.mark.slow
 def test_mediapipe_detection_sweep_when_the_sidebar_uses_it():
     # MediaPipe's own detector: the sweep moves min_pose_detection_confidence.
     at = _with_photos(_lab({**LITE, "persons": "MediaPipe"}), "messi5.jpg", "coffee.png")
@@ -149,6 +151,7 @@ def test_mediapipe_detection_sweep_when_the_sidebar_uses_it():
     assert at_default.to_dict() == {"messi5.jpg": 1, "coffee.png": 0}
 
 
+@pytest.mark.slow
 def test_person_detector_comparison_and_apply():
     # Up to four people: enough for the group at the bar.
     photos = ("multi/bar55.jpg", "multi/cold_water.jpg", "coffee.png")
@@ -213,6 +216,7 @@ def test_person_detector_comparison_and_apply():
     assert any("Applied: MediaPipe, detection 0.50." in s.value for s in at.success)
 
 
+@pytest.mark.slow
 def test_comparison_table_charts_and_overlays():
     at = _with_photos(_lab(), "messi5.jpg", "coffee.png")
     at.button(key="tuning_run_comparison").click().run()
@@ -300,6 +304,7 @@ def test_apply_changes_the_shared_settings_and_the_link(detector):
     assert at.session_state["_app_settings"].detector.model_variant == "heavy"
 
 
+@pytest.mark.slow
 def test_video_frames_join_the_set():
     at = _lab()
     at.toggle(key="tuning_samples").set_value(False)

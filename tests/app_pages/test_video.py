@@ -57,6 +57,7 @@ def test_empty_page_invites_an_upload() -> None:
     assert "Drag and drop a clip" in at.info[0].value
 
 
+@pytest.mark.slow
 def test_upload_analyse_and_explore(walk_bytes: bytes) -> None:
     at = upload(video_page(), "walk.mp4", walk_bytes)
     assert_no_exception(at)
@@ -118,6 +119,7 @@ def test_upload_analyse_and_explore(walk_bytes: bytes) -> None:
         assert sum(1 for _ in container.decode(video=0)) == CLIP_FRAMES
 
 
+@pytest.mark.slow
 def test_display_options_do_not_reprocess(walk_bytes: bytes) -> None:
     at = analyse(upload(video_page(), "walk.mp4", walk_bytes))
     (result,) = results(at).values()
@@ -134,6 +136,7 @@ def test_display_options_do_not_reprocess(walk_bytes: bytes) -> None:
     assert [c for i in at.image for c in i.captions] == ["Frame 20 at 2.00 s"]
 
 
+@pytest.mark.slow
 def test_new_options_offer_to_update(walk_bytes: bytes) -> None:
     at = analyse(upload(video_page(), "walk.mp4", walk_bytes))
     at.number_input(key="video_stride").set_value(2).run()
@@ -146,6 +149,7 @@ def test_new_options_offer_to_update(walk_bytes: bytes) -> None:
     assert len(results(at)) == 2
 
 
+@pytest.mark.slow
 def test_smoothing_shows_the_jitter_it_removes(walk_bytes: bytes) -> None:
     at = upload(video_page(), "walk.mp4", walk_bytes)
     at.toggle(key="video_smoothing").set_value(True).run()
@@ -198,6 +202,7 @@ def test_bad_clips_get_a_message_not_a_traceback(clips: dict[str, Path], key: st
     assert not process
 
 
+@pytest.mark.slow
 def test_a_clip_cut_short_is_analysed_up_to_the_cut(clips: dict[str, Path]) -> None:
     case = video_case("cut_mp4_index_first")
     at = analyse(upload(video_page(), case.name, clips[case.key].read_bytes(), case.mime))
@@ -209,6 +214,7 @@ def test_a_clip_cut_short_is_analysed_up_to_the_cut(clips: dict[str, Path]) -> N
     assert [w.value for w in at.warning if "cut short" in w.value]
 
 
+@pytest.mark.slow
 def test_temporary_files_stay_in_the_session_folder(walk_bytes: bytes) -> None:
     at = analyse(upload(video_page(), "walk.mp4", walk_bytes))
     folder = video_session(at).folder
@@ -222,6 +228,7 @@ def test_temporary_files_stay_in_the_session_folder(walk_bytes: bytes) -> None:
     assert not folder.exists()
 
 
+@pytest.mark.slow
 def test_the_sample_clip_is_analysed_with_one_click() -> None:
     at = video_page()
     at.button(key="video_sample_button").click().run()

@@ -63,6 +63,7 @@ def test_page_wires_the_stream_for_localhost(streamer):
     assert metric_values(at, "Frames") == ["0"]
 
 
+@pytest.mark.slow
 def test_live_frames_readout_slider_and_snapshot(streamer, frame):
     # Unmirrored, so the returned picture lines up with the camera's.
     at = open_page(new_app({**LITE, "mirror": "false"}), "webcam.py")
@@ -105,6 +106,7 @@ def test_live_frames_readout_slider_and_snapshot(streamer, frame):
     assert spec["layout"]["title"]["text"].startswith("3D pose")
 
 
+@pytest.mark.slow
 def test_stopping_the_stream_releases_the_detector(streamer, frame):
     at = open_page(new_app(), "webcam.py")
     streamer.playing = True

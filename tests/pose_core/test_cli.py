@@ -44,6 +44,7 @@ def messi_and_cat(tmp_path_factory) -> tuple[subprocess.CompletedProcess[str], o
     return proc, out_dir
 
 
+@pytest.mark.slow
 def test_person_and_no_person(messi_and_cat) -> None:
     proc, _ = messi_and_cat
     assert proc.returncode == 0, proc.stderr
@@ -81,6 +82,7 @@ def test_writes_annotated_images(messi_and_cat) -> None:
     assert (out_dir / "chelsea.pose.png").exists()
 
 
+@pytest.mark.slow
 def test_bad_inputs_give_error_records_and_exit_1(tmp_path) -> None:
     text = tmp_path / "notes.jpg"
     text.write_text("not a photo")
@@ -104,6 +106,7 @@ def test_bad_inputs_give_error_records_and_exit_1(tmp_path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_the_whole_corpus_of_bad_and_odd_photos_in_one_run(tmp_path) -> None:
     """Every file of testkit/corpus.py, in one run: one line each, in order; bad ones name
     their problem, odd ones are read at their real size and people are found."""
@@ -144,6 +147,7 @@ def test_the_whole_corpus_of_bad_and_odd_photos_in_one_run(tmp_path) -> None:
         [],
     ],
 )
+@pytest.mark.slow
 def test_bad_usage_exits_2(args: list[str]) -> None:
     proc = run_cli(*args)
     assert proc.returncode == 2
@@ -152,6 +156,7 @@ def test_bad_usage_exits_2(args: list[str]) -> None:
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_help_documents_output_and_exit_status() -> None:
     proc = run_cli("detect", "--help")
     assert proc.returncode == 0
@@ -168,6 +173,7 @@ def test_help_documents_output_and_exit_status() -> None:
         assert text in proc.stdout
 
 
+@pytest.mark.slow
 def test_a_top_down_detector_finds_everyone_in_a_group_photo():
     group = str(fixture_path("multi/quickie-flip-example-source.jpg"))
     found = {}
@@ -182,6 +188,7 @@ def test_a_top_down_detector_finds_everyone_in_a_group_photo():
     assert found["movenet"] >= 3 and found["movenet"] > found["mediapipe"], found
 
 
+@pytest.mark.slow
 def test_export_writes_bvh_and_trc_per_person(tmp_path) -> None:
     import bvhio
 
@@ -206,6 +213,7 @@ def test_export_writes_bvh_and_trc_per_person(tmp_path) -> None:
     assert trc.read_text().splitlines()[0] == "PathFileType\t4\t(X/Y/Z)\twalk_person1.trc"
 
 
+@pytest.mark.slow
 def test_export_needs_a_format() -> None:
     run = run_cli("export", "clip.mp4")
     assert run.returncode == 2 and "--bvh, --trc" in run.stderr

@@ -80,6 +80,7 @@ def test_each_input_gets_its_own_message_or_is_decoded(name: str) -> None:
         assert (shared_detector(LITE).detect(rgb_image).num_poses > 0) is case.person
 
 
+@pytest.mark.slow
 def test_memory_stays_bounded(tmp_path: Path) -> None:
     """Peak memory, measured in a fresh process: the bomb costs nothing, the 50-megapixel
     photo a few bytes per pixel (its RGB array is 3)."""

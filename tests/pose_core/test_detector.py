@@ -221,6 +221,7 @@ print(json.dumps({"before": before, "webrtc": webrtc, "after": after, "people": 
 """
 
 
+@pytest.mark.slow
 def test_mediapipe_is_imported_when_the_first_detector_is_made() -> None:
     # The first page a user opens (Home) waits neither for MediaPipe's 0.4-1.5 s import
     # nor for the WebRTC stack's (~0.15 s): those come with the pages that use them.

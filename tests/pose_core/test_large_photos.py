@@ -28,6 +28,7 @@ FULL = DetectorSettings(model_variant="full", num_poses=1)
 
 
 @pytest.mark.parametrize("orientation", [1, 6])
+@pytest.mark.slow
 def test_a_large_jpeg_decodes_at_half_size_and_reports_its_full_size(orientation: int) -> None:
     data = phone_photo_jpeg(orientation=orientation)
     full = decode_image(data)
@@ -40,6 +41,7 @@ def test_a_large_jpeg_decodes_at_half_size_and_reports_its_full_size(orientation
     assert np.abs(reduced.astype(np.int16) - shrunk).mean() < 4
 
 
+@pytest.mark.slow
 def test_small_photos_and_other_formats_decode_in_full() -> None:
     data = phone_photo_jpeg()
     rgb, size = decode_image_reduced(data, reduce_to_pixels=20_000_000)
@@ -66,6 +68,7 @@ def test_the_reduced_decode_finds_the_same_pose() -> None:
     assert error.max() < 0.03
 
 
+@pytest.mark.slow
 def test_image_page_shows_a_phone_photo_at_display_size_with_full_size_coordinates() -> None:
     with recorded_media() as files:
         at = open_page(new_app({"model": "Full", "poses": "1"}), "image.py")

@@ -197,6 +197,7 @@ def still_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_clip(path, frames, fps=30, codec_options={"crf": "4"})
 
 
+@pytest.mark.slow
 def test_smoothing_cuts_jitter_on_a_still_subject(still_clip: Path) -> None:
     raw = process_video(still_clip, VideoOptions(LITE)).jitter()
     smoothed = process_video(still_clip, VideoOptions(LITE, smoothing=SmoothingParams())).jitter()
@@ -213,6 +214,7 @@ def test_smoothing_cuts_jitter_on_a_still_subject(still_clip: Path) -> None:
     assert stiffer["smoothed_px"] < smoothed["smoothed_px"]
 
 
+@pytest.mark.slow
 def test_smoothing_follows_a_walking_person(tmp_path: Path) -> None:
     clip = make_walk_clip(tmp_path / "walk.mp4")
     r = process_video(clip, VideoOptions(LITE, smoothing=SmoothingParams()))

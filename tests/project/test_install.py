@@ -60,6 +60,7 @@ def test_only_the_headless_opencv_is_installed() -> None:
     assert opencv == {HEADLESS_OPENCV}
 
 
+@pytest.mark.slow
 def test_cv2_imports_without_gui_libraries() -> None:
     # In a fresh interpreter: a cv2 built with GUI support pulls in libGL at import time,
     # which servers don't have.

@@ -76,6 +76,7 @@ counts["two_open"] = native_threads()
 """
 
 
+@pytest.mark.slow
 def test_detectors_left_open_are_closed_before_the_interpreter_shuts_down() -> None:
     # A landmarker runs its graph on threads of its own; closing it for real (the C call
     # going through, not skipped as MediaPipe does once its own atexit handler has run)
@@ -120,6 +121,7 @@ atexit.register(lambda: states.update(at_exit=job.status().state, done=job.statu
 """
 
 
+@pytest.mark.slow
 def test_a_clip_being_analysed_does_not_hold_the_interpreter_at_exit() -> None:
     # The job pool's threads are joined at exit; without the runner's exit hook the
     # process would wait for all of vtest.avi (795 frames) to be analysed.

@@ -7,6 +7,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from testkit.browser.harness import free_port, wait_healthy
 from testkit.fixtures import ROOT
 
@@ -25,6 +27,7 @@ def _listening_addresses(port: int) -> set[str]:
     return found
 
 
+@pytest.mark.slow
 def test_the_run_command_listens_on_loopback_only(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}

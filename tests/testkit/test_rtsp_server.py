@@ -147,6 +147,7 @@ def test_barcode_survives_encoding_and_downscaling(
 # ---- the server -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_serves_numbered_h264_frames_of_the_clip(rtsp_server: Callable[..., RtspServer]) -> None:
     server = rtsp_server()
     assert server.ready_seconds < 20
@@ -192,6 +193,7 @@ def test_basic_authentication(rtsp_server: Callable[..., RtspServer]) -> None:
     assert_increasing(numbers_of(decoded_frames(server.url, 5)))
 
 
+@pytest.mark.slow
 def test_stop_and_start_on_the_same_port(rtsp_server: Callable[..., RtspServer]) -> None:
     server = rtsp_server()
     port = server.port
@@ -222,6 +224,7 @@ def test_stop_and_start_on_the_same_port(rtsp_server: Callable[..., RtspServer])
     assert after[0] > before[-1]
 
 
+@pytest.mark.slow
 def test_two_clients_share_one_encode(rtsp_server: Callable[..., RtspServer]) -> None:
     server = rtsp_server()
     results: dict[str, list[int | None]] = {}
@@ -251,6 +254,7 @@ def test_two_clients_share_one_encode(rtsp_server: Callable[..., RtspServer]) ->
     assert server.stderr_text().count("media configured") == 1, server.stderr_text()
 
 
+@pytest.mark.slow
 def test_numbers_survive_the_server_h264_then_vp8_at_half_size(
     rtsp_server: Callable[..., RtspServer],
 ) -> None:

@@ -143,6 +143,7 @@ def _clear_frames(clip: MotionClip) -> np.ndarray:
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_bvh_round_trip_on_the_walking_man(walk, tmp_path: Path) -> None:
     person = walk.table.persons[0]
     clip = video_clip(walk, person, THRESHOLD)
@@ -290,6 +291,7 @@ def _skeleton_of(pose: np.ndarray):
 
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, len(POSES) - 1), quaternion)
+@pytest.mark.slow
 def test_a_rotation_of_the_whole_body_is_recovered_at_the_root(index: int, q) -> None:
     pose = POSES[index]
     skeleton = _skeleton_of(pose)
@@ -302,6 +304,7 @@ def test_a_rotation_of_the_whole_body_is_recovered_at_the_root(index: int, q) ->
 
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, len(POSES) - 1), quaternion, st.sampled_from(["left", "right"]))
+@pytest.mark.slow
 def test_a_forearm_turned_about_the_elbow_is_recovered(index: int, q, side: str) -> None:
     pose = POSES[index].copy()
     skeleton = _skeleton_of(pose)
@@ -329,6 +332,7 @@ def test_a_forearm_turned_about_the_elbow_is_recovered(index: int, q, side: str)
 
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, len(POSES) - 1), quaternion)
+@pytest.mark.slow
 def test_mirrored_input_gives_mirrored_angles(index: int, q) -> None:
     pose = POSES[index] @ _rotation(q).T
     mirrored = (pose @ MIRROR)[SWAP]

@@ -108,6 +108,7 @@ def test_record_stop_and_explore_on_the_page(streamer, clips):
     assert "webcam_rec_cursor" in at.session_state and "video_cursor" not in at.session_state
 
 
+@pytest.mark.slow
 def test_the_cap_stops_the_recording_and_the_page_says_so(streamer, clips):
     at = open_page(new_app(), "webcam.py")
     streamer.playing = True
@@ -171,6 +172,7 @@ def _still_clip_jitter(frame: np.ndarray, smoothing: SmoothingParams | None) -> 
     return recording.jitter()
 
 
+@pytest.mark.slow
 def test_smoothing_reduces_jitter_on_a_still_noisy_frame():
     frame = decode_image(FIXTURES / "messi5.jpg")
     raw = _still_clip_jitter(frame, None)
@@ -210,6 +212,7 @@ def test_the_drawn_skeleton_is_the_smoothed_one_and_resets_with_settings():
         processor.release()
 
 
+@pytest.mark.slow
 def test_the_cursor_stays_where_the_user_moved_it(streamer, clips):
     at = open_page(new_app(), "webcam.py")
     streamer.playing = True

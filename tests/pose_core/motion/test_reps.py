@@ -61,6 +61,7 @@ def walk_angles(tmp_path_factory: pytest.TempPathFactory):
 RIGHT_SWINGS = (22, 30, 39, 47)
 
 
+@pytest.mark.slow
 def test_counts_the_walking_mans_right_knee_swings(walk_angles) -> None:
     result, angles = walk_angles
     person = result.table.persons[0]

@@ -239,6 +239,7 @@ def _spec(url: str):
     return network_spec(StreamPolicy().check(url))
 
 
+@pytest.mark.slow
 def test_an_mjpeg_camera_is_pulled_detected_and_closed_after_its_last_viewer(hub):
     streams, slots, _ = hub
     with HttpStreamServer(fps=15) as camera:
@@ -279,6 +280,7 @@ def test_two_viewers_share_one_pull_and_one_detector(hub):
         assert streams.link(spec) == source.public_id and streams.spec_for_link(source.public_id)
 
 
+@pytest.mark.slow
 def test_wrong_credentials_stop_without_retrying_and_never_reach_the_logs(hub, caplog):
     streams, _, _ = hub
     caplog.set_level(logging.DEBUG)
@@ -319,6 +321,7 @@ def test_a_wrong_path_a_web_page_and_sound_only_say_what_is_wrong(hub, path, kin
         assert (problem.kind, problem.retry) == (kind, retry)
 
 
+@pytest.mark.slow
 def test_a_camera_that_goes_away_is_retried_with_back_off_and_comes_back(hub):
     streams, _, _ = hub
     camera = HttpStreamServer(fps=15)
@@ -360,6 +363,7 @@ def test_a_refused_address_keeps_retrying_while_watched(hub):
     assert "refused the connection" in status.problem.message
 
 
+@pytest.mark.slow
 def test_hls_is_pulled(hub, tmp_path):
     streams, _, _ = hub
     playlist = write_hls(tmp_path / "hls")
@@ -371,6 +375,7 @@ def test_hls_is_pulled(hub, tmp_path):
         assert (status.width, status.height, status.codec) == (384, 288, "h264")
 
 
+@pytest.mark.slow
 def test_a_clip_plays_at_its_own_rate_and_a_slow_detector_drops_frames_not_time(tmp_path):
     # 10 fps clip; a detector 4x too slow for it: the mailbox keeps the newest frame, so
     # what is processed stays within one frame period and a detection of the wall clock.
@@ -408,6 +413,7 @@ def test_a_clip_plays_at_its_own_rate_and_a_slow_detector_drops_frames_not_time(
         source.close()
 
 
+@pytest.mark.slow
 def test_the_viewer_track_sends_each_published_frame_once_with_rising_times(hub):
     streams, _, _ = hub
     with HttpStreamServer(fps=15) as camera:
@@ -445,6 +451,7 @@ def test_the_viewer_track_sends_each_published_frame_once_with_rising_times(hub)
         wait_for(lambda: source.status().state is SourceState.CLOSED, 10, "the source to close")
 
 
+@pytest.mark.slow
 def test_the_hub_caps_viewers_and_sources_and_links_end_with_the_pull(hub):
     streams, _, _ = hub
     streams.max_viewers, streams.max_sources = 2, 1
@@ -489,6 +496,7 @@ def test_a_reconnection_checks_the_address_again(hub):
         assert camera.frames_sent == 0  # never connected
 
 
+@pytest.mark.slow
 def test_a_recording_left_running_by_a_viewer_who_went_away_is_dropped():
     slots = StreamSlots(1)
     processor = PoseStreamProcessor(LITE, slots=slots)

@@ -85,6 +85,7 @@ def _recall(settings: DetectorSettings) -> multi_eval.Score:
     return multi_eval.Score(*(int(v) for v in totals))
 
 
+@pytest.mark.slow
 def test_movenet_finds_the_people_mediapipes_detector_misses() -> None:
     ours = _recall(_top_down(num_poses=10, min_person_confidence=0.05))
     theirs = _recall(DetectorSettings(model_variant="full", num_poses=10))
@@ -117,6 +118,7 @@ def test_a_batch_reads_as_one_by_one() -> None:
         assert batched.presence == pytest.approx(alone.presence, abs=1e-4)
 
 
+@pytest.mark.slow
 def test_people_keep_their_ids_through_a_clip() -> None:
     # vtest.avi, frames 560-619: a man stands on the lawn, then walks; others pass by.
     settings = _top_down(model_variant="lite", num_poses=6)

@@ -214,6 +214,7 @@ def test_identify_poses_needs_an_exact_ordered_subset(images):
 # ---- sweeps on real photos -------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_presence_sweep_is_derived_exactly_with_fewer_runs(images, cache):
     runner = tuning.Runner(cache)
     sweep = tuning.presence_sweep(images, LOW_DETECTION, runner, COARSE)
@@ -236,6 +237,7 @@ def test_presence_sweep_is_derived_exactly_with_fewer_runs(images, cache):
     assert (derived.loc[derived["threshold"] == 1.0, "people"] == 0).all()
 
 
+@pytest.mark.slow
 def test_detection_sweep_runs_every_threshold_and_caches(images, cache):
     base = LITE.replace(num_poses=2)
     runner = tuning.Runner(cache)
@@ -260,6 +262,7 @@ def test_detection_sweep_runs_every_threshold_and_caches(images, cache):
     assert at_zero[list(NO_PERSON_PHOTOS)].sum() > 0
 
 
+@pytest.mark.slow
 def test_presence_sweep_is_derived_exactly_for_movenet_too(images, cache):
     # Top-down: the presence gate drops readings before the surest-first pick of
     # distinct people, so the runs are nested by construction (see the package notes);
@@ -285,6 +288,7 @@ def test_presence_sweep_is_derived_exactly_for_movenet_too(images, cache):
         assert tuning.is_non_increasing(frame.sort_values("threshold")["people"])
 
 
+@pytest.mark.slow
 def test_detection_sweep_moves_movenets_person_confidence(images, cache):
     runner = tuning.Runner(cache)
     sweep = tuning.detection_sweep(images, MOVENET, runner)
@@ -495,6 +499,7 @@ def test_comparing_lite_full_and_heavy(images):
 # ---- person detector comparison ----------------------------------------------------
 
 
+@pytest.mark.slow
 def test_comparing_the_person_detectors():
     names = ("multi/bar55.jpg", "coffee.png")  # a group at a bar, and nobody
     pair = [tuning.make_image(name, load_rgb(name)) for name in names]

@@ -217,6 +217,7 @@ def bare_mediapipe_video(rgb_frames: Sequence[np.ndarray], times_ms: Sequence[in
     return results
 
 
+@pytest.mark.slow
 def test_landmarks_match_mediapipe_video_mode(walk_clip: Path, walk_result) -> None:
     decoded = list(iter_frames(walk_clip))
     theirs = bare_mediapipe_video(
@@ -253,6 +254,7 @@ def test_result_describes_the_run(walk_result) -> None:
     assert 70 / 576 < np.median(heights) < 160 / 576
 
 
+@pytest.mark.slow
 def test_people_keep_their_ids(walk_clip: Path) -> None:
     """With several people allowed, the walker stays person 0 all along, however
     MediaPipe orders the people of each frame; passers-by get other ids."""
@@ -366,6 +368,7 @@ def test_smoothing_is_applied_and_raw_kept(walk_clip: Path, walk_result) -> None
     assert jitter["smoothed_mm"] < jitter["raw_mm"]
 
 
+@pytest.mark.slow
 def test_frames_are_streamed_not_accumulated(walk_clip: Path, tmp_path: Path, monkeypatch):
     """However long the clip, only the frames in the pipeline's short queues are alive
     at once (the decoded arrays live in FFmpeg's buffers, so they are counted by weak
@@ -402,6 +405,7 @@ def runner() -> Iterator[VideoJobRunner]:
     runner.shutdown()
 
 
+@pytest.mark.slow
 def test_job_runs_in_background_and_a_queued_one_cancels(
     runner: VideoJobRunner, walk_clip: Path, tmp_path: Path
 ) -> None:
@@ -701,6 +705,7 @@ def test_3d_animation(walk_result) -> None:
     assert colours["right bones"] == "rgb(0,170,255)"
 
 
+@pytest.mark.slow
 def test_3d_animation_samples_long_clips() -> None:
     count = 2 * MAX_ANIMATION_FRAMES + 7
     rng = np.random.default_rng(1)

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from testkit.apptest import assert_no_exception, new_app
 from testkit.fixtures import ROOT
 from ui.server import gc_tuning
@@ -28,6 +30,7 @@ print(json.dumps(dict(tracked=tracked, first=first, again=again, left=left,
 """
 
 
+@pytest.mark.slow
 def test_a_full_collection_skips_the_imported_libraries():
     run = subprocess.run(
         [sys.executable, "-c", _PROBE], cwd=ROOT, capture_output=True, text=True, check=True
