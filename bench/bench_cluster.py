@@ -33,8 +33,8 @@ from typing import Any
 
 from bench.bench_webcam import _cpu_seconds
 from deploy import cluster as deploy
-from tests.browser import harness
-from tests.browser.y4m import basketball_frames, write_y4m
+from testkit.browser import harness
+from testkit.browser.y4m import basketball_frames, write_y4m
 
 
 def _rss_mb(pid: int) -> float:

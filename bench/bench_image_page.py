@@ -14,7 +14,7 @@ and Streamlit's encoding at 12 megapixels, the annotated PNG encoded on every ru
 Target (issue 6): time outside MediaPipe at most 25 % of the inference time. The ratio
 is printed against MediaPipe's time in this path and against MediaPipe's time on the
 full-resolution photo (what a plain script passing the decoded photo would spend).
-The photo is a real one scaled up to 4032 x 3024 with grain (tests/photos.py).
+The photo is a real one scaled up to 4032 x 3024 with grain (testkit/photos.py).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from pose_core import (
 )
 from pose_core.figures import figure_3d
 from pose_core.imageio import fit_within_width, jpeg_bytes
-from tests.photos import phone_photo_jpeg
+from testkit.photos import phone_photo_jpeg
 from ui.state import DISPLAY_WIDTH
 from ui.views import report
 

@@ -22,7 +22,7 @@ from pose_core.motion import (
     draw_reference,
     pose_points,
 )
-from tests.conftest import FIXTURES
+from testkit.fixtures import FIXTURES
 
 PHOTOS = {"kick": "messi5.jpg", "catch": "basketball1.png", "bent": "camera.png",
           "sitting": "multi/anne_helene.jpg"}  # fmt: skip

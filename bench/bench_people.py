@@ -32,7 +32,7 @@ from pose_core.settings import DEFAULT_PERSON_CONFIDENCE, PERSON_DETECTORS
 from pose_core.topdown.engine import landmark_model
 from pose_core.topdown.persons import MoveNetDetector
 from pose_core.topdown.region import Region
-from tests import multi_eval
+from testkit import multi_eval
 
 PHOTO = "bar55.jpg"  # 8 people boxed, the most of any photo in the set
 COUNTS = (1, 2, 3, 4, 6, 8)

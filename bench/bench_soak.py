@@ -40,8 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from pose_core import MODEL_VARIANT_LABELS
-from tests.browser import harness
-from tests.browser.y4m import basketball_frames, write_y4m
+from testkit.browser import harness
+from testkit.browser.y4m import basketball_frames, write_y4m
 
 TARGET_GROWTH = 0.05  # the 10-minute soak's target: RSS within 5 % after warm-up
 

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.browser import harness, y4m
+from testkit.browser import harness, y4m
 
 START_TARGET_S = 5.0
 SWITCH_TARGET_S = 0.5

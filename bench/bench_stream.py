@@ -5,7 +5,7 @@ webcam path in the same run.
     .venv/bin/python -m bench.bench_stream [--model lite] [--detector mediapipe]
         [--sizes 640x480 1280x720] [--seconds 20] [--warmup 5] [--json results.json]
 
-The RTSP server (``tests/rtsp/server.py``) encodes the sample clip of people walking
+The RTSP server (``testkit/rtsp/server.py``) encodes the sample clip of people walking
 (H.264, 30 fps, zero-latency x264) with each pushed frame's number painted as a barcode
 along its bottom edge, and logs when it pushed each number (wall clock). The browser
 opens the Network stream page, types the address and presses START; after a warm-up,
@@ -43,15 +43,15 @@ from bench import bench_webcam
 from bench.bench_webcam import CpuMeter, _cpu_seconds
 from pose_core import MODEL_VARIANT_LABELS
 from pose_core.settings import DEFAULT_PERSON_CONFIDENCE, PERSON_DETECTOR_LABELS, PERSON_DETECTORS
-from tests.browser import harness
-from tests.browser.y4m import basketball_frames, write_y4m
-from tests.rtsp.barcode import BITS, CELLS_PER_WIDTH, GUARD
-from tests.rtsp.fixture import RtspServer, frames_file, read_log, require_gst_rtsp
+from testkit.browser import harness
+from testkit.browser.y4m import basketball_frames, write_y4m
+from testkit.rtsp.barcode import BITS, CELLS_PER_WIDTH, GUARD
+from testkit.rtsp.fixture import RtspServer, frames_file, read_log, require_gst_rtsp
 
 _STATUS = re.compile(r"Live · (\d+)×(\d+) \w+ · ([\d.]+) fps in · (\d+) frames skipped")
 
 # Reads the frame number from every decoded frame of the returned video (the layout of
-# tests/rtsp/barcode.py: guard, bits, even parity, one cell high along the bottom edge).
+# testkit/rtsp/barcode.py: guard, bits, even parity, one cell high along the bottom edge).
 _PROBE = """async ([seconds, cellsPerWidth, guard, bits]) => {
     const video = document.querySelector('video');
     const track = video.srcObject.getVideoTracks()[0].clone();

@@ -75,8 +75,8 @@ from pose_core.settings import (
     PERSON_DETECTOR_LABELS,
     PERSON_DETECTORS,
 )
-from tests.browser import harness
-from tests.browser.y4m import CLIP_FPS, basketball_frames, write_y4m
+from testkit.browser import harness
+from testkit.browser.y4m import CLIP_FPS, basketball_frames, write_y4m
 
 PROBE_DIR = Path(__file__).resolve().parent / "probe"
 TARGET_FPS = {"lite": 25.0, "full": 20.0}

@@ -8,7 +8,7 @@ atexit handler turns those calls into no-ops) and cancelling clip analyses (the 
 would otherwise wait for a long clip to finish before the process may exit).
 
 ``threading._register_atexit`` is CPython-private with no public equivalent
-(``concurrent.futures`` uses it for the same reason); ``tests/test_private_api_pins.py``
+(``concurrent.futures`` uses it for the same reason); ``tests/project/test_private_api_pins.py``
 fails if it goes away.
 """
 

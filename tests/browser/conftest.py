@@ -1,6 +1,6 @@
 """A real app server and a real Chromium (Debian's, driven by Playwright) with a fake
-camera playing a clip of real people. The machinery lives in ``harness.py``, shared with
-``bench/bench_webcam.py``."""
+camera playing a clip of real people. The machinery lives in ``testkit/browser/harness.py``,
+shared with the benchmarks (``bench/``)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import harness
-from tests.browser.harness import AppServer
-from tests.browser.y4m import basketball_frames, write_y4m
+from testkit.browser import harness
+from testkit.browser.harness import AppServer
+from testkit.browser.y4m import basketball_frames, write_y4m
 
 
 @pytest.fixture(scope="session")

@@ -25,10 +25,11 @@ from typing import Any
 import pytest
 
 from deploy import cluster as deploy
-from tests.browser import harness
-from tests.browser.harness import AppServer
+from testkit.browser import harness
+from testkit.browser.harness import AppServer
+from testkit.fixtures import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+pytestmark = pytest.mark.browser
 
 
 class ClusterServer:

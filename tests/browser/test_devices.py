@@ -22,9 +22,9 @@ import pytest
 from cryptography import x509
 
 from deploy import lan
-from tests.browser import harness
-from tests.browser.harness import AppServer
-from tests.browser.y4m import basketball_frames
+from testkit.browser import harness
+from testkit.browser.harness import AppServer
+from testkit.browser.y4m import basketball_frames
 
 pytestmark = pytest.mark.browser
 

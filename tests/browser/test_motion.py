@@ -24,8 +24,8 @@ import numpy as np
 import pytest
 
 from pose_core.live.overlay import draw_readout
-from tests.browser import harness
-from tests.browser.y4m import alternating_pose_frames, catch_frame, kick_frame, write_y4m
+from testkit.browser import harness
+from testkit.browser.y4m import alternating_pose_frames, catch_frame, kick_frame, write_y4m
 
 pytestmark = pytest.mark.browser
 

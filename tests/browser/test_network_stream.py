@@ -1,5 +1,5 @@
 """Network streams in a real browser against a real RTSP server on loopback (GStreamer's,
-``tests/rtsp/``) serving a clip of real people with a password: the skeleton on the
+``testkit/rtsp/``) serving a clip of real people with a password: the skeleton on the
 returned video, the password kept off the page and out of the link, a second viewer
 sharing the one pull and detector, the camera going away and coming back, the pull
 closed after the last viewer, and the messages for a wrong password, path and port.
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import harness
-from tests.rtsp.fixture import RtspServer, frames_file, require_gst_rtsp
+from testkit.browser import harness
+from testkit.rtsp.fixture import RtspServer, frames_file, require_gst_rtsp
 
 pytestmark = pytest.mark.browser
 

@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from tests.browser import harness
-from tests.conftest import FIXTURES
+from testkit.browser import harness
+from testkit.fixtures import FIXTURES
 
 pytestmark = pytest.mark.browser
 

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from tests.browser import harness
-from tests.browser.y4m import basketball_frames
+from testkit.browser import harness
+from testkit.browser.y4m import basketball_frames
 
 pytestmark = pytest.mark.browser
 
