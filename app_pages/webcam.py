@@ -13,6 +13,7 @@ from ui.server import runtime
 from ui.state.live import live_session
 from ui.views import live_panel
 from ui.webrtc import webcam
+from ui.webrtc.frame_text import LIVE_WORDS
 from ui.widgets import settings_panel
 from ui.widgets.settings_panel import CAMERA, MIRROR
 
@@ -32,6 +33,7 @@ if page.processor is None:
         LiveConfig(settings.detector, settings.drawing_style),
         slots=slots,
         on_released=server.memory.trim,
+        text=LIVE_WORDS,
     )
 processor = page.processor
 # The settings, with the page's smoothing choice, are handed over below the widgets.

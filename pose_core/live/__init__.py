@@ -6,10 +6,10 @@
 - :mod:`.recorder`: :class:`LiveRecorder`, landmarks kept as a
   :class:`~pose_core.video.VideoResult`;
 - :mod:`.stats`: the settings handed in and the readout handed out;
-- :mod:`.overlay`: the text drawn on the returned video.
+- :mod:`.overlay`: drawing the app's text (:class:`FrameText`) on the returned video.
 """
 
-from .overlay import draw_readout, readout_lines
+from .overlay import FrameText, draw_readout
 from .processor import FPS_WINDOW_S, PoseStreamProcessor
 from .recorder import MAX_RECORDING_FRAMES, LiveRecorder
 from .slots import STALE_STREAM_S, StreamBusyError, StreamHolder, StreamSlots
@@ -19,6 +19,7 @@ __all__ = [
     "FPS_WINDOW_S",
     "MAX_RECORDING_FRAMES",
     "STALE_STREAM_S",
+    "FrameText",
     "LiveConfig",
     "LiveConfigHolder",
     "LiveRecorder",
@@ -29,5 +30,4 @@ __all__ = [
     "StreamSlots",
     "StreamStats",
     "draw_readout",
-    "readout_lines",
 ]

@@ -1,26 +1,43 @@
-"""The text drawn on the returned live video: the readout, and why a frame is bare."""
+"""Text on the returned live video: the engine draws it, the app words it.
+
+:class:`FrameText` is what the app hands the engine (``ui.views.live_words``): the
+readout after a processed frame, and the lines on a frame returned bare (the server is
+busy, detection failed). Without one the engine draws no text.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
 
 import cv2
 import numpy as np
 
+from ..motion import MotionConfig, MotionState
 from .stats import StreamStats
 
-BUSY_LINES = ("Server busy: every live stream", "slot is taken; waiting for one")
-FAILED_LINES = ("Pose detection failed", "see the page for details")
+
+class FrameText(Protocol):
+    """The words on the returned video. Called on the frame worker thread, once per
+    frame: return at once, touch no session state."""
+
+    def readout(
+        self, stats: StreamStats, motion: MotionState | None, config: MotionConfig | None
+    ) -> Sequence[str]:
+        """After a processed frame: the stream's counters, and the motion analysis'
+        (``motion`` and ``config`` None when none runs)."""
+        ...
+
+    def busy(self) -> Sequence[str]:
+        """On a frame returned bare because every live-stream slot is taken."""
+        ...
+
+    def failed(self) -> Sequence[str]:
+        """On a frame returned bare because detection failed (the page says why)."""
+        ...
 
 
-def readout_lines(stats: StreamStats) -> list[str]:
-    """The text drawn on the video: processed fps, inference time, people, frame count."""
-    people = f"{stats.people} {'person' if stats.people == 1 else 'people'}"
-    return [
-        f"{stats.fps:4.1f} fps  {stats.inference_ms:3.0f} ms  {people}",
-        f"frames {stats.frames}  model {stats.model}",
-    ]
-
-
-def draw_readout(rgb_frame: np.ndarray, lines: list[str] | tuple[str, ...]) -> None:
+def draw_readout(rgb_frame: np.ndarray, lines: Sequence[str]) -> None:
     """Draw ``lines`` in the top-left corner, on a dark translucent box (in place)."""
     height, width = rgb_frame.shape[:2]
     scale = max(0.45, width / 1100)

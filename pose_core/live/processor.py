@@ -51,13 +51,13 @@ import numpy as np
 
 from ..detector import StreamDetector, load_mediapipe
 from ..drawing import draw_poses
-from ..motion import MotionConfig, MotionState, MotionTracker, draw_reference, motion_lines
+from ..motion import MotionConfig, MotionState, MotionTracker, draw_reference
 from ..results import PoseResult
 from ..settings import DetectorSettings
 from ..smoothing import SmoothingParams
 from ..tracking import PoseTracks
 from ..video import VideoResult
-from .overlay import BUSY_LINES, FAILED_LINES, draw_readout, readout_lines
+from .overlay import FrameText, draw_readout
 from .recorder import MAX_RECORDING_FRAMES, LiveRecorder
 from .slots import StreamBusyError, StreamSlots
 from .stats import LiveConfig, LiveConfigHolder, Snapshot, StreamStats
@@ -91,6 +91,7 @@ class PoseStreamProcessor:
         max_recording_frames: Cap of a recording.
         on_released: Called (on the releasing thread) after a detector was closed,
             e.g. to give the freed memory back to the OS.
+        text: The words drawn on the returned frames (the app's); none without it.
     """
 
     def __init__(
@@ -102,6 +103,7 @@ class PoseStreamProcessor:
         clock: Callable[[], float] = time.monotonic,
         max_recording_frames: int = MAX_RECORDING_FRAMES,
         on_released: Callable[[], object] | None = None,
+        text: FrameText | None = None,
     ) -> None:
         # The stream's first frame creates the detector on the frame worker thread: import
         # MediaPipe here, on the script thread, rather than there (load_mediapipe).
@@ -109,6 +111,7 @@ class PoseStreamProcessor:
         self.config = LiveConfigHolder(config)
         self._slots = slots
         self._on_released = on_released
+        self._text = text
         self.max_recording_frames = max_recording_frames
         self._detector_factory = detector_factory
         self._clock = clock
@@ -265,7 +268,8 @@ class PoseStreamProcessor:
             with self._lock:
                 self._busy = True
             annotated = _mirrored(rgb_frame) if config.mirror else np.array(rgb_frame, copy=True)
-            draw_readout(annotated, BUSY_LINES)
+            if self._text is not None:
+                draw_readout(annotated, self._text.busy())
             return annotated
         except Exception as exc:  # keep the stream alive; the page shows the error
             # release() from the script thread may close the detector mid-frame as the
@@ -275,7 +279,8 @@ class PoseStreamProcessor:
                 with self._lock:
                     self._error = f"{type(exc).__name__}: {exc}"
             annotated = _mirrored(rgb_frame) if config.mirror else np.array(rgb_frame, copy=True)
-            draw_readout(annotated, FAILED_LINES)
+            if self._text is not None:
+                draw_readout(annotated, self._text.failed())
             return annotated
         with self._lock:
             self._frames += 1
@@ -287,10 +292,8 @@ class PoseStreamProcessor:
             self._busy = False
             self._latest = Snapshot(rgb_frame, shown, detector.settings)
             stats = self._stats_locked("")
-        lines = readout_lines(stats)
-        if motion is not None and config.motion is not None:
-            lines += motion_lines(config.motion, motion)
-        draw_readout(annotated, lines)
+        if self._text is not None:
+            draw_readout(annotated, self._text.readout(stats, motion, config.motion))
         # Timing hook for the readout and bench/bench_webcam.py: one clock read, one lock.
         elapsed_ms = (time.perf_counter() - started) * 1000.0
         with self._lock:

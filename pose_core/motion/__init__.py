@@ -16,7 +16,7 @@ from .classify import (
     class_timeline,
 )
 from .embedding import embed, mirror_points, normalise, pose_points
-from .live import MotionConfig, MotionState, MotionTracker, draw_reference, motion_lines
+from .live import MotionConfig, MotionState, MotionTracker, draw_reference
 from .match import MatchError, MatchResult, ReferencePose, match_pose
 from .reps import (
     CUSTOM,
@@ -70,7 +70,6 @@ __all__ = [
     "embed",
     "match_pose",
     "mirror_points",
-    "motion_lines",
     "normalise",
     "phase_label",
     "pose_points",

@@ -147,19 +147,6 @@ class MotionTracker:
         self.__init__(self.config)  # type: ignore[misc]
 
 
-def motion_lines(config: MotionConfig, state: MotionState) -> list[str]:
-    """The overlay's text for the motion readout (empty when nothing is asked)."""
-    lines = []
-    if config.reps is not None or config.sequence:
-        lines.append(f"reps {state.count}  {state.phase}".rstrip())
-    if config.classifier is not None and config.classifier.ready:
-        lines.append(f"pose {state.label}" if state.label else "pose ?")
-    if config.reference is not None:
-        score = state.match.score if state.match is not None else math.nan
-        lines.append(f"match {score:.0f}" if math.isfinite(score) else "match -")
-    return lines
-
-
 def draw_reference(rgb_frame: np.ndarray, match: MatchResult, tolerance_deg: float) -> None:
     """Draw the aligned reference skeleton (in place): white, its limbs further off than
     ``tolerance_deg`` in red, so the user sees which one to move."""

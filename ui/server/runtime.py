@@ -28,6 +28,7 @@ from pose_core.video import VideoJobRunner
 from ui.server import logs
 from ui.server.gc_tuning import ImportFreezer
 from ui.server.limits import Limits, for_server
+from ui.webrtc.frame_text import LIVE_WORDS
 from ui.webrtc.slate import draw_slate
 
 LOGGER = logging.getLogger(__name__)
@@ -92,7 +93,9 @@ class Runtime:
         memory = MemoryTrimmer()
 
         def stream_processor(config: LiveConfig) -> PoseStreamProcessor:
-            return PoseStreamProcessor(config, slots=live_slots, on_released=memory.trim)
+            return PoseStreamProcessor(
+                config, slots=live_slots, on_released=memory.trim, text=LIVE_WORDS
+            )
 
         return cls(
             limits=limits,

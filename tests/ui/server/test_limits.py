@@ -26,7 +26,7 @@ from testkit.corpus import make_walk_clip
 from testkit.fixtures import load_rgb
 from ui.server import runtime
 from ui.server.limits import ENV_VARS, Limits
-from ui.webrtc import webcam
+from ui.webrtc import frame_text, webcam
 
 
 @pytest.fixture
@@ -147,15 +147,15 @@ def test_a_stream_over_the_limit_is_told_the_server_is_busy_then_gets_its_turn()
     slots = live.StreamSlots(1)
     frame = load_rgb("basketball1.png")
     first = live.PoseStreamProcessor(live_config(), slots=slots)
-    second = live.PoseStreamProcessor(live_config(), slots=slots)
+    second = live.PoseStreamProcessor(live_config(), slots=slots, text=frame_text.LIVE_WORDS)
     try:
         send_frame(first, frame)
         assert first.stats().people >= 1 and not first.stats().busy
         busy_frame = send_frame(second, frame)
         stats = second.stats()
         assert stats.busy and second.detector is None and stats.frames == 0
-        # Its own frame comes back, unchanged but for the banner in the top-left corner
-        # (no skeleton drawn).
+        # Its own frame comes back, unchanged but for the app's banner in the top-left
+        # corner (no skeleton drawn).
         assert busy_frame.shape == frame.shape
         np.testing.assert_array_equal(busy_frame[100:], frame[100:])
         assert not np.array_equal(busy_frame[:60, :250], frame[:60, :250])
