@@ -115,9 +115,9 @@ def test_a_camera_with_a_password_plays_and_the_password_is_never_shown(streamer
     assert_no_exception(at)
     assert any(h.value == "Stream snapshot 1" for h in at.main.subheader)
     at.toggle(key="stream_record").set_value(True).run()
-    assert source.processor.is_recording(at.session_state["stream_owner"])
-    assert not source.processor.is_recording(other.session_state["stream_owner"])
-    _wait(lambda: source.processor.stats(at.session_state["stream_owner"]).recorded_frames >= 3,
+    assert source.processor.is_recording(at.session_state["_stream"].owner)
+    assert not source.processor.is_recording(other.session_state["_stream"].owner)
+    _wait(lambda: source.processor.stats(at.session_state["_stream"].owner).recorded_frames >= 3,
           20, "recorded frames")  # fmt: skip
     # Both press Stop: each page ends its own viewer at once (and, with the last one
     # gone, the pull closes); the recording is kept.

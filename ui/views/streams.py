@@ -26,6 +26,7 @@ from pose_core.streams import (
     split_credentials,
 )
 from pose_core.video import VideoDecodeError, VideoLimits
+from ui.state.session import session_object
 from ui.state.video_session import Upload, VideoSession
 from ui.views import stream_words
 from ui.views.report import plain
@@ -34,11 +35,7 @@ from ui.widgets.samples import SAMPLE_CLIP
 ADDRESS = "stream_address"
 USER = "stream_user"
 PASSWORD = "stream_password"
-OWNER = "stream_owner"
 LINK_PARAM = "stream"
-_CLIPS = "_stream_clips"
-_CHECKED = "_stream_checked"
-_OWN_LINK = "_stream_own_link"
 
 
 def address_changed() -> None:
@@ -49,7 +46,7 @@ def address_changed() -> None:
         st.session_state[ADDRESS] = bare
         st.session_state[USER] = user
         st.session_state[PASSWORD] = password
-        st.session_state["_stream_moved_credentials"] = True
+        _session().moved_credentials = True
 
 
 def address_inputs(policy: StreamPolicy, *, disabled: bool) -> SourceSpec | None:
@@ -74,7 +71,8 @@ def address_inputs(policy: StreamPolicy, *, disabled: bool) -> SourceSpec | None
         password = st.text_input(
             "Password", key=PASSWORD, type="password", disabled=disabled, autocomplete="off"
         )
-    if st.session_state.pop("_stream_moved_credentials", False):
+    if _session().moved_credentials:
+        _session().moved_credentials = False
         st.caption("The user name and password moved from the address to **Sign-in**.")
     if not address.strip():
         st.info(
@@ -84,14 +82,14 @@ def address_inputs(policy: StreamPolicy, *, disabled: bool) -> SourceSpec | None
         )
         return None
     typed = (address, user, password, policy)
-    checked: _Checked | None = st.session_state.get(_CHECKED)
+    checked = _session().checked
     if checked is None or checked.typed != typed:
         try:
             spec = network_spec(policy.check(address, user, password), policy)
             checked = _Checked(typed, spec, None)
         except AddressError as exc:
             checked = _Checked(typed, None, str(exc))
-        st.session_state[_CHECKED] = checked
+        _session().checked = checked
     if checked.error is not None:
         st.error(checked.error, icon=":material/link_off:")
     return checked.spec
@@ -115,12 +113,34 @@ class _Clips:
     specs: dict[str, SourceSpec] = dataclasses.field(default_factory=dict)
 
 
+@dataclasses.dataclass
+class _StreamSession:
+    """The Network stream page's own state in this browser session.
+
+    Attributes:
+        owner: This session's name for its own recording of a shared source.
+        checked: What the address fields held when last checked, and the outcome.
+        clips: The clips uploaded to play live.
+        own_link: The share link this session published (its owner keeps the inputs).
+        moved_credentials: The address field's callback just moved a user name and
+            password to Sign-in (said once, on the next run).
+    """
+
+    owner: str = dataclasses.field(default_factory=lambda: secrets.token_hex(8))
+    checked: _Checked | None = None
+    clips: _Clips = dataclasses.field(default_factory=_Clips)
+    own_link: str | None = None
+    moved_credentials: bool = False
+
+
+def _session() -> _StreamSession:
+    return session_object("_stream", _StreamSession)
+
+
 def clip_source(upload: Upload | None, *, limits: VideoLimits) -> SourceSpec:
     """The source for an uploaded clip (checked to be a video), or for the bundled
     sample when there is none. Raises VideoDecodeError."""
-    if _CLIPS not in st.session_state:
-        st.session_state[_CLIPS] = _Clips()
-    clips: _Clips = st.session_state[_CLIPS]
+    clips = _session().clips
     if upload is None:
         path, name, key = SAMPLE_CLIP.path, SAMPLE_CLIP.name, "sample"
     else:
@@ -137,15 +157,14 @@ def clip_source(upload: Upload | None, *, limits: VideoLimits) -> SourceSpec:
 
 def owner() -> str:
     """This browser session's name for its own recording of a shared source."""
-    value: str = st.session_state.setdefault(OWNER, secrets.token_hex(8))
-    return value
+    return _session().owner
 
 
 def linked_spec(hub: StreamHub) -> tuple[SourceSpec | None, bool]:
     """The source a share link (``?stream=<id>``) names, and whether a link was given.
     The link this session published itself is not one: its owner keeps the inputs."""
     link = st.query_params.get(LINK_PARAM)
-    if not link or link == st.session_state.get(_OWN_LINK):
+    if not link or link == _session().own_link:
         return None, False
     return hub.spec_for_link(str(link)), True
 
@@ -155,7 +174,7 @@ def publish_link(hub: StreamHub, spec: SourceSpec) -> None:
     credentials stay on the server)."""
     link = hub.link(spec)
     if link is not None and st.query_params.get(LINK_PARAM) != link:
-        st.session_state[_OWN_LINK] = link
+        _session().own_link = link
         st.query_params[LINK_PARAM] = link
 
 
