@@ -10,6 +10,7 @@ from ui.server import runtime
 from ui.views import report
 from ui.widgets import settings_panel
 from ui.widgets.uploads import IMAGE_TYPES
+from ui.words.text import plain
 
 LOGGER = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ else:
     people, with_people, unreadable = 0, 0, 0
     for upload in uploads:
         with st.container(border=True):
-            st.subheader(report.plain(upload.name), anchor=False)
+            st.subheader(plain(upload.name), anchor=False)
             try:
                 analysis = report.analyse_bytes(
                     f"upload:{upload.file_id}", upload.name, "upload", upload.getvalue(), settings
@@ -52,7 +53,7 @@ else:
             except ImageDecodeError as exc:
                 unreadable += 1
                 st.error(
-                    f"**Could not read {report.plain(upload.name)}.** {report.plain(str(exc))}",
+                    f"**Could not read {plain(upload.name)}.** {plain(str(exc))}",
                     icon=":material/broken_image:",
                 )
                 continue
@@ -60,8 +61,7 @@ else:
                 unreadable += 1
                 LOGGER.exception("Pose detection failed on an upload")
                 st.error(
-                    f"**Pose detection failed on {report.plain(upload.name)}:** "
-                    f"{report.plain(str(exc))}",
+                    f"**Pose detection failed on {plain(upload.name)}:** {plain(str(exc))}",
                     icon=":material/error:",
                 )
                 continue

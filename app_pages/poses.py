@@ -17,6 +17,7 @@ from ui.state.motion import SEQUENCE, motion_session
 from ui.views import motion_analysis, report
 from ui.widgets import settings_panel
 from ui.widgets.uploads import IMAGE_TYPES
+from ui.words.text import plain
 
 LOGGER = logging.getLogger(__name__)
 CLASS_NAME = "poses_class_name"
@@ -43,24 +44,24 @@ def _analyse(upload: UploadedFile) -> state.Analysis | None:
             f"upload:{upload.file_id}", upload.name, "upload", upload.getvalue(), settings
         )
     except ImageDecodeError as exc:
-        st.error(f"**Could not read {report.plain(upload.name)}.** {report.plain(str(exc))}")
+        st.error(f"**Could not read {plain(upload.name)}.** {plain(str(exc))}")
     except Exception as exc:  # one bad file must not stop the others
         LOGGER.exception("Pose detection failed on a pose example")
-        st.error(f"**Pose detection failed on {report.plain(upload.name)}:** "
-                 f"{report.plain(str(exc))}")  # fmt: skip
+        st.error(f"**Pose detection failed on {plain(upload.name)}:** "
+                 f"{plain(str(exc))}")  # fmt: skip
     return None
 
 
 def _teach(clf: PoseClassifier, label: str, analysis: state.Analysis) -> PoseClassifier:
     result = analysis.result
     if not result.num_poses:
-        st.warning(f"Nobody found in {report.plain(analysis.label)}; not added.")
+        st.warning(f"Nobody found in {plain(analysis.label)}; not added.")
         return clf
     points = pose_points(result.poses[0], result.image_width, result.image_height)
     try:
         return clf.with_example(label, points, analysis.label)
     except ClassifierError as exc:
-        st.warning(f"{report.plain(analysis.label)}: {report.plain(str(exc))}")
+        st.warning(f"{plain(analysis.label)}: {plain(str(exc))}")
         return clf
 
 
@@ -91,7 +92,7 @@ with st.container(border=True):
                 clf = _teach(clf, label, analyses[key])
             motion_session().classifier = clf
             st.success(f"Added {len(clf.examples) - before} example(s) to "
-                       f"{report.plain(label.strip())}.")  # fmt: skip
+                       f"{plain(label.strip())}.")  # fmt: skip
 
 # ---- check -----------------------------------------------------------------------------
 
@@ -157,7 +158,7 @@ if loaded is not None and motion_session().loaded_file != loaded.file_id:
         motion_session().loaded_file = loaded.file_id
         st.rerun()
     except ClassifierError as exc:
-        st.error(f"**Could not load {report.plain(loaded.name)}.** {report.plain(str(exc))}")
+        st.error(f"**Could not load {plain(loaded.name)}.** {plain(str(exc))}")
 
 # ---- reference -----------------------------------------------------------------------
 
@@ -172,13 +173,13 @@ pick = st.selectbox(
 source = _analyse(ref_photo) if ref_photo is not None else analyses.get(pick) if pick else None
 if source is not None:
     if not source.result.num_poses:
-        st.warning(f"Nobody found in {report.plain(source.label)}.")
+        st.warning(f"Nobody found in {plain(source.label)}.")
     else:
         r = source.result
         try:
             ref = ReferencePose.from_pose(r.poses[0], r.image_width, r.image_height, source.label)
         except MatchError as exc:
-            st.warning(report.plain(str(exc)))
+            st.warning(plain(str(exc)))
         else:
             current = motion_analysis.reference()
             if current is None or current.source != ref.source:
@@ -186,5 +187,5 @@ if source is not None:
             st.image(source.display_image, caption=f"Reference: {source.label}", width=320)
 current = motion_analysis.reference()
 if current is not None:
-    st.caption(f"Reference in use: **{report.plain(current.source)}**. Turn on **Score against "
+    st.caption(f"Reference in use: **{plain(current.source)}**. Turn on **Score against "
                "the reference pose** on the Webcam page.")  # fmt: skip

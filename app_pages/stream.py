@@ -15,11 +15,13 @@ from pose_core.streams import LiveSource, SourceBusyError, SourceClosedError, So
 from pose_core.video import VideoDecodeError
 from ui.server import runtime
 from ui.state.live import live_session
-from ui.views import live_panel, report, stream_words, streams
+from ui.views import live_panel, streams
 from ui.webrtc import track, webcam
 from ui.widgets import settings_panel
 from ui.widgets.samples import SAMPLE_CLIP
 from ui.widgets.uploads import VIDEO_TYPES
+from ui.words import streams as stream_words
+from ui.words.text import plain
 
 KEYS = live_panel.LiveKeys("stream")
 KIND = "stream_kind"
@@ -55,7 +57,7 @@ with st.container(key=SOURCE_BOX):
     if has_link and linked is not None:
         spec = linked
         st.info(
-            f"Watching a shared stream: **{report.plain(linked.display)}**",
+            f"Watching a shared stream: **{plain(linked.display)}**",
             icon=":material/group:",
         )
         if st.button("Watch another source", key="stream_leave", disabled=was_playing):

@@ -14,10 +14,10 @@ from pose_core import MODEL_VARIANT_LABELS, MODEL_VARIANTS, DrawingStyle, draw_p
 from pose_core.settings import PERSON_DETECTOR_LABELS, PERSON_DETECTORS
 from ui.server import runtime
 from ui.state import tuning_lab as lab
-from ui.views import report
 from ui.views import tuning_views as views
 from ui.widgets import samples, settings_panel
 from ui.widgets.uploads import IMAGE_TYPES, VIDEO_TYPES
+from ui.words.text import plain
 
 STALE_COMPARISON = "This comparison is from earlier settings or images; run it again to update it."
 
@@ -59,7 +59,7 @@ def _image_set() -> list[tuning.TuningImage]:
         found = lab.decode_upload(upload)
         if isinstance(found, str):
             st.error(
-                f"**Could not read {report.plain(upload.name)}.** {report.plain(found)}",
+                f"**Could not read {plain(upload.name)}.** {plain(found)}",
                 icon=":material/broken_image:",
             )
         else:
@@ -68,7 +68,7 @@ def _image_set() -> list[tuning.TuningImage]:
         frames = lab.video_frames(video, int(frame_count))
         if frames.error is not None:
             st.error(
-                f"**Could not sample {report.plain(video.name)}.** {report.plain(frames.error)}",
+                f"**Could not sample {plain(video.name)}.** {plain(frames.error)}",
                 icon=":material/videocam_off:",
             )
         images += frames.images
@@ -86,7 +86,7 @@ def _image_set() -> list[tuning.TuningImage]:
         with st.expander(views.set_description(images), icon=":material/photo_library:"):
             st.image(
                 [image.rgb_image for image in images],
-                caption=[report.plain(image.label) for image in images],
+                caption=[plain(image.label) for image in images],
                 width=150,
             )
     return images

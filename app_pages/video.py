@@ -15,10 +15,10 @@ from pose_core.video import SUPPORTED_CONTAINERS, VideoOptions
 from ui.server import runtime
 from ui.state import video_session
 from ui.state.video_session import ResultKey
-from ui.views import report
 from ui.views.motion_views import MotionView, smoothing_sliders
 from ui.widgets import samples, settings_panel
 from ui.widgets.uploads import VIDEO_TYPES
+from ui.words.text import plain
 
 LOGGER = logging.getLogger(__name__)
 RESOLUTION_CAPS = {None: "Original", 1920: "1920 px", 1280: "1280 px", 960: "960 px", 640: "640 px"}
@@ -162,11 +162,11 @@ if clip is not None:
     shown = session.shown(key)
 
     if session.running is not None:
-        st.subheader(f"Analysing {report.plain(session.running.name)}", anchor=False)
+        st.subheader(f"Analysing {plain(session.running.name)}", anchor=False)
         _progress()
     elif error is not None:
         st.error(
-            f"**Could not analyse {report.plain(clip.name)}.** {report.plain(error)}",
+            f"**Could not analyse {plain(clip.name)}.** {plain(error)}",
             icon=":material/broken_image:",
         )
     elif result is None or result.cancelled:
@@ -189,11 +189,11 @@ if clip is not None:
             st.rerun()
 
     if session.running is None and error is None and shown is not None:
-        st.subheader(report.plain(clip.name), anchor=False, divider="orange")
+        st.subheader(plain(clip.name), anchor=False, divider="orange")
         try:
             VIEW.show(shown, clip.name, settings.visibility_threshold)
         except Exception as exc:  # a display bug must not take the page down
             LOGGER.exception("Showing a video result failed")
-            st.error(f"Could not display the result: {report.plain(str(exc))}")
+            st.error(f"Could not display the result: {plain(str(exc))}")
         if using_sample:
             st.caption(samples.SAMPLE_CLIP.credit)

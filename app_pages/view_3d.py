@@ -7,6 +7,7 @@ from pose_core.figures import figure_3d, figure_image_space
 from ui import state
 from ui.views import exports, report
 from ui.widgets import settings_panel
+from ui.words.text import plain, safe_stem
 
 SOURCE = "view3d_source"
 SEEN_LATEST = "_view3d_seen_latest"
@@ -92,7 +93,7 @@ else:
     with info_col:
         st.image(
             draw_poses(analysis.display_image, result, settings.drawing_style),
-            caption=report.plain(analysis.label),
+            caption=plain(analysis.label),
             width="stretch",
         )
         st.metric("People", result.num_poses)
@@ -107,5 +108,5 @@ else:
             exported = person if person is not None else 0
             st.markdown(f"**Export person {exported + 1}**")
             exports.photo_downloads(
-                result, exported, report.safe_stem(analysis.label), key="view3d_export"
+                result, exported, safe_stem(analysis.label), key="view3d_export"
             )

@@ -13,9 +13,9 @@ from ui.server import runtime
 from ui.state.live import live_session
 from ui.views import live_panel
 from ui.webrtc import webcam
-from ui.webrtc.frame_text import LIVE_WORDS
 from ui.widgets import settings_panel
 from ui.widgets.settings_panel import CAMERA, MIRROR
+from ui.words.live import LIVE_WORDS
 
 KEYS = live_panel.LiveKeys("webcam")
 # Containers the presenter view styles (their keys become CSS classes).

@@ -2,7 +2,7 @@
 
 The core says what happened (which failure, the HTTP status, the picture size against
 the limit, the timeouts); the app words it for the page and the still frame
-(``ui.views.stream_words``). Nothing here holds credentials: FFmpeg's own texts are
+(``ui.words.streams``). Nothing here holds credentials: FFmpeg's own texts are
 passed through the source's ``redact`` first.
 """
 

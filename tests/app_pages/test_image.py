@@ -24,6 +24,7 @@ from testkit.apptest import (
 from testkit.corpus import image_corpus
 from ui.server import detectors
 from ui.views import report
+from ui.words.text import plain
 
 
 def _upload(at, *files: tuple[str, bytes, str]):
@@ -127,22 +128,22 @@ def test_the_whole_corpus_of_bad_and_odd_photos_at_once(image_page):
     corpus = image_corpus()
     at = _upload(image_page, *[(case.name, case.data, case.mime) for case in corpus])
     assert_no_exception(at)
-    assert [h.value for h in at.main.subheader] == [report.plain(c.name) for c in corpus]
+    assert [h.value for h in at.main.subheader] == [plain(c.name) for c in corpus]
 
     bad = [case for case in corpus if not case.ok]
     errors = [e.value for e in at.error]
     assert len(errors) == len(bad)
     for case, error in zip(bad, errors, strict=True):
-        assert error.startswith(f"**Could not read {report.plain(case.name)}.**"), error
+        assert error.startswith(f"**Could not read {plain(case.name)}.**"), error
         for word in case.words:
-            assert report.plain(word).lower() in error.lower(), (case.name, error)
+            assert plain(word).lower() in error.lower(), (case.name, error)
 
     good = [case for case in corpus if case.ok]
     nobody = [case for case in good if not case.person]
     warnings = [w.value for w in at.warning]
     assert len(warnings) == len(nobody)
     for case, warning in zip(nobody, warnings, strict=True):
-        assert "No person found" in warning and report.plain(case.name) in warning
+        assert "No person found" in warning and plain(case.name) in warning
     # "People found": the summary first, then one per report, in upload order.
     summary, *per_photo = (int(v) for v in metric_values(at, "People found"))
     assert len(per_photo) == len(good)

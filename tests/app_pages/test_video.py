@@ -33,7 +33,7 @@ from testkit.apptest import (
     wait_for_result,
 )
 from testkit.corpus import VIDEO_CASE_KEYS, make_walk_clip, video_case, video_corpus
-from ui.views import report
+from ui.words.text import plain
 
 CLIP_FRAMES = 30
 
@@ -196,9 +196,9 @@ def test_bad_clips_get_a_message_not_a_traceback(clips: dict[str, Path], key: st
         return
     assert len(at.error) == 1
     message = at.error[0].value
-    assert message.startswith(f"**Could not analyse {report.plain(case.name)}.**"), message
+    assert message.startswith(f"**Could not analyse {plain(case.name)}.**"), message
     for words in case.words:
-        assert report.plain(words) in message
+        assert plain(words) in message
     assert not process
 
 

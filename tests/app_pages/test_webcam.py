@@ -36,7 +36,8 @@ from testkit.apptest import (
 )
 from testkit.fixtures import FIXTURES
 from ui.server import ice
-from ui.webrtc import frame_text, webcam
+from ui.webrtc import webcam
+from ui.words import live as live_words
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +82,7 @@ def test_live_frames_readout_slider_and_snapshot(streamer, frame):
     # text; the skeleton changes pixels further down.
     np.testing.assert_allclose(out[1, 1], frame[1, 1] * 0.4, atol=1.5)
     assert not np.array_equal(out[40:], frame[40:])
-    assert frame_text.readout_lines(stats)[1].startswith("frames 1 ")
+    assert live_words.readout_lines(stats)[1].startswith("frames 1 ")
 
     # A slider reaches the running stream on its next frame, same detector object.
     at.slider(key="presence").set_value(0.75).run()
@@ -476,7 +477,7 @@ def test_mirror_flips_the_returned_picture_not_what_the_detector_sees(frame):
     def run(mirror: bool) -> tuple[np.ndarray, live.Snapshot]:
         config = dataclasses.replace(live_config(), mirror=mirror)
         processor = live.PoseStreamProcessor(
-            config, slots=live.StreamSlots(1), text=frame_text.LIVE_WORDS
+            config, slots=live.StreamSlots(1), text=live_words.LIVE_WORDS
         )
         try:
             out = send_frame(processor, frame)

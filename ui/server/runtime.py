@@ -28,8 +28,8 @@ from pose_core.video import VideoJobRunner
 from ui.server import logs
 from ui.server.gc_tuning import ImportFreezer
 from ui.server.limits import Limits, for_server
-from ui.webrtc.frame_text import LIVE_WORDS
 from ui.webrtc.slate import draw_slate
+from ui.words.live import LIVE_WORDS
 
 LOGGER = logging.getLogger(__name__)
 # Set per replica by deploy/cluster.py (its HAProxy cookie value), so an operator can

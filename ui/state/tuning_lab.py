@@ -25,8 +25,8 @@ from pose_core.settings import (
 )
 from pose_core.video import VideoDecodeError
 from ui.server import runtime
-from ui.views import report
 from ui.widgets import samples, settings_panel
+from ui.words.text import plain
 
 LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -374,7 +374,7 @@ def run_sweeps(images: Sequence[tuning.TuningImage], key: SweepKey) -> None:
         survival = tuning.survival_at(images, key.settings, runner)
     except Exception as exc:
         LOGGER.exception("Tuning sweep failed")
-        st.error(f"The sweep failed: {report.plain(str(exc))}", icon=":material/error:")
+        st.error(f"The sweep failed: {plain(str(exc))}", icon=":material/error:")
         return
     state.sweeps[key] = tuning.SweepSet(key.settings, detection, presence, survival)
 
@@ -391,7 +391,7 @@ def run_comparison(images: Sequence[tuning.TuningImage], key: ComparisonKey) -> 
             state.comparisons[key] = tuning.compare_variants(images, runs)
     except Exception as exc:
         LOGGER.exception("Model comparison failed")
-        st.error(f"The comparison failed: {report.plain(str(exc))}", icon=":material/error:")
+        st.error(f"The comparison failed: {plain(str(exc))}", icon=":material/error:")
 
 
 def run_detector_comparison(
@@ -409,7 +409,7 @@ def run_detector_comparison(
             )
     except Exception as exc:
         LOGGER.exception("Person detector comparison failed")
-        st.error(f"The comparison failed: {report.plain(str(exc))}", icon=":material/error:")
+        st.error(f"The comparison failed: {plain(str(exc))}", icon=":material/error:")
 
 
 def shown_sweeps(key: SweepKey) -> Shown[tuning.SweepSet] | None:

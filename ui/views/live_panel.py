@@ -24,6 +24,7 @@ from ui.state.live import LiveSession
 from ui.views import motion_analysis, report
 from ui.views.motion_views import MotionView, smoothing_sliders
 from ui.widgets.settings_panel import AppSettings
+from ui.words.text import plain
 
 CAP_TEXT = f"{MAX_RECORDING_FRAMES} frames ({MAX_RECORDING_FRAMES / 30 / 60:g} min at 30 fps)"
 
@@ -132,7 +133,7 @@ def show_stats(stats: StreamStats, slots: StreamSlots) -> None:
         )
     st.caption(f"Live streams on this server: {slots.in_use()} of {slots.capacity}")
     if stats.error:
-        st.error(f"Pose detection failed on the stream: {report.plain(stats.error)}")
+        st.error(f"Pose detection failed on the stream: {plain(stats.error)}")
     if stats.recording_full:
         st.warning(
             f"Recording full: {stats.recorded_frames} frames kept, the cap. Later frames are "
@@ -287,4 +288,4 @@ def results(keys: LiveKeys, page: LiveSession, settings: AppSettings, recording_
         try:
             keys.view.show(recording, keys.recording, settings.visibility_threshold)
         except Exception as exc:  # a display bug must not take the page down
-            st.error(f"Could not display the recording: {report.plain(str(exc))}")
+            st.error(f"Could not display the recording: {plain(str(exc))}")

@@ -25,7 +25,7 @@ from pose_core.motion.series import count_person
 from pose_core.timeseries import to_csv_bytes
 from pose_core.video import VideoResult
 from ui.state.motion import SEQUENCE, motion_session
-from ui.views import report
+from ui.words.text import plain
 
 REP_COLUMNS = {
     "rep": st.column_config.NumberColumn("Rep"),
@@ -118,7 +118,7 @@ def reps_and_poses(
     seen = pd.Series([s for s in smoothed if s is not None]).value_counts()
     if len(seen):
         st.caption(
-            "Frames per class: " + ", ".join(f"{report.plain(str(c))} {n}" for c, n in seen.items())
+            "Frames per class: " + ", ".join(f"{plain(str(c))} {n}" for c, n in seen.items())
         )
     seq = sequence()
     if seq:

@@ -35,6 +35,7 @@ from pose_core.video import VideoResult, read_frame_at
 from ui.state.session import session_object
 from ui.views import exports, motion_analysis, report
 from ui.widgets import settings_panel
+from ui.words.text import plain, safe_stem
 
 # Choices of the One Euro filter sliders (Video and Webcam pages).
 MIN_CUTOFFS = [0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0]
@@ -355,7 +356,7 @@ class MotionView:
         person = self._person_picker(result)
         self._prepare_cursor(result, person)
         angles = angle_table(result.table)
-        stem = report.safe_stem(name)
+        stem = safe_stem(name)
         labels = [":material/show_chart: Time series",
                   ":material/fitness_center: Reps & poses", ":material/view_in_ar: 3D playback",
                   ":material/table: Data & downloads"]  # fmt: skip
@@ -408,7 +409,7 @@ class MotionView:
                 try:
                     overlay = exports.exported_skeleton(result, person, threshold)
                 except ExportError as exc:
-                    st.caption(report.plain(str(exc)))
+                    st.caption(plain(str(exc)))
         st.plotly_chart(
             figure_3d_animation(
                 result.table,

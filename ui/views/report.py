@@ -7,7 +7,6 @@ can check them directly; :func:`render_report` lays them out.
 from __future__ import annotations
 
 import io
-import re
 
 import numpy as np
 import pandas as pd
@@ -27,6 +26,7 @@ from pose_core.settings import PERSON_DETECTOR_LABELS
 from ui import state
 from ui.server import detectors, runtime
 from ui.widgets.settings_panel import AppSettings
+from ui.words.text import plain, safe_stem
 
 # Row tint for landmarks under the visibility threshold (the overlay dims them too).
 LOW_VISIBILITY_STYLE = "color: #8a8f98; background-color: rgba(255, 145, 0, 0.10)"
@@ -39,21 +39,6 @@ CAMERA_LABELS: dict[CameraPreset, str] = {name: name.capitalize() for name in CA
 # reduced scale (1/2 for a 12-megapixel phone photo, about three times faster; 1/4 above
 # 40 megapixels) and finds the same poses (the models look at 224-256 pixel crops).
 ANALYSIS_PIXELS = 2_500_000
-
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def plain(text: str) -> str:
-    """Escape Markdown in user text (file names) so it renders literally."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
-
-
-def safe_stem(label: str) -> str:
-    """A download file-name stem from user text: letters, digits, '-' and '_' only."""
-    stem = label.rsplit(".", 1)[0] if "." in label else label
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_")
-    return stem[:60] or "image"
-
 
 # ---- analysis -----------------------------------------------------------------------
 

@@ -28,9 +28,9 @@ from pose_core.streams import (
 from pose_core.video import VideoDecodeError, VideoLimits
 from ui.state.session import session_object
 from ui.state.video_session import Upload, VideoSession
-from ui.views import stream_words
-from ui.views.report import plain
 from ui.widgets.samples import SAMPLE_CLIP
+from ui.words import streams as stream_words
+from ui.words.text import plain
 
 ADDRESS = "stream_address"
 USER = "stream_user"

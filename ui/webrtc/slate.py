@@ -12,7 +12,7 @@ import numpy as np
 
 from pose_core.live import draw_readout
 from pose_core.streams import SourceStatus
-from ui.views.stream_words import slate_lines
+from ui.words.streams import slate_lines
 
 # How bright the last picture stays: dim enough to read as stopped, light enough to
 # recognise the scene.

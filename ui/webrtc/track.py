@@ -97,7 +97,7 @@ def player(hub: StreamHub, spec: SourceSpec, config: LiveConfig, owner: str = ""
     Raises:
         SourceBusyError: The source has as many viewers as it may, or the server pulls as
             many sources as it may (its ``cap`` and ``limit`` say which; the page words
-            it with ``ui.views.stream_words.busy_message``).
+            it with ``ui.words.streams.busy_message``).
     """
     for _ in range(2):
         source = hub.watch(spec, config)

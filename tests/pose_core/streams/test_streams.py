@@ -43,10 +43,10 @@ from pose_core.streams import (
 from pose_core.streams.source import SourceSpec
 from testkit.http_streams import SAMPLE_CLIP, HttpStreamServer, write_hls
 from testkit.wait import wait_until
-from ui.views import stream_words
 from ui.webrtc import track as viewer_track
 from ui.webrtc.slate import draw_slate
 from ui.webrtc.track import ViewerPlayer
+from ui.words import streams as stream_words
 
 LITE = LiveConfig(
     DetectorSettings(model_variant="lite", num_poses=2, person_detector="mediapipe"), DrawingStyle()

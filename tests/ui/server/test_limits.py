@@ -26,7 +26,8 @@ from testkit.corpus import make_walk_clip
 from testkit.fixtures import load_rgb
 from ui.server import runtime
 from ui.server.limits import ENV_VARS, Limits
-from ui.webrtc import frame_text, webcam
+from ui.webrtc import webcam
+from ui.words import live as live_words
 
 
 @pytest.fixture
@@ -147,7 +148,7 @@ def test_a_stream_over_the_limit_is_told_the_server_is_busy_then_gets_its_turn()
     slots = live.StreamSlots(1)
     frame = load_rgb("basketball1.png")
     first = live.PoseStreamProcessor(live_config(), slots=slots)
-    second = live.PoseStreamProcessor(live_config(), slots=slots, text=frame_text.LIVE_WORDS)
+    second = live.PoseStreamProcessor(live_config(), slots=slots, text=live_words.LIVE_WORDS)
     try:
         send_frame(first, frame)
         assert first.stats().people >= 1 and not first.stats().busy
