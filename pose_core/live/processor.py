@@ -266,7 +266,7 @@ class PoseStreamProcessor:
             started += time.perf_counter() - loading
             result = detector.detect(rgb_frame)
             now = self._clock()
-            shown, motion = self._follow(result, config, detector.settings, now)
+            shown, motion = self._follow(result, config, lambda: detector.settings, now)
             annotated = draw_poses(rgb_frame, shown, config.style)
             if motion is not None and motion.match is not None and config.motion is not None:
                 draw_reference(annotated, motion.match, config.motion.tolerance_deg)
@@ -314,7 +314,7 @@ class PoseStreamProcessor:
         """
         self._last_frame_at = self._clock()
         config = self.config.get()
-        shown, _motion = self._follow(result, config, settings, now)
+        shown, _motion = self._follow(result, config, lambda: settings, now)
         frame = _blank_frame(result.image_width, result.image_height)
         with self._lock:
             self._device_settings = settings
@@ -323,12 +323,17 @@ class PoseStreamProcessor:
     # ---- internals ---------------------------------------------------------------------
 
     def _follow(
-        self, result: PoseResult, config: LiveConfig, settings: DetectorSettings, now: float
+        self,
+        result: PoseResult,
+        config: LiveConfig,
+        settings: Callable[[], DetectorSettings],
+        now: float,
     ) -> tuple[PoseResult, MotionState | None]:
         """Tracking, smoothing, recording and motion analysis of one frame's result;
-        returns the poses to show and the motion state after it."""
+        returns the poses to show and the motion state after it. ``settings`` is read
+        under the lock (a detector's may change while a model loads)."""
         with self._lock:
-            shown = self._track_smooth_record_locked(result, config, settings, now)
+            shown = self._track_smooth_record_locked(result, config, settings(), now)
             tracker = self._motion_tracker_locked(config)
         # Outside the lock: the tracker is this thread's alone (a reset swaps in a new
         # one), and the script thread's readers only take its finished state.
