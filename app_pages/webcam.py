@@ -73,8 +73,9 @@ if run_on == on_device.DEVICE:
         camera, mirror = live_panel.camera_controls(TOOLS_BOX + "_camera", locked=playing)
         with st.container(key=VIDEO_BOX):
             on_device.stream(
-                processor, channel, settings, key="webcam_device", mirror=mirror, camera=camera
-            )
+                page, processor, channel, settings, KEYS,
+                key="webcam_device", mirror=mirror, camera=camera,
+            )  # fmt: skip
         on_device.person_detector_note(settings)
 
     @st.fragment(run_every=1.0 if playing else None)

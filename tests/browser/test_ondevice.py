@@ -148,7 +148,7 @@ def test_sidebar_changes_reach_the_device_without_a_camera_restart(page, app_ser
     for label in harness.CONFIDENCE_SLIDERS[1:]:
         harness.set_slider(page, label, "End")
     sidebar.get_by_role("radio", name="MediaPipe").click()
-    harness.set_slider(page, "Min. detection confidence", "End")
+    harness.set_slider(page, "Min. pose detection confidence", "End")
     harness.wait_until(
         lambda: (
             harness.skeleton_pixels_by_region(overlay_rgb(frame))["total"]
@@ -173,7 +173,7 @@ def test_snapshot_reaches_the_3d_view_and_a_recording_opens(page, app_server):
         lambda: int(harness.live_readout(page)["People"]) >= 1, 15, what="people on the server"
     )
     main = harness.main_area(page)
-    record = main.get_by_text("Record landmarks")
+    record = page.locator(".st-key-webcam_record").get_by_text("Record landmarks")
     record.click()
     harness.wait_until(
         lambda: page.get_by_text("Recording ·").count() > 0, 10, what="the recording caption"

@@ -26,8 +26,19 @@ from pose_core.settings import DetectorSettings
 from ui.ondevice import component
 from ui.server import lan_env
 from ui.state.live import LiveSession
+from ui.views import live_panel
+from ui.views.live_panel import LiveKeys
 from ui.webrtc import webcam
-from ui.widgets.settings_panel import AppSettings
+from ui.widgets.settings_panel import (
+    DETECTION,
+    MODEL,
+    PERSONS,
+    POSES,
+    PRESENCE,
+    TRACKING,
+    VISIBILITY,
+    AppSettings,
+)
 
 # The "Run on" choice (also its value in the share link: run=This+device).
 SERVER = "This server"
@@ -73,19 +84,51 @@ def engine(
     return page.device_processor, page.device_channel
 
 
+def _missed_page_run(
+    page: LiveSession, processor: PoseStreamProcessor, settings: AppSettings, keys: LiveKeys
+) -> bool:
+    """Whether this fragment run carries the user's change to the rest of the page.
+
+    Streamlit's frontend sends widget changes in batches; a batch holding both a message
+    of the component and a click elsewhere is run as this fragment's rerun (the browser
+    logs "Multiple different fragmentIds detected in a single batch"), so the page would
+    not run for that click. A Snapshot click is taken here (a button's press lasts one
+    run); any other change reruns the page."""
+    state = st.session_state
+    if state.get(keys.snapshot_button):
+        live_panel.take_snapshot(page, processor, "Webcam")
+        return True
+    d = settings.detector
+    drawn = {
+        MODEL: d.model_variant, POSES: d.num_poses,
+        DETECTION: d.min_pose_detection_confidence, PRESENCE: d.min_pose_presence_confidence,
+        TRACKING: d.min_tracking_confidence, VISIBILITY: settings.visibility_threshold,
+        PERSONS: d.person_detector,
+    }  # fmt: skip
+    if any(key in state and state[key] != value for key, value in drawn.items()):
+        return True
+    return bool(state.get(keys.record, False)) != processor.is_recording()
+
+
 def stream(
+    page: LiveSession,
     processor: PoseStreamProcessor,
     channel: DeviceChannel,
     settings: AppSettings,
+    keys: LiveKeys,
     *,
     key: str,
     mirror: bool,
     camera: str,
 ) -> None:
     """The component in a fragment: each message reruns only this."""
+    # The body's first run is part of the page's run; later ones are the fragment's own.
+    page_run = [True]
 
     @st.fragment
     def device_stream() -> None:
+        own_run = not page_run[0]
+        page_run[0] = False
         config = processor.config.get()
         motion = processor.motion_state()
         lines = (
@@ -108,6 +151,8 @@ def stream(
             ran = device_settings(settings, channel.status)
             for frame in fresh:
                 processor.process_result(frame.result, ran, frame.time_ms / 1000.0)
+        if own_run and _missed_page_run(page, processor, settings, keys):
+            st.rerun(scope="app")
         if channel.status.playing != was_playing:
             if not channel.status.playing:
                 processor.release()
