@@ -1,6 +1,8 @@
 """Webcam: live pose detection through WebRTC, with a snapshot for the 3D view, optional
 One Euro smoothing, and a landmark recording shown in the Video page's views; front or
-rear camera, a mirror, and a presenter view for the projector.
+rear camera, a mirror, and a presenter view for the projector. "Run on: This device"
+runs the model in the viewer's browser instead, with the same readout and tools
+(:mod:`ui.ondevice`).
 
 The page draws the same elements in the presenter view and the normal one (the
 presenter view only restyles them): the WebRTC component keeps its place in the page,
@@ -9,12 +11,13 @@ so switching views never restarts the stream."""
 import streamlit as st
 
 from pose_core.live import LiveConfig, PoseStreamProcessor
+from ui.ondevice import panel as on_device
 from ui.server import runtime
 from ui.state.live import live_session
 from ui.views import live_panel
 from ui.webrtc import webcam
 from ui.widgets import settings_panel
-from ui.widgets.settings_panel import CAMERA, MIRROR
+from ui.widgets.settings_panel import RUN_ON
 from ui.words.live import LIVE_WORDS
 
 KEYS = live_panel.LiveKeys("webcam")
@@ -38,12 +41,6 @@ if page.processor is None:
 processor = page.processor
 # The settings, with the page's smoothing choice, are handed over below the widgets.
 
-
-def _camera_changed() -> None:
-    # People expect to see themselves mirrored, and the scene behind a phone as it is.
-    st.session_state[MIRROR] = st.session_state.get(CAMERA) != "Rear"
-
-
 presenting = live_panel.presenting(KEYS)
 ice_config = live_panel.header(
     KEYS,
@@ -51,62 +48,78 @@ ice_config = live_panel.header(
     "Press **Start** and allow camera access. The skeleton is drawn on the returned "
     "video; sidebar changes reach the live stream within a second.",
 )
+with st.container(key=KEYS.prefix + "_run_on"):
+    run_on = st.segmented_control(
+        "Run on",
+        on_device.RUN_ON_CHOICES,
+        default=on_device.default_run_on(st.context.headers.get("User-Agent", "")),
+        required=True,
+        key=RUN_ON,
+        bind="query-params",
+        help="**This server** sends your video to the server, which finds the poses. "
+        "**This device** runs the model in your browser: the video stays on your device, "
+        "only landmarks reach the server, and the server can host many more viewers.",
+    )
 
-# The Snapshot button is drawn on every full run of this page, and Streamlit drops a
-# widget's state after a run that does not draw it: its key is here only if this
-# session's previous full run drew this page, stream component included.
-drawn_last_run = KEYS.snapshot_button in st.session_state
-# Read before the widgets below are drawn: the choice is locked while streaming.
-stream_state = st.session_state.get("webcam")
-was_playing = bool(stream_state is not None and getattr(stream_state.state, "playing", False))
-video_col, side_col = st.columns([3, 2], gap="large")
-with video_col:
-    with st.container(key=TOOLS_BOX + "_camera", horizontal=True, vertical_alignment="center"):
-        camera = st.segmented_control(
-            "Camera",
-            list(webcam.FACING_MODES),
-            default=webcam.DEFAULT_CAMERA,
-            required=True,
-            key=CAMERA,
-            on_change=_camera_changed,
-            bind="query-params",
-            disabled=was_playing,
-            help="The phone's or tablet's front (selfie) or rear camera; takes effect at "
-            "the next **Start** (stop the camera to switch). A camera picked with the "
-            "button below the video wins.",
-        )
-        mirror = st.toggle(
-            "Mirror",
-            value=True,
-            key=MIRROR,
-            bind="query-params",
-            help="Show the video flipped, as a mirror does (on by default for the front "
-            "camera). Landmark names, colours, tables and downloads stay true to the body: "
-            "your left hand is still 'left'.",
-        )
-    with st.container(key=VIDEO_BOX):
-        context = webcam.start_stream(
-            processor,
-            ice_config.rtc_configuration,
-            camera=camera or webcam.DEFAULT_CAMERA,
-            drawn_last_run=drawn_last_run,
-            frontend_rtc_configuration=ice_config.frontend_rtc_configuration,
-        )
-    problem = webcam.camera_problem()
-    if problem is not None:
-        st.error(problem, icon=":material/no_photography:")
-    st.caption(ice_config.describe())
-playing = bool(context.state.playing)
-if not playing:
-    # Stopped (or never started): free this session's detector.
-    processor.release()
+if run_on == on_device.DEVICE:
+    processor.release()  # the server path's detector, if it was running
+    processor, channel = on_device.engine(
+        page,
+        lambda: PoseStreamProcessor(
+            LiveConfig(settings.detector, settings.drawing_style), slots=slots
+        ),
+    )
+    playing = channel.status.playing
+    video_col, side_col = st.columns([3, 2], gap="large")
+    with video_col:
+        camera, mirror = live_panel.camera_controls(TOOLS_BOX + "_camera", locked=playing)
+        with st.container(key=VIDEO_BOX):
+            on_device.stream(
+                page, processor, channel, settings, KEYS,
+                key="webcam_device", mirror=mirror, camera=camera,
+            )  # fmt: skip
+        on_device.person_detector_note(settings)
 
+    @st.fragment(run_every=1.0 if playing else None)
+    def live_readout() -> None:
+        """Refreshes once a second while the device streams, without rerunning the page."""
+        on_device.show_stats(processor.stats(), channel)
+        live_panel.show_motion(processor, KEYS)
 
-@st.fragment(run_every=1.0 if playing else None)
-def live_readout() -> None:
-    """Refreshes once a second while streaming, without rerunning the page."""
-    live_panel.show_stats(processor.stats(), slots)
-    live_panel.show_motion(processor, KEYS)
+else:
+    on_device.leave(page)
+    # The Snapshot button is drawn on every full run of this page, and Streamlit drops a
+    # widget's state after a run that does not draw it: its key is here only if this
+    # session's previous full run drew this page, stream component included.
+    drawn_last_run = KEYS.snapshot_button in st.session_state
+    # Read before the widgets below are drawn: the choice is locked while streaming.
+    stream_state = st.session_state.get("webcam")
+    was_playing = bool(stream_state is not None and getattr(stream_state.state, "playing", False))
+    video_col, side_col = st.columns([3, 2], gap="large")
+    with video_col:
+        camera, mirror = live_panel.camera_controls(TOOLS_BOX + "_camera", locked=was_playing)
+        with st.container(key=VIDEO_BOX):
+            context = webcam.start_stream(
+                processor,
+                ice_config.rtc_configuration,
+                camera=camera,
+                drawn_last_run=drawn_last_run,
+                frontend_rtc_configuration=ice_config.frontend_rtc_configuration,
+            )
+        problem = webcam.camera_problem()
+        if problem is not None:
+            st.error(problem, icon=":material/no_photography:")
+        st.caption(ice_config.describe())
+    playing = bool(context.state.playing)
+    if not playing:
+        # Stopped (or never started): free this session's detector.
+        processor.release()
+
+    @st.fragment(run_every=1.0 if playing else None)
+    def live_readout() -> None:
+        """Refreshes once a second while streaming, without rerunning the page."""
+        live_panel.show_stats(processor.stats(), slots, offer_device=True)
+        live_panel.show_motion(processor, KEYS)
 
 
 with side_col:
@@ -118,7 +131,7 @@ with side_col:
         recording=processor.recording,
         start_hint="Start the camera to enable snapshots.",
         reset_reps=processor.reset_motion,
-        mirror=bool(mirror),
+        mirror=mirror,
     )
 
 # The frame worker picks this up on its next frame: no stream restart. (One update per
@@ -133,6 +146,8 @@ if presenting:
     # Last on the page: adding or removing it moves no other element.
     st.html(
         webcam.presenter_css(
-            VIDEO_BOX, KEYS.readout, (KEYS.intro, TOOLS_BOX, TOOLS_BOX + "_camera", RESULTS_BOX)
+            VIDEO_BOX,
+            KEYS.readout,
+            (KEYS.intro, KEYS.prefix + "_run_on", TOOLS_BOX, TOOLS_BOX + "_camera", RESULTS_BOX),
         )
     )

@@ -29,6 +29,13 @@ are drawn in id order so each keeps their colour, are smoothed with a per-person
 Euro filter if asked, and are recorded (:class:`~pose_core.live.recorder.LiveRecorder`).
 Filters start afresh when the stream restarts or the settings change.
 
+Results found elsewhere ("Run on this device": the viewer's browser runs the model):
+:meth:`PoseStreamProcessor.process_result` takes a checked result
+(:mod:`pose_core.live.device`) through the same tracking, smoothing, recording, motion
+analysis and counters, with no detector, no slot and no drawing. It runs on the script
+thread (the page's fragment), and such a processor is never handed frames: one
+processor serves one path.
+
 Motion analysis (rep count, pose class, match score; ``LiveConfig.motion``): one
 :class:`~pose_core.motion.MotionTracker` per stream, worker-side state like the tracks,
 picked under the lock after tracking and updated outside it by the worker thread (the
@@ -41,6 +48,7 @@ count.
 from __future__ import annotations
 
 import collections
+import functools
 import logging
 import threading
 import time
@@ -68,6 +76,15 @@ LOGGER = logging.getLogger(__name__)
 FPS_WINDOW_S = 2.0
 # Server time per frame is averaged over this many frames (about FPS_WINDOW_S at 30 fps).
 FRAME_TIME_WINDOW = 60
+
+
+@functools.lru_cache(maxsize=4)
+def _blank_frame(width: int, height: int) -> np.ndarray:
+    """A plain dark picture standing in for a frame the server never saw (the device
+    keeps its camera's pictures); read-only, shared by every snapshot of that size."""
+    frame = np.full((height, width, 3), 40, dtype=np.uint8)
+    frame.flags.writeable = False
+    return frame
 
 
 def _mirrored(rgb_frame: np.ndarray) -> np.ndarray:
@@ -134,6 +151,8 @@ class PoseStreamProcessor:
         # their own ("" is the webcam's one viewer).
         self._recorders: dict[str, LiveRecorder] = {}
         self._motion: MotionTracker | None = None
+        # What the viewer's device ran, for results handed in by process_result.
+        self._device_settings: DetectorSettings | None = None
 
     # ---- script thread ---------------------------------------------------------------
 
@@ -212,6 +231,7 @@ class PoseStreamProcessor:
             # A restarted stream tracks and smooths afresh (a recording carries on).
             self._tracks = None
             self._smoothing_for = None
+            self._device_settings = None
         self._slots.release(self)
         if detector is not None:
             # StreamDetector.close waits for a detect in progress on the worker thread.
@@ -249,16 +269,7 @@ class PoseStreamProcessor:
             started += time.perf_counter() - loading
             result = detector.detect(rgb_frame)
             now = self._clock()
-            with self._lock:
-                shown = self._track_smooth_record_locked(result, config, detector.settings, now)
-                tracker = self._motion_tracker_locked(config)
-            # Outside the lock: the tracker is this thread's alone (a reset swaps in a new
-            # one), and the script thread's readers only take its finished state.
-            motion = (
-                tracker.update(now, shown, config.style.visibility_threshold)
-                if tracker is not None
-                else None
-            )
+            shown, motion = self._follow(result, config, lambda: detector.settings, now)
             annotated = draw_poses(rgb_frame, shown, config.style)
             if motion is not None and motion.match is not None and config.motion is not None:
                 draw_reference(annotated, motion.match, config.motion.tolerance_deg)
@@ -283,14 +294,7 @@ class PoseStreamProcessor:
                 draw_readout(annotated, self._text.failed())
             return annotated
         with self._lock:
-            self._frames += 1
-            self._window.append((now, result.inference_ms))
-            while self._window and now - self._window[0][0] > FPS_WINDOW_S:
-                self._window.popleft()
-            self._people = result.num_poses
-            self._error = None
-            self._busy = False
-            self._latest = Snapshot(rgb_frame, shown, detector.settings)
+            self._count_locked(now, result, Snapshot(rgb_frame, shown, detector.settings))
             stats = self._stats_locked("")
         if self._text is not None:
             draw_readout(annotated, self._text.readout(stats, motion, config.motion))
@@ -302,7 +306,57 @@ class PoseStreamProcessor:
         self._last_frame_at = self._clock()  # a slow frame is not a quiet stream
         return annotated
 
+    # ---- results found elsewhere (script thread) --------------------------------------
+
+    def process_result(self, result: PoseResult, settings: DetectorSettings, now: float) -> None:
+        """Track, smooth, record and analyse a result the viewer's device found.
+
+        ``settings``: what the device ran; ``now``: the frame's time in seconds on the
+        device's clock (increasing: :class:`~pose_core.live.device.DeviceChannel` drops
+        anything else). Runs on the script thread; see the module's notes.
+        """
+        self._last_frame_at = self._clock()
+        config = self.config.get()
+        shown, _motion = self._follow(result, config, lambda: settings, now)
+        frame = _blank_frame(result.image_width, result.image_height)
+        with self._lock:
+            self._device_settings = settings
+            self._count_locked(now, result, Snapshot(frame, shown, settings))
+
     # ---- internals ---------------------------------------------------------------------
+
+    def _follow(
+        self,
+        result: PoseResult,
+        config: LiveConfig,
+        settings: Callable[[], DetectorSettings],
+        now: float,
+    ) -> tuple[PoseResult, MotionState | None]:
+        """Tracking, smoothing, recording and motion analysis of one frame's result;
+        returns the poses to show and the motion state after it. ``settings`` is read
+        under the lock (a detector's may change while a model loads)."""
+        with self._lock:
+            shown = self._track_smooth_record_locked(result, config, settings(), now)
+            tracker = self._motion_tracker_locked(config)
+        # Outside the lock: the tracker is this thread's alone (a reset swaps in a new
+        # one), and the script thread's readers only take its finished state.
+        motion = (
+            tracker.update(now, shown, config.style.visibility_threshold)
+            if tracker is not None
+            else None
+        )
+        return shown, motion
+
+    def _count_locked(self, now: float, result: PoseResult, latest: Snapshot) -> None:
+        """The counters after a processed frame, and the frame kept for a snapshot."""
+        self._frames += 1
+        self._window.append((now, result.inference_ms))
+        while self._window and now - self._window[0][0] > FPS_WINDOW_S:
+            self._window.popleft()
+        self._people = result.num_poses
+        self._error = None
+        self._busy = False
+        self._latest = latest
 
     def _track_smooth_record_locked(
         self, result: PoseResult, config: LiveConfig, settings: DetectorSettings, now: float
@@ -358,6 +412,7 @@ class PoseStreamProcessor:
         inference = sum(ms for _, ms in window) / len(window) if window else 0.0
         frame_ms = sum(self._frame_ms) / len(self._frame_ms) if self._frame_ms else 0.0
         detector = self._detector
+        source = detector.settings if detector is not None else self._device_settings
         recorder = self._recorders.get(owner)
         return StreamStats(
             frames=self._frames,
@@ -365,8 +420,8 @@ class PoseStreamProcessor:
             inference_ms=inference,
             frame_ms=frame_ms,
             people=self._people,
-            model=detector.settings.model_variant if detector else "",
-            running=detector is not None,
+            model=source.model_variant if source is not None else "",
+            running=source is not None,
             error=self._error,
             recording=recorder is not None,
             recorded_frames=recorder.frames if recorder else 0,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from pose_core.live import LiveConfig, PoseStreamProcessor
+from pose_core.live.device import DeviceChannel
 from pose_core.video import VideoResult
 from ui.state import Analysis
 from ui.state.session import session_object
@@ -28,6 +29,9 @@ class LiveSession:
             recording must not go with it.
         pushed: The settings this viewer last handed to a shared engine (Network stream).
         player_drawn: Whether the previous full run drew the stream component.
+        device_processor: The Webcam page's engine for landmarks found on the viewer's
+            device ("Run on: This device"); no detector of its own.
+        device_channel: That mode's landmark channel (token, rate limit, counters).
     """
 
     snapshot: Analysis | None = None
@@ -36,6 +40,8 @@ class LiveSession:
     recording_engine: PoseStreamProcessor | None = None
     pushed: LiveConfig | None = None
     player_drawn: bool = False
+    device_processor: PoseStreamProcessor | None = None
+    device_channel: DeviceChannel | None = None
 
 
 def live_session(page: str) -> LiveSession:

@@ -23,7 +23,8 @@ from ui.server.ice import IceConfig
 from ui.state.live import LiveSession
 from ui.views import motion_analysis, report
 from ui.views.motion_views import MotionView, smoothing_sliders
-from ui.widgets.settings_panel import AppSettings
+from ui.webrtc import webcam
+from ui.widgets.settings_panel import CAMERA, MIRROR, AppSettings
 from ui.words.text import plain
 
 CAP_TEXT = f"{MAX_RECORDING_FRAMES} frames ({MAX_RECORDING_FRAMES / 30 / 60:g} min at 30 fps)"
@@ -85,6 +86,40 @@ def header(keys: LiveKeys, title: str, caption: str) -> IceConfig:
     return ice_config
 
 
+def _camera_changed() -> None:
+    # People expect to see themselves mirrored, and the scene behind a phone as it is.
+    st.session_state[MIRROR] = st.session_state.get(CAMERA) != "Rear"
+
+
+def camera_controls(box_key: str, *, locked: bool) -> tuple[str, bool]:
+    """The Webcam page's camera choice and mirror (in the container ``box_key``);
+    returns (camera, mirror). ``locked``: a stream is running, the choice waits."""
+    with st.container(key=box_key, horizontal=True, vertical_alignment="center"):
+        camera = st.segmented_control(
+            "Camera",
+            list(webcam.FACING_MODES),
+            default=webcam.DEFAULT_CAMERA,
+            required=True,
+            key=CAMERA,
+            on_change=_camera_changed,
+            bind="query-params",
+            disabled=locked,
+            help="The phone's or tablet's front (selfie) or rear camera; takes effect at "
+            "the next **Start** (stop the camera to switch). A camera picked with the "
+            "button below the video wins.",
+        )
+        mirror = st.toggle(
+            "Mirror",
+            value=True,
+            key=MIRROR,
+            bind="query-params",
+            help="Show the video flipped, as a mirror does (on by default for the front "
+            "camera). Landmark names, colours, tables and downloads stay true to the body: "
+            "your left hand is still 'left'.",
+        )
+    return camera or webcam.DEFAULT_CAMERA, bool(mirror)
+
+
 def presenter_button(keys: LiveKeys) -> bool:
     """The button into and out of the presenter view; whether it is on. (Its callback
     lives here: one defined in a page would keep the page's globals alive.)"""
@@ -111,8 +146,9 @@ def readout(keys: LiveKeys, refreshing: Callable[[], None]) -> None:
         refreshing()
 
 
-def show_stats(stats: StreamStats, slots: StreamSlots) -> None:
-    """The live counters, and what stands in the way (busy server, error, full recording)."""
+def show_stats(stats: StreamStats, slots: StreamSlots, *, offer_device: bool = False) -> None:
+    """The live counters, and what stands in the way (busy server, error, full recording).
+    ``offer_device``: a busy server suggests running on the viewer's device."""
     top = st.columns(2)
     top[0].metric("Processed fps", f"{stats.fps:.1f}")
     top[1].metric("Inference", f"{stats.inference_ms:.0f} ms")
@@ -128,7 +164,13 @@ def show_stats(stats: StreamStats, slots: StreamSlots) -> None:
         st.warning(
             f"**The server is busy:** it processes at most {slots.capacity} live "
             f"stream{'s' if slots.capacity != 1 else ''} at once, and all are in use. "
-            "Your stream starts by itself when one stops; or stop yours and try again later.",
+            "Your stream starts by itself when one stops; or stop yours and try again later"
+            + (
+                ", or choose **Run on: This device** above: your browser runs the model "
+                "and the server only hosts."
+                if offer_device
+                else "."
+            ),
             icon=":material/group:",
         )
     st.caption(f"Live streams on this server: {slots.in_use()} of {slots.capacity}")

@@ -55,7 +55,9 @@ DIRECTION_LABELS = {"below": "Bend below the lower", "above": "Raise above the u
 # camera choice and mirror), so a link opens the demo with the same camera set-up.
 CAMERA = "camera"
 MIRROR = "mirror"
-PAGE_PARAMS = (CAMERA, MIRROR)
+# The Webcam page's "Run on" choice: this server or this device.
+RUN_ON = "run"
+PAGE_PARAMS = (CAMERA, MIRROR, RUN_ON)
 
 _STATE_KEY = "_app_settings"
 
