@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from pose_core.models import MODELS_DIR
-from tests.browser import harness
+from testkit.browser import harness
 from tools import vendor_tasks_vision
 
 pytestmark = pytest.mark.browser

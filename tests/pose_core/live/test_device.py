@@ -15,7 +15,7 @@ from pose_core.drawing import DrawingStyle
 from pose_core.live import LiveConfig, PoseStreamProcessor, StreamSlots, device
 from pose_core.live.device import DeviceChannel, DeviceLimits, RejectedMessage, parse_batch
 from pose_core.results import PoseResult
-from tests.conftest import load_rgb, shared_detector
+from testkit.fixtures import load_rgb, shared_detector
 
 TOKEN = "session-token-0123456789"
 SETTINGS = DetectorSettings(model_variant="lite", num_poses=2)
