@@ -185,14 +185,7 @@ def show_stats(stats: StreamStats, channel: DeviceChannel) -> None:
     if channel.rejected_total:
         reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(channel.rejected.items()))
         st.caption(f"Refused messages: {channel.rejected_total} ({reasons})")
-    if stats.recording_full:
-        st.warning(
-            f"Recording full: {stats.recorded_frames} frames kept, the cap. Later frames are "
-            "not recorded; turn **Record** off to see the recording.",
-            icon=":material/hard_drive:",
-        )
-    elif stats.recording:
-        st.caption(f":red[●] Recording · {stats.recorded_frames} frames kept")
+    live_panel.show_recording(stats)
 
 
 def person_detector_note(settings: AppSettings) -> None:

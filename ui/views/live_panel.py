@@ -176,6 +176,11 @@ def show_stats(stats: StreamStats, slots: StreamSlots, *, offer_device: bool = F
     st.caption(f"Live streams on this server: {slots.in_use()} of {slots.capacity}")
     if stats.error:
         st.error(f"Pose detection failed on the stream: {plain(stats.error)}")
+    show_recording(stats)
+
+
+def show_recording(stats: StreamStats) -> None:
+    """A recording under way, or full."""
     if stats.recording_full:
         st.warning(
             f"Recording full: {stats.recorded_frames} frames kept, the cap. Later frames are "
