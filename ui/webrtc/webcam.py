@@ -224,7 +224,12 @@ def presenter_css(video_key: str, readout_key: str, hidden_keys: tuple[str, ...]
     Only style changes: the page draws the same elements in both views, so the WebRTC
     component keeps its place in the page and its stream is never restarted.
     """
-    hidden = ", ".join(f".st-key-{k}" for k in hidden_keys)
+    # Each keyed box and the wrapper Streamlit puts around it: a hidden box whose wrapper
+    # stays would still take its share of the page's gaps, pushing the video down.
+    hidden = ", ".join(
+        f".st-key-{k}, [data-testid='stVerticalBlock'] > div:has(> .st-key-{k})"
+        for k in hidden_keys
+    )
     return f"""<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stExpandSidebarButton"], header[data-testid="stHeader"],

@@ -18,7 +18,7 @@ from pose_core.results import PoseResult
 from testkit.fixtures import load_rgb, shared_detector
 
 TOKEN = "session-token-0123456789"
-SETTINGS = DetectorSettings(model_variant="lite", num_poses=2)
+SETTINGS = DetectorSettings(model_variant="lite", num_poses=2, person_detector="mediapipe")
 STATUS = {"camera": "playing", "delegate": "CPU", "simd": True, "fallback": "software WebGL",
           "model": "lite", "fps": 14.5, "inference_ms": 48.0}  # fmt: skip
 
