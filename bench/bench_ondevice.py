@@ -232,20 +232,31 @@ def device_frames(frame: Any) -> tuple[int, float]:
     return int(got[0]), float(got[1])
 
 
-def start_device(
-    page: Any, server: harness.AppServer, query: str, model: ModelVariant, timeout: float = 300
-) -> Any:
-    """Open the Webcam page on This device, press Start, wait until ``model`` detects."""
+def open_device(page: Any, server: harness.AppServer, query: str) -> Any:
+    """Open the Webcam page on This device and press Start; returns the component's frame."""
     harness.open_page(page, server, f"webcam?{query}", timeout=120)
     frame = device_frame(page)
     frame.get_by_role("button", name="Start").click()
+    return frame
+
+
+def wait_detecting(frame: Any, model: ModelVariant, frames: int = 5, timeout: float = 300) -> None:
+    """Wait until the component runs ``model`` and has detected ``frames`` frames with it."""
     harness.wait_until(
-        lambda: readout(frame).get("model") == model and device_frames(frame)[0] >= 5,
+        lambda: readout(frame).get("model") == model and device_frames(frame)[0] >= frames,
         timeout,
         interval=0.5,
         what=f"the {model} model detecting on the device",
         state=lambda: readout(frame),
     )
+
+
+def start_device(
+    page: Any, server: harness.AppServer, query: str, model: ModelVariant, timeout: float = 300
+) -> Any:
+    """Open the Webcam page on This device, press Start, wait until ``model`` detects."""
+    frame = open_device(page, server, query)
+    wait_detecting(frame, model, timeout=timeout)
     return frame
 
 
@@ -360,12 +371,13 @@ def run_viewers(
     try:
         pages = [context.new_page() for context in contexts]
         frames = []
+        # All start together: the models load side by side.
         for page in pages:
             page.set_default_timeout(120_000)
-            frames.append(
-                start_device(page, server, device_query("lite", args.poses, **extra), "lite")
-            )
+            frames.append(open_device(page, server, device_query("lite", args.poses, **extra)))
             page.evaluate(_COUNT_MESSAGES)
+        for frame in frames:
+            wait_detecting(frame, "lite", timeout=120 + 60 * viewers)
         for page in pages:
             harness.wait_frames(page, 3, timeout=120)
         if scenario == "record+reps":
@@ -529,13 +541,7 @@ def run_agreement(
         page.evaluate(_KEEP_FRAMES, 4 * AGREEMENT_FRAMES)
         frame = device_frame(page)
         frame.get_by_role("button", name="Start").click()
-        harness.wait_until(
-            lambda: readout(frame).get("model") == model and device_frames(frame)[0] >= 10,
-            300,
-            interval=0.5,
-            what=f"the {model} model detecting the still frame",
-            state=lambda: readout(frame),
-        )
+        wait_detecting(frame, model, frames=10)
         time.sleep(max(2.0, args.warmup))
         sent = page.evaluate("() => window.__deviceFrames")[-AGREEMENT_FRAMES:]
     finally:
