@@ -631,7 +631,7 @@ def report_agreement(results: list[AgreementResult]) -> None:
     print("\n== Agreement on a still frame of two people: device vs server, same model")
     print(f"{'model':>6} {'people device/server':>21} {'median landmark distance / size':>32}")
     for r in results:
-        each = ", ".join(f"{f:.1%}" for f in r.per_person) or "-"
+        each = ", ".join(f"{f:.2%}" for f in r.per_person) or "-"
         print(f"{r.model:>6} {r.device_people:>10} / {r.server_people:<8} {each:>32}")
 
 
@@ -656,22 +656,6 @@ def report_ratios(
             ratios[f"{scenario}: per viewer {rows[-1].viewers} / {rows[0].viewers} viewers"] = (
                 rows[-1].percent_per_viewer / rows[0].percent_per_viewer
             )
-    for scenario in SCENARIOS:
-        # Each viewer costs the server something per message (a fragment run four times a
-        # second, the readout once a second) and something per frame: a straight line
-        # through the runs' (frames/s per viewer, % of a core per viewer), since more
-        # viewers on this machine's browser means fewer frames each. A device that
-        # detects faster sends more frames: the line says what that would cost.
-        rows = [r for r in viewers if r.scenario == scenario]
-        rates = [r.server_frames_per_s / r.viewers for r in rows]
-        if len(rows) >= 2 and max(rates) - min(rates) > 0.5:
-            slope, intercept = np.polyfit(rates, [r.percent_per_viewer for r in rows], 1)
-            ratios[f"{scenario}: fit, % of a core per viewer at 0 frames/s"] = float(intercept)
-            ratios[f"{scenario}: fit, ms of server CPU per frame"] = float(slope) * 10.0
-            for fps in (15.0, 30.0):
-                ratios[f"{scenario}: fit, % of a core per viewer at {fps:g} frames/s"] = float(
-                    intercept + slope * fps
-                )
     by = {(r.scenario, r.viewers): r for r in viewers}
     for (scenario, n), r in by.items():
         if scenario == "record+reps" and ("none", n) in by and by[("none", n)].ms_per_frame > 0:
