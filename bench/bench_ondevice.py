@@ -383,7 +383,7 @@ def run_viewers(
         for frame in frames:
             wait_detecting(frame, "lite", timeout=120 + 60 * viewers)
         for page in pages:
-            harness.wait_frames(page, 3, timeout=120)
+            harness.wait_frames(page, 3, timeout=120 + 30 * viewers)
         if scenario == "record+reps":
             for page in pages:
                 page.locator(".st-key-webcam_record").get_by_text("Record landmarks").click()
@@ -727,6 +727,7 @@ def main(argv: list[str] | None = None) -> int:
                     for scenario in args.scenarios:
                         for n in args.viewers:
                             viewers.append(run_viewers(browser, server, n, scenario, args))
+                            report_viewers(viewers[-1:])  # as it comes: a later run may fail
                             print(
                                 f"  {scenario}, {n} viewer(s) done; load average "
                                 f"{os.getloadavg()[0]:.2f}",
