@@ -11,17 +11,24 @@ canvas were drawn by the component.
 from __future__ import annotations
 
 import base64
+import itertools
 import json
+import re
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 import cv2
 import numpy as np
 import pytest
 
+from pose_core.export import read_bvh
+from pose_core.export.skeleton import JOINT_NAMES
 from pose_core.models import MODELS_DIR
 from testkit.browser import harness
+from testkit.browser.y4m import alternating_pose_frames, write_y4m
 from tools import vendor_tasks_vision
 
 pytestmark = pytest.mark.browser
@@ -229,3 +236,180 @@ def test_without_webgl_the_cpu_runs_and_says_so(browser, app_server, fake_camera
             wait_for_skeleton(frame)
     finally:
         launched.close()
+
+
+# ---- the rep counter and a recording on this device ---------------------------------------
+
+# The motion test's counter (tests/browser/test_motion.py): a custom counter on the right
+# knee, the kick (about 60°) past the lower threshold, the catch (about 160°) past the
+# upper one; Lite and one person, the mirror off.
+REPS_QUERY = urlencode(
+    {
+        "run": "This device",
+        "model": "Lite",
+        "poses": "1",
+        "reps": "Custom",
+        "rep_angle": "knee",
+        "rep_side": "Right",
+        "rep_direction": "Bend below the lower threshold and back",
+        "rep_low": "100",
+        "rep_high": "135",
+        "mirror": "false",
+    },
+    quote_via=quote,
+)
+MIN_REPS = 2
+_REPS_LINE = re.compile(r"^reps (\d+)", re.M)
+
+# In the component's frame: each new text of the motion lines the server sends back with
+# every acknowledgement (drawn under the video), with the time it appeared.
+_WATCH_LINES = """() => {
+    const box = document.getElementById('lines');
+    window.__linesLog = [];
+    let last = null;
+    const note = () => {
+        if (box.textContent !== last) {
+            last = box.textContent;
+            window.__linesLog.push([Date.now(), last]);
+        }
+    };
+    new MutationObserver(note).observe(box,
+        {subtree: true, childList: true, characterData: true});
+    note();
+}"""
+
+# In the page: each new (Reps, Frames) pair of the Live readout (its fragment redraws it
+# once a second; Frames grows while landmarks arrive, so every redraw is seen).
+_WATCH_READOUT = """() => {
+    const read = (label) => {
+        const metric = [...document.querySelectorAll("[data-testid='stMetric']")].find(
+            m => m.querySelector("[data-testid='stMetricLabel']")?.innerText.trim() === label);
+        return metric?.querySelector("[data-testid='stMetricValue']")?.innerText.trim() ?? null;
+    };
+    window.__readoutLog = [];
+    let last = null;
+    new MutationObserver(() => {
+        const reps = parseInt(read('Reps') ?? '', 10);
+        const frames = parseInt((read('Frames') ?? '').replace(/,/g, ''), 10);
+        const key = `${reps}|${frames}`;
+        if (Number.isFinite(reps) && Number.isFinite(frames) && key !== last) {
+            last = key;
+            window.__readoutLog.push([Date.now(), reps, frames]);
+        }
+    }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+@pytest.fixture(scope="module")
+def motion_browser(browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A second Chromium whose fake camera plays the kick-catch clip (two real photos of
+    different poses, a second each), launched by the session's Playwright."""
+    clip = tmp_path_factory.mktemp("ondevice_motion") / "kick_catch.y4m"
+    write_y4m(clip, alternating_pose_frames())
+    launched = browser.browser_type.launch(
+        executable_path=harness.CHROMIUM, headless=True, args=harness.chromium_args(clip)
+    )
+    try:
+        yield launched
+    finally:
+        launched.close()
+
+
+def _device_counts(log: list[list]) -> list[tuple[int, int]]:
+    """(time ms, count) for each motion text the component showed that names a count."""
+    return [(at, int(m.group(1))) for at, text in log if (m := _REPS_LINE.search(text))]
+
+
+def test_the_rep_counter_counts_on_this_device_and_the_page_follows(motion_browser, app_server):
+    with harness.page_in(harness.new_context(motion_browser)) as page:
+        harness.open_page(page, app_server, f"webcam?{REPS_QUERY}")
+        frame = device_frame(page)
+        frame.evaluate(_WATCH_LINES)
+        page.evaluate(_WATCH_READOUT)
+        frame.get_by_role("button", name="Start").click()
+
+        def counts() -> tuple[int, int]:
+            shown = _device_counts(frame.evaluate("() => window.__linesLog"))
+            on_page = page.evaluate("() => window.__readoutLog")
+            return (shown[-1][1] if shown else -1, on_page[-1][1] if on_page else -1)
+
+        harness.wait_until(
+            lambda: min(counts()) >= MIN_REPS,
+            120,
+            interval=0.5,
+            what=f"{MIN_REPS} reps on the device's readout and on the page",
+            state=lambda: (counts(), readout(frame)),
+        )
+        # Two more redraws of the page's readout after the device's latest count.
+        last_new = _device_counts(frame.evaluate("() => window.__linesLog"))[-1][0]
+        harness.wait_until(
+            lambda: (
+                sum(at > last_new for at, *_ in page.evaluate("() => window.__readoutLog")) >= 2
+            ),
+            15,
+            what="two redraws of the page's readout",
+        )
+        device = _device_counts(frame.evaluate("() => window.__linesLog"))
+        on_page = page.evaluate("() => window.__readoutLog")
+        summary = f"device {device}\npage {on_page}"
+        print(f"\n{summary}")
+
+        # Both counts only go up, and reach MIN_REPS.
+        assert all(b[1] >= a[1] for a, b in itertools.pairwise(device)), summary
+        assert all(b[1] >= a[1] for a, b in itertools.pairwise(on_page)), summary
+        assert device[-1][1] >= MIN_REPS and on_page[-1][1] >= MIN_REPS, summary
+        # The page follows the device: each count the device showed is on the page by the
+        # second redraw of its readout after it (the first may have been drawn from the
+        # server's state before that count).
+        for at, count in device:
+            later = [reps for when, reps, _frames in on_page if when > at]
+            if len(later) >= 2:
+                assert later[1] >= count, (at, count, summary)
+        # And the device is never behind by more than that: a count the page showed, the
+        # device had shown already or shows by its second new text after (the first may
+        # be the text drawn before the frames that made the count).
+        for when, reps, _frames in on_page:
+            before = [count for at, count in device if at <= when]
+            after = [count for at, count in device if at > when][:2]
+            if (before and max(before) >= reps) or len(after) < 2:
+                continue
+            assert max(after) >= reps, (when, reps, summary)
+        harness.assert_no_traceback(page, app_server)
+
+
+def test_a_recording_on_this_device_opens_in_the_video_views_and_exports_bvh(page, app_server):
+    frame = start(page, app_server)
+    wait_for_skeleton(frame)
+    harness.wait_until(
+        lambda: int(harness.live_readout(page)["People"]) >= 1, 15, what="people on the server"
+    )
+    main = harness.main_area(page)
+    record = page.locator(".st-key-webcam_record").get_by_text("Record landmarks")
+    record.click()
+    kept = re.compile(r"Recording · (\d+) frames kept")
+
+    def recorded() -> int:
+        found = kept.search(harness.main_area(page).inner_text())
+        return int(found.group(1)) if found else 0
+
+    harness.wait_until(lambda: recorded() >= 10, 60, what="10 recorded frames")
+    record.click()
+    main.get_by_role("heading", name="Webcam recording").wait_for()
+    frames = int(main.get_by_text("frames over").inner_text().split()[0])
+    assert frames >= 10
+    # The Video page's views: its tabs, a chart on the time series, the 3D playback.
+    for name in ("Time series", "Reps & poses", "3D playback", "Data & downloads"):
+        main.get_by_role("tab", name=name).wait_for()
+    main.locator(".js-plotly-plot:visible").first.wait_for()
+    main.get_by_role("tab", name="3D playback").click()
+    main.locator(".js-plotly-plot:visible").first.wait_for()
+    main.get_by_role("tab", name="Data & downloads").click()
+    button = main.get_by_role("button", name="Motion BVH (Blender, Unity)")
+    with page.expect_download() as download:
+        button.click()
+    assert download.value.suggested_filename.endswith("_person1.bvh")
+    data = read_bvh(Path(download.value.path()).read_text())
+    print(f"\nrecording: {frames} frames; BVH {data.frames} frames of {data.frame_time:.3f} s")
+    assert [n for n in data.names if not n.endswith("_end")] == list(JOINT_NAMES)
+    assert data.frames >= 2 and np.isfinite(data.values).all()
+    harness.assert_no_traceback(page, app_server)

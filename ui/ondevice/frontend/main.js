@@ -191,9 +191,15 @@ toggle.addEventListener("click", () => (camera === "playing" || camera === "star
 
 // ---- each frame ------------------------------------------------------------------------
 
-function onFrame() {
+// A read-only hook for measurements (bench/bench_ondevice.py): when the page sets
+// window.__ondeviceProbe, its "before" is called with the video and the frame's
+// requestVideoFrameCallback metadata just before a detection, and its "drawn" with the
+// metadata, the time the skeleton was drawn and the people found. Nothing by default.
+function onFrame(now, meta) {
   if (camera !== "playing") return;
   if (runner && video.videoWidth) {
+    const probe = window.__ondeviceProbe;
+    probe?.before?.(video, meta);
     const started = performance.now();
     const ts = Math.max(lastDetectTs + 1, Math.round(started));
     lastDetectTs = ts;
@@ -210,6 +216,7 @@ function onFrame() {
       recent.push([started, inference]);
       while (recent.length && started - recent[0][0] > 3000) recent.shift();
       draw(result);
+      probe?.drawn?.(meta, performance.now(), result.landmarks.length);
       keep(result, when, inference);
       frames += 1;
       people = result.landmarks.length;
