@@ -114,6 +114,25 @@ def letterbox(rgb: np.ndarray, width: int = 640, height: int = 480) -> np.ndarra
     return out
 
 
+# The rep counter that counts the kick/catch clip (alternating_pose_frames), as URL
+# parameters: a custom counter on the right knee, the kick (about 60°) past the lower
+# threshold, the catch (about 160°) past the upper one, 100-135° the hysteresis band;
+# Lite and one person, as on a 2-core CI box; the mirror off, so the video is the
+# camera's. The select boxes are bound to the URL by their shown labels ("Custom",
+# "Right"; Streamlit drops a value that is no label), the sliders by their numbers.
+KICK_CATCH_REPS = {
+    "model": "Lite",
+    "poses": "1",
+    "reps": "Custom",
+    "rep_angle": "knee",
+    "rep_side": "Right",
+    "rep_direction": "Bend below the lower threshold and back",
+    "rep_low": "100",
+    "rep_high": "135",
+    "mirror": "false",
+}
+
+
 def kick_frame() -> np.ndarray:
     """The footballer mid-kick (tests/fixtures/messi5.jpg) letterboxed to 640x480: his
     kicking (right) knee bent to about 65°, arms out nearly straight."""

@@ -25,26 +25,17 @@ import pytest
 
 from pose_core.live.overlay import draw_readout
 from testkit.browser import harness
-from testkit.browser.y4m import alternating_pose_frames, catch_frame, kick_frame, write_y4m
+from testkit.browser.y4m import (
+    KICK_CATCH_REPS,
+    alternating_pose_frames,
+    catch_frame,
+    kick_frame,
+    write_y4m,
+)
 
 pytestmark = pytest.mark.browser
 
-# A custom counter on the right knee: the kick (about 60°) is past the lower threshold,
-# the catch (about 160°) past the upper one; 100-135° is the hysteresis band. Lite and
-# one person, as on a 2-core CI box; the mirror off, so the video is the camera's.
-# The rep counter's select boxes are bound to the URL by their shown labels ("Custom",
-# "Right"; Streamlit drops a value that is no label), its sliders by their numbers.
-QUERY = {
-    "model": "Lite",
-    "poses": "1",
-    "reps": "Custom",
-    "rep_angle": "knee",
-    "rep_side": "Right",
-    "rep_direction": "Bend below the lower threshold and back",
-    "rep_low": "100",
-    "rep_high": "135",
-    "mirror": "false",
-}
+QUERY = KICK_CATCH_REPS
 CLASSES = ("kick", "catch")
 # Phases a custom counter names (the squat's labels, "up" at rest and "down" past low).
 PHASES = ("up", "down", "going up", "going down", "waiting for up", "not seen", "")

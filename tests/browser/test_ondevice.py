@@ -28,7 +28,7 @@ from pose_core.export import read_bvh
 from pose_core.export.skeleton import JOINT_NAMES
 from pose_core.models import MODELS_DIR
 from testkit.browser import harness
-from testkit.browser.y4m import alternating_pose_frames, write_y4m
+from testkit.browser.y4m import KICK_CATCH_REPS, alternating_pose_frames, write_y4m
 from tools import vendor_tasks_vision
 
 pytestmark = pytest.mark.browser
@@ -240,24 +240,8 @@ def test_without_webgl_the_cpu_runs_and_says_so(browser, app_server, fake_camera
 
 # ---- the rep counter and a recording on this device ---------------------------------------
 
-# The motion test's counter (tests/browser/test_motion.py): a custom counter on the right
-# knee, the kick (about 60°) past the lower threshold, the catch (about 160°) past the
-# upper one; Lite and one person, the mirror off.
-REPS_QUERY = urlencode(
-    {
-        "run": "This device",
-        "model": "Lite",
-        "poses": "1",
-        "reps": "Custom",
-        "rep_angle": "knee",
-        "rep_side": "Right",
-        "rep_direction": "Bend below the lower threshold and back",
-        "rep_low": "100",
-        "rep_high": "135",
-        "mirror": "false",
-    },
-    quote_via=quote,
-)
+# The motion test's counter, on this device.
+REPS_QUERY = urlencode({"run": "This device", **KICK_CATCH_REPS}, quote_via=quote)
 MIN_REPS = 2
 _REPS_LINE = re.compile(r"^reps (\d+)", re.M)
 
