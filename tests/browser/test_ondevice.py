@@ -173,15 +173,22 @@ def test_sidebar_changes_reach_the_device_without_a_camera_restart(page, app_ser
     harness.assert_no_traceback(page, app_server)
 
 
-def test_snapshot_reaches_the_3d_view_and_a_recording_opens(page, app_server):
+def start_recording(page, app_server):
+    """Start on this device, wait until the server sees people, turn Record on; returns
+    the Record toggle."""
     frame = start(page, app_server)
     wait_for_skeleton(frame)
     harness.wait_until(
         lambda: int(harness.live_readout(page)["People"]) >= 1, 15, what="people on the server"
     )
-    main = harness.main_area(page)
     record = page.locator(".st-key-webcam_record").get_by_text("Record landmarks")
     record.click()
+    return record
+
+
+def test_snapshot_reaches_the_3d_view_and_a_recording_opens(page, app_server):
+    record = start_recording(page, app_server)
+    main = harness.main_area(page)
     harness.wait_until(
         lambda: page.get_by_text("Recording ·").count() > 0, 10, what="the recording caption"
     )
@@ -372,14 +379,8 @@ def test_the_rep_counter_counts_on_this_device_and_the_page_follows(motion_brows
 
 
 def test_a_recording_on_this_device_opens_in_the_video_views_and_exports_bvh(page, app_server):
-    frame = start(page, app_server)
-    wait_for_skeleton(frame)
-    harness.wait_until(
-        lambda: int(harness.live_readout(page)["People"]) >= 1, 15, what="people on the server"
-    )
+    record = start_recording(page, app_server)
     main = harness.main_area(page)
-    record = page.locator(".st-key-webcam_record").get_by_text("Record landmarks")
-    record.click()
     kept = re.compile(r"Recording · (\d+) frames kept")
 
     def recorded() -> int:
